@@ -1,0 +1,5 @@
+"""``python -m safepip``."""
+
+from safepip.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""The few exceptions safepip raises; each carries data, and only ``cli.py`` turns them into exit statuses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from safepip.model import InstallResult
+
+
+class SafepipError(Exception):
+    """Base class of every error safepip reports to the user without a traceback.
+
+    Attributes:
+        hint: the next step for the user, or an empty string.
+    """
+
+    exit_status: int = 1
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        """Store the message and an optional hint."""
+        super().__init__(message)
+        self.hint = hint
+
+
+class UsageError(SafepipError):
+    """Bad command line or bad input file: exit status 2."""
+
+    exit_status = 2
+
+
+class PipNotFound(SafepipError):
+    """The target interpreter does not exist or has no pip."""
+
+    exit_status = 2
+
+    def __init__(self, python: str, detail: str) -> None:
+        """Name the interpreter and what went wrong."""
+        super().__init__(
+            f"cannot run pip with {python}: {detail}",
+            hint=f"install pip into that interpreter ({python} -m ensurepip) or pass --python",
+        )
+        self.python = python
+
+
+class UnsafePath(SafepipError):
+    """A delete was refused because the path does not resolve inside the cache root."""
+
+    def __init__(self, path: str, root: str) -> None:
+        """Name the refused path and the root it escaped."""
+        super().__init__(f"refusing to delete {path!r}: it is not inside the pip cache {root!r}")
+        self.path = path
+        self.root = root
+
+
+class PipFailed(SafepipError):
+    """``safepip install`` ended without success; carries the whole result."""
+
+    def __init__(self, result: InstallResult) -> None:
+        """Keep the result; the exit status is pip's own."""
+        diagnosis = result.diagnosis
+        kind = diagnosis.kind.value if diagnosis else "unknown"
+        super().__init__(f"pip install failed ({kind})", hint=diagnosis.hint if diagnosis else "")
+        self.result = result
+        self.exit_status = result.returncode

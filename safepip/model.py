@@ -1,0 +1,241 @@
+"""The shared vocabulary of safepip: enums for closed sets and frozen records.
+
+Nothing here imports from the rest of safepip; every other module imports from here.
+The values of :class:`FailureKind` are the labels used in reports, JSON and the test corpus
+(``tests/data/pip-logs/<kind>/``), so they are part of the public interface.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+
+def assert_never(value: NoReturn) -> NoReturn:  # pragma: no cover - only reached on a bug
+    """Mark a branch that exhaustive enum handling makes unreachable.
+
+    ``typing.assert_never`` needs Python 3.11; safepip supports 3.9 (as pip-audit does).
+
+    Raises:
+        AssertionError: always, naming the unexpected value.
+    """
+    msg = f"unhandled value: {value!r}"
+    raise AssertionError(msg)
+
+
+class FailureKind(str, enum.Enum):
+    """Why a pip run failed (pip-failures.md §0)."""
+
+    NETWORK_TRANSIENT = "network-transient"
+    NETWORK_CONFIG = "network-config"
+    CACHE_CORRUPT = "cache-corrupt"
+    DOWNLOAD_CORRUPT = "download-corrupt"
+    HASH_PIN_MISMATCH = "hash-pin-mismatch"
+    LOCAL_PATH_MISSING = "local-path-missing"
+    ENV_BROKEN = "env-broken"
+    TEMP_VANISHED = "temp-vanished"
+    DISK_FULL = "disk-full"
+    PERMISSION = "permission"
+    EXTERNALLY_MANAGED = "externally-managed"
+    AUTH = "auth"
+    SSL_CERT = "ssl-cert"
+    SSL_MISSING = "ssl-missing"
+    INVALID_REQUIREMENT = "invalid-requirement"
+    HASHES_REQUIRED = "hashes-required"
+    PYTHON_INCOMPATIBLE = "python-incompatible"
+    RESOLUTION_CONFLICT = "resolution-conflict"
+    BUILD_FAILURE = "build-failure"
+    WINDOWS_LONG_PATH = "windows-long-path"
+    NOT_FOUND = "not-found"
+    INTERRUPTED = "interrupted"
+    UNKNOWN = "unknown"
+
+
+class RetryPolicy(enum.Enum):
+    """Whether another attempt can help."""
+
+    RETRY = "retry"
+    """A plain retry with backoff usually succeeds."""
+    AFTER_REMEDY = "after-remedy"
+    """A retry succeeds only after a remedy safepip applies itself (purge, private cache)."""
+    STOP = "stop"
+    """A human or a configuration change is needed: report and stop."""
+
+
+#: The default policy of each kind (DESIGN.md §4). ``download-corrupt`` is retried once
+#: with ``--no-cache-dir``; ``unknown`` gets one plain retry at most (the loop enforces the caps).
+DEFAULT_POLICY: dict[FailureKind, RetryPolicy] = {
+    FailureKind.NETWORK_TRANSIENT: RetryPolicy.RETRY,
+    FailureKind.NETWORK_CONFIG: RetryPolicy.STOP,
+    FailureKind.CACHE_CORRUPT: RetryPolicy.AFTER_REMEDY,
+    FailureKind.DOWNLOAD_CORRUPT: RetryPolicy.AFTER_REMEDY,
+    FailureKind.HASH_PIN_MISMATCH: RetryPolicy.STOP,
+    FailureKind.LOCAL_PATH_MISSING: RetryPolicy.STOP,
+    FailureKind.ENV_BROKEN: RetryPolicy.STOP,
+    FailureKind.TEMP_VANISHED: RetryPolicy.RETRY,
+    FailureKind.DISK_FULL: RetryPolicy.STOP,
+    FailureKind.PERMISSION: RetryPolicy.STOP,
+    FailureKind.EXTERNALLY_MANAGED: RetryPolicy.STOP,
+    FailureKind.AUTH: RetryPolicy.STOP,
+    FailureKind.SSL_CERT: RetryPolicy.STOP,
+    FailureKind.SSL_MISSING: RetryPolicy.STOP,
+    FailureKind.INVALID_REQUIREMENT: RetryPolicy.STOP,
+    FailureKind.HASHES_REQUIRED: RetryPolicy.STOP,
+    FailureKind.PYTHON_INCOMPATIBLE: RetryPolicy.STOP,
+    FailureKind.RESOLUTION_CONFLICT: RetryPolicy.STOP,
+    FailureKind.BUILD_FAILURE: RetryPolicy.STOP,
+    FailureKind.WINDOWS_LONG_PATH: RetryPolicy.STOP,
+    FailureKind.NOT_FOUND: RetryPolicy.STOP,
+    FailureKind.INTERRUPTED: RetryPolicy.STOP,
+    FailureKind.UNKNOWN: RetryPolicy.RETRY,
+}
+
+
+@dataclass(frozen=True)
+class PipRun:
+    """What one pip process did, as the rest of safepip sees it.
+
+    Attributes:
+        args: the full argv that was run (``python -m pip install ...``).
+        returncode: pip's exit status; negative when it was killed by a signal.
+        log: the text of pip's ``--log`` file (debug level, timestamped lines).
+        duration: wall time in seconds.
+        timed_out: True when safepip ended pip because the time budget ran out.
+    """
+
+    args: tuple[str, ...]
+    returncode: int
+    log: str
+    duration: float
+    timed_out: bool = False
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The classifier's verdict on one pip log.
+
+    Attributes:
+        kind: the failure class.
+        policy: whether a retry can help (the kind's default, see :data:`DEFAULT_POLICY`).
+        evidence: the decisive line(s), verbatim after normalisation (not yet redacted).
+        rule: the ``source`` of the signature rule that decided (pip-failures.md section or issue).
+        package: the project name implicated, when the log names one.
+        version: its version, when known.
+        urls: file or index-page URLs implicated (hash blocks, ``Using cached``, ``Skipping page``),
+            without ``#fragment``. These are the keys of a targeted HTTP-cache purge.
+        paths: file-system paths implicated (a ``wheels/`` entry, a ``*.dist-info``, a missing local path).
+        got_hash: the ``Got`` sha256 of a hash-mismatch block.
+        expected_hashes: the ``Expected sha256`` values of a hash-mismatch block.
+        from_cache: True when the failing file came from pip's cache (``Using cached``).
+        nested: True when the decisive line sits inside the nested output of a build step.
+        hint: the next step for a human, one or two sentences.
+    """
+
+    kind: FailureKind
+    policy: RetryPolicy
+    evidence: tuple[str, ...] = ()
+    rule: str = ""
+    package: str | None = None
+    version: str | None = None
+    urls: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    got_hash: str | None = None
+    expected_hashes: tuple[str, ...] = ()
+    from_cache: bool = False
+    nested: bool = False
+    hint: str = ""
+
+
+class RemedyAction(enum.Enum):
+    """A change safepip makes before the next attempt."""
+
+    PURGE = "purge"
+    """Delete exactly :attr:`Remedy.paths` (HTTP-cache keys, a ``wheels/`` entry) inside the cache."""
+    NO_CACHE_DIR = "no-cache-dir"
+    """Run the next attempt with ``--no-cache-dir``."""
+    PRIVATE_CACHE = "private-cache"
+    """Run the next attempts with a fresh temporary ``--cache-dir``."""
+    RESUME_RETRIES = "resume-retries"
+    """Pass ``--resume-retries N`` (pip >= 25.1)."""
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """One planned change, with the reason shown to the user.
+
+    Attributes:
+        action: what to do.
+        reason: why, in a short sentence.
+        paths: for :attr:`RemedyAction.PURGE`, the absolute paths to delete (each must resolve
+            inside the cache root; the guarded delete checks again).
+    """
+
+    action: RemedyAction
+    reason: str
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One pip run and what safepip made of it.
+
+    Attributes:
+        number: 1 for the first attempt.
+        returncode: pip's exit status.
+        duration: wall time of the pip process in seconds.
+        diagnosis: the classification, or None when pip succeeded.
+        remedies: the remedies applied after this attempt (empty when none or when stopping).
+        wait: seconds slept before the next attempt (0 when none).
+        deleted: paths actually deleted by the remedies (empty under ``--dry-run``).
+        args: the pip argv of this attempt.
+    """
+
+    number: int
+    returncode: int
+    duration: float
+    diagnosis: Diagnosis | None
+    remedies: tuple[Remedy, ...] = ()
+    wait: float = 0.0
+    deleted: tuple[str, ...] = ()
+    args: tuple[str, ...] = field(default=())
+
+
+class Outcome(enum.Enum):
+    """How a ``safepip install`` ended."""
+
+    SUCCESS = "success"
+    RECOVERED = "recovered"
+    """Succeeded after at least one failed attempt."""
+    FAILED = "failed"
+    """Stopped on a kind a retry cannot fix."""
+    GAVE_UP = "gave-up"
+    """A retryable failure outlasted the attempts or the time budget."""
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    """The whole story of one ``safepip install``.
+
+    Attributes:
+        outcome: how it ended.
+        returncode: the exit status safepip should return (pip's, or 130/143).
+        attempts: every attempt in order.
+        log_path: where pip's full log of the last attempt is kept (None when removed).
+        pip_version: the version of the pip that was driven, when known.
+    """
+
+    outcome: Outcome
+    returncode: int
+    attempts: tuple[Attempt, ...]
+    log_path: str | None = None
+    pip_version: str | None = None
+
+    @property
+    def diagnosis(self) -> Diagnosis | None:
+        """The diagnosis of the last failed attempt, if any."""
+        for attempt in reversed(self.attempts):
+            if attempt.diagnosis is not None:
+                return attempt.diagnosis
+        return None
