@@ -63,3 +63,15 @@ class PipFailed(SafepipError):
         super().__init__(f"pip install failed ({kind})", hint=diagnosis.hint if diagnosis else "")
         self.result = result
         self.exit_status = result.returncode
+
+
+class Terminated(BaseException):  # noqa: N818 - named after the event, like KeyboardInterrupt
+    """safepip received SIGTERM; like ``KeyboardInterrupt`` it is never retried.
+
+    It derives from BaseException so that no ``except Exception`` swallows it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        """Remember which signal ended the run."""
+        super().__init__(signum)
+        self.signum = signum

@@ -1,0 +1,340 @@
+"""Pure argument handling for ``safepip install``.
+
+safepip's own options come first, everything from the first unknown token on belongs to pip
+and is passed through untouched. Each safepip option can also be set with a ``SAFEPIP_*``
+environment variable (for Dockerfiles and CI); the command line wins over the environment.
+
+safepip never rewrites the user's pip arguments. It adds ``--no-input`` (a 401 would otherwise
+hang or die with EOFError in CI, pip-failures.md §E auth) and a private ``--log`` file unless the
+user gave one, and remedies append their own options after the user's (optparse: last one wins).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from safepip.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+
+@dataclass(frozen=True)
+class Options:
+    """safepip's own options for ``install``.
+
+    Attributes:
+        attempts: the most pip runs in total (1 disables retrying).
+        time_budget: seconds for the whole install, waits included; pip is ended when it runs out.
+        backoff_base: the first wait in seconds; each later wait doubles, with jitter.
+        max_wait: the cap of a single wait in seconds.
+        no_remedy: diagnose and report only: no cache change, no retry.
+        remedy_dry_run: plan remedies and show them, but delete nothing.
+        report_json: write the JSON report to this path.
+        python: the interpreter whose pip to drive (None: the active venv's, else safepip's own).
+        quiet: print only the final failure.
+    """
+
+    attempts: int = 4
+    time_budget: float = 900.0
+    backoff_base: float = 1.0
+    max_wait: float = 30.0
+    no_remedy: bool = False
+    remedy_dry_run: bool = False
+    report_json: str | None = None
+    python: str | None = None
+    quiet: bool = False
+
+
+@dataclass(frozen=True)
+class _Spec:
+    flag: str
+    field: str
+    env: str
+    takes_value: bool
+    convert: Callable[[str], object]
+    help: str
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(text)
+    return value
+
+
+def _truthy(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"", "0", "false", "no", "off"}:
+        return False
+    raise ValueError(text)
+
+
+#: safepip's install options, in the order ``--help`` shows them.
+SPECS: tuple[_Spec, ...] = (
+    _Spec(
+        flag="--attempts",
+        field="attempts",
+        env="SAFEPIP_ATTEMPTS",
+        takes_value=True,
+        convert=_positive_int,
+        help="most pip runs in total (default 4; 1 disables retrying)",
+    ),
+    _Spec(
+        flag="--time-budget",
+        field="time_budget",
+        env="SAFEPIP_TIME_BUDGET",
+        takes_value=True,
+        convert=_non_negative_float,
+        help="seconds for the whole install, waits included (default 900)",
+    ),
+    _Spec(
+        flag="--backoff",
+        field="backoff_base",
+        env="SAFEPIP_BACKOFF",
+        takes_value=True,
+        convert=_non_negative_float,
+        help="first wait between attempts in seconds; doubles each time, with jitter (default 1)",
+    ),
+    _Spec(
+        flag="--max-wait",
+        field="max_wait",
+        env="SAFEPIP_MAX_WAIT",
+        takes_value=True,
+        convert=_non_negative_float,
+        help="cap of one wait in seconds (default 30)",
+    ),
+    _Spec(
+        flag="--no-remedy",
+        field="no_remedy",
+        env="SAFEPIP_NO_REMEDY",
+        takes_value=False,
+        convert=_truthy,
+        help="diagnose only: no cache change and no retry",
+    ),
+    _Spec(
+        flag="--remedy-dry-run",
+        field="remedy_dry_run",
+        env="SAFEPIP_REMEDY_DRY_RUN",
+        takes_value=False,
+        convert=_truthy,
+        help="show the cache entries a remedy would delete, delete nothing",
+    ),
+    _Spec(
+        flag="--report-json",
+        field="report_json",
+        env="SAFEPIP_REPORT_JSON",
+        takes_value=True,
+        convert=str,
+        help="write a JSON report of every attempt to this file",
+    ),
+    _Spec(
+        flag="--python",
+        field="python",
+        env="SAFEPIP_PYTHON",
+        takes_value=True,
+        convert=str,
+        help="interpreter whose pip to run (default: the active virtual environment's,"
+        " else safepip's)",
+    ),
+    _Spec(
+        flag="--safepip-quiet",
+        field="quiet",
+        env="SAFEPIP_QUIET",
+        takes_value=False,
+        convert=_truthy,
+        help="print only the final failure (pip's own -q also quiets safepip)",
+    ),
+)
+_BY_FLAG = {spec.flag: spec for spec in SPECS}
+
+
+def _convert(spec: _Spec, raw: str, origin: str) -> object:
+    try:
+        return spec.convert(raw)
+    except ValueError:
+        msg = f"invalid value {raw!r} for {origin}"
+        raise UsageError(msg, hint=f"{spec.flag}: {spec.help}") from None
+
+
+def split_install_args(
+    argv: Sequence[str], env: Mapping[str, str]
+) -> tuple[Options, list[str]]:
+    """Split ``safepip install`` arguments into safepip's options and pip's arguments.
+
+    safepip options are recognised only before the first argument that is not one of them;
+    ``--`` ends them explicitly. ``--flag value`` and ``--flag=value`` are both accepted.
+
+    Args:
+        argv: the arguments after ``install``.
+        env: the environment, for ``SAFEPIP_*`` defaults.
+
+    Returns:
+        The options and the pip arguments, untouched and in order.
+
+    Raises:
+        UsageError: a bad value, or a safepip option missing its value.
+    """
+    values: dict[str, object] = {}
+    for spec in SPECS:
+        raw = env.get(spec.env)
+        if raw is not None and raw != "":
+            values[spec.field] = _convert(spec, raw, spec.env)
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--":
+            index += 1
+            break
+        name, has_inline, inline = token.partition("=")
+        found = _BY_FLAG.get(name)
+        if found is None:
+            break
+        spec = found
+        if spec.takes_value:
+            if has_inline:
+                raw = inline
+            elif index + 1 < len(argv):
+                index += 1
+                raw = argv[index]
+            else:
+                raise UsageError(f"{spec.flag} needs a value", hint=spec.help)
+            values[spec.field] = _convert(spec, raw, spec.flag)
+        elif has_inline:
+            values[spec.field] = _convert(spec, inline, spec.flag)
+        else:
+            values[spec.field] = True
+        index += 1
+    options = Options(**values)  # type: ignore[arg-type]
+    return options, list(argv[index:])
+
+
+@dataclass(frozen=True)
+class PipFacts:
+    """What safepip needs to know about the user's pip arguments and environment.
+
+    Attributes:
+        cache_dir: the value of ``--cache-dir`` if given on the command line.
+        no_cache: the cache is disabled (``--no-cache-dir`` or ``PIP_NO_CACHE_DIR``).
+        log: the user's own ``--log`` file, if any.
+        quiet: pip was asked to be quiet (``-q``).
+        resume_retries: the user already chose ``--resume-retries``.
+    """
+
+    cache_dir: str | None
+    no_cache: bool
+    log: str | None
+    quiet: bool
+    resume_retries: bool
+
+
+def _option_value(args: Sequence[str], names: tuple[str, ...]) -> str | None:
+    found: str | None = None
+    for position, token in enumerate(args):
+        if token == "--":
+            break
+        for name in names:
+            if token == name and position + 1 < len(args):
+                found = args[position + 1]
+            elif token.startswith(name + "="):
+                found = token[len(name) + 1 :]
+    return found
+
+
+def inspect(pip_args: Sequence[str], env: Mapping[str, str]) -> PipFacts:
+    """Read the facts safepip needs from pip's arguments and ``PIP_*`` variables."""
+    options = [token for token in pip_args if token.startswith("-")]
+    no_cache = "--no-cache-dir" in options or _env_true(env.get("PIP_NO_CACHE_DIR"))
+    quiet = any(
+        token == "--quiet" or (token.startswith("-q") and set(token[1:]) == {"q"})
+        for token in options
+    )
+    return PipFacts(
+        cache_dir=_option_value(pip_args, ("--cache-dir",)),
+        no_cache=no_cache,
+        log=_option_value(pip_args, ("--log", "--log-file", "--local-log")),
+        quiet=quiet,
+        resume_retries=any(token.startswith("--resume-retries") for token in options),
+    )
+
+
+def _env_true(raw: str | None) -> bool:
+    # pip reads PIP_NO_CACHE_DIR through strtobool: any truthy word disables the cache.
+    return raw is not None and raw.strip().lower() in {"1", "true", "yes", "on", "y", "t"}
+
+
+def build_argv(
+    python: str,
+    pip_args: Sequence[str],
+    *,
+    log_path: str | None,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """Build the argv of one pip run.
+
+    Args:
+        python: the interpreter to run pip with.
+        pip_args: the user's pip install arguments, passed through untouched.
+        log_path: a private ``--log`` file to add, or None when the user gave their own.
+        extra: remedy options (``--no-cache-dir``, ``--cache-dir DIR``, ``--resume-retries N``),
+            placed after the user's so that they win.
+
+    Returns:
+        ``[python, "-m", "pip", "install", "--no-input", ("--log", path), *pip_args, *extra]``;
+        when the user's arguments contain ``--``, ``extra`` goes before it.
+    """
+    head = [python, "-m", "pip", "install", "--no-input"]
+    if log_path is not None:
+        head += ["--log", log_path]
+    args = list(pip_args)
+    if "--" in args:
+        cut = args.index("--")
+        return head + args[:cut] + list(extra) + args[cut:]
+    return head + args + list(extra)
+
+
+def default_python(env: Mapping[str, str], running: str) -> str:
+    """The interpreter whose pip to drive when ``--python`` is not given.
+
+    Args:
+        env: the environment (``VIRTUAL_ENV`` names the active virtual environment).
+        running: the interpreter running safepip (``sys.executable``).
+    """
+    venv = env.get("VIRTUAL_ENV")
+    if venv:
+        for candidate in (Path(venv, "bin", "python"), Path(venv, "Scripts", "python.exe")):
+            if candidate.exists():
+                return str(candidate)
+    return running
+
+
+def help_text() -> str:
+    """The text of ``safepip install --help``."""
+    lines = [
+        "usage: safepip install [safepip options] [--] <pip install arguments>",
+        "",
+        "Runs `pip install` with every other argument passed through untouched, classifies a",
+        "failure, applies the targeted remedy and retries when that can help.",
+        "",
+        "safepip options (before pip's arguments; also as environment variables):",
+    ]
+    for spec in SPECS:
+        metavar = " VALUE" if spec.takes_value else ""
+        lines.append(f"  {spec.flag + metavar:<24} {spec.help}")
+        lines.append(f"  {'':<24} env: {spec.env}")
+    lines += [
+        "",
+        "Every other argument goes to pip (see `pip install --help`).",
+    ]
+    return "\n".join(lines)
