@@ -1,0 +1,181 @@
+"""The command line: argv in, exit status out; the one place that maps errors to statuses.
+
+Exit statuses: 0 success; pip's own status when ``safepip install`` fails; 2 usage error;
+124 when the time budget ended pip; 130 Ctrl-C; 143 SIGTERM; 3 an internal error of safepip
+(a bug: the traceback is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import signal
+import sys
+import traceback
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Callable
+
+from safepip.errors import SafepipError, Terminated, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from types import FrameType, ModuleType
+
+    from safepip.model import InstallResult
+
+INTERNAL_ERROR = 3
+USAGE_ERROR = 2
+
+#: Subcommands other than ``install``, each a module with ``configure(parser)`` and
+#: ``run(options, out, err) -> int``; imported only when used, to keep start-up fast.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "diagnose": ("safepip.diagnose", "classify saved pip / CI logs"),
+    "cache": ("safepip.cachecmd", "purge one package's cache entries, or verify the cache"),
+    "fix-requirements": (
+        "safepip.fixreq",
+        "rewrite conda `pkg @ file:///...` freeze lines as pkg==version",
+    ),
+    "doctor": ("safepip.doctor", "check the environment pip runs in, one line per check"),
+}
+
+
+def _version() -> str:
+    from safepip import __version__  # noqa: PLC0415 - keeps `import safepip.cli` light
+
+    return __version__
+
+
+def _top_help() -> str:
+    lines = [
+        "usage: safepip <command> [options]",
+        "",
+        "A drop-in `pip install` that retries what a retry can fix, repairs pip's cache",
+        "precisely, and explains the rest.",
+        "",
+        "commands:",
+        f"  {'install':<18} pip install with diagnosis, targeted remedies and retries",
+    ]
+    lines += [f"  {name:<18} {summary}" for name, (_, summary) in COMMANDS.items()]
+    lines += ["", "`safepip <command> --help` shows the options of a command."]
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` so pip gets it forwarded and nothing retries."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        raise Terminated(signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (embedded use): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _write_report(path: str, result: InstallResult) -> None:
+    from safepip.report import to_json  # noqa: PLC0415 - only needed with --report-json
+
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        tmp.write_text(json.dumps(to_json(result), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        raise SafepipError(f"cannot write the JSON report to {path}: {exc.strerror}") from exc
+
+
+def _install(args: Sequence[str]) -> int:
+    from safepip.install import Installer  # noqa: PLC0415 - lazy: fast --help and subcommands
+    from safepip.pipargs import (  # noqa: PLC0415
+        default_python,
+        help_text,
+        inspect,
+        split_install_args,
+    )
+    from safepip.report import TextReporter  # noqa: PLC0415
+
+    options, pip_args = split_install_args(args, os.environ)
+    if pip_args[:1] in (["-h"], ["--help"]) or args[:1] in (["-h"], ["--help"]):
+        print(help_text())
+        return 0
+    if not pip_args:
+        raise UsageError(
+            "nothing to install", hint="usage: safepip install [safepip options] <pip args>"
+        )
+    python = options.python or default_python(os.environ, sys.executable)
+    quiet = options.quiet or inspect(pip_args, os.environ).quiet
+    reporter = TextReporter(sys.stderr, quiet=quiet)
+    result = Installer(python, options, env=dict(os.environ), reporter=reporter).install(
+        pip_args
+    )
+    if options.report_json:
+        _write_report(options.report_json, result)
+    return result.returncode
+
+
+def _subcommand(name: str, args: Sequence[str]) -> int:
+    module_name, summary = COMMANDS[name]
+    module: ModuleType = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(prog=f"safepip {name}", description=summary)
+    configure: Callable[[argparse.ArgumentParser], None] = module.configure
+    run: Callable[[argparse.Namespace, IO[str], IO[str]], int] = module.run
+    configure(parser)
+    return run(parser.parse_args(list(args)), sys.stdout, sys.stderr)
+
+
+def _dispatch(args: Sequence[str]) -> int:
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(_top_help())
+        return 0 if args else USAGE_ERROR
+    if args[0] == "--version":
+        print(f"safepip {_version()}")
+        return 0
+    command, rest = args[0], args[1:]
+    if command == "install":
+        return _install(rest)
+    if command in COMMANDS:
+        return _subcommand(command, rest)
+    raise UsageError(f"unknown command {command!r}", hint="run `safepip --help` for the commands")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run safepip and return its exit status (the console script passes it to ``sys.exit``).
+
+    Args:
+        argv: the arguments after the program name; ``sys.argv[1:]`` when None.
+    """
+    from safepip.redact import redact  # noqa: PLC0415
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        with _sigterm_raises():
+            return _dispatch(args)
+    except SafepipError as exc:
+        print(f"safepip: error: {redact(str(exc))}", file=sys.stderr)
+        if exc.hint:
+            print(f"safepip: hint: {redact(exc.hint)}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("safepip: interrupted", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("safepip: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
+        return exc.code if isinstance(exc.code, int) else USAGE_ERROR
+    except Exception:  # noqa: BLE001 - the one funnel: a bug in safepip, reported as such
+        traceback.print_exc()
+        print(
+            "safepip: internal error (a bug in safepip); pip's own state is untouched",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR

@@ -1,0 +1,311 @@
+"""The install loop: run → classify → plan → apply → wait → run again, then report.
+
+Every side effect is an injected collaborator with a real default (STYLE.md point 6): the pip
+runner, the short-query runner, sleep, clock, randomness, the cache operations and the reporter.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Protocol
+
+from packaging.version import InvalidVersion, Version
+
+from safepip import cache as _cache
+from safepip import remedies, runner
+from safepip.classify import classify
+from safepip.model import (
+    Attempt,
+    Diagnosis,
+    FailureKind,
+    InstallResult,
+    Outcome,
+    Remedy,
+    RemedyAction,
+    assert_never,
+)
+from safepip.pipargs import Options, build_argv, inspect
+from safepip.report import Reporter
+from safepip.retry import Backoff, Step, retry_loop
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+#: Exit status when safepip ended pip because the time budget ran out (as timeout(1) does).
+TIMEOUT_STATUS = 124
+
+Query = Callable[["Sequence[str]", "Mapping[str, str]"], "tuple[int, str]"]
+
+
+class CacheOps(Protocol):
+    """Where the pip cache is and how entries leave it (:mod:`safepip.cache` by default)."""
+
+    def locate(
+        self, python: str, *, cache_dir_arg: str | None, no_cache: bool, env: Mapping[str, str]
+    ) -> Path | None:
+        """Return the cache root pip uses, or None when the cache is disabled."""
+
+    def delete(self, root: Path, paths: Sequence[str], *, dry_run: bool) -> Sequence[str]:
+        """Delete ``paths`` inside ``root`` (guarded); return those removed (or to be, if dry)."""
+
+
+@dataclass(frozen=True)
+class PipCache:
+    """The real cache operations, asking the target interpreter's pip through ``query``."""
+
+    query: Query = runner.query
+
+    def locate(
+        self, python: str, *, cache_dir_arg: str | None, no_cache: bool, env: Mapping[str, str]
+    ) -> Path | None:
+        """Locate pip's cache exactly as that pip does (see :func:`safepip.cache.locate`)."""
+        return _cache.locate(
+            python, cache_dir_arg=cache_dir_arg, no_cache=no_cache, env=env, query=self.query
+        )
+
+    def delete(self, root: Path, paths: Sequence[str], *, dry_run: bool) -> Sequence[str]:
+        """Delete through the one guarded delete; refused paths are never removed."""
+        report = _cache.delete(root, paths, dry_run=dry_run)
+        return report.deleted
+
+
+def pip_version(python: str, env: Mapping[str, str], query: Query) -> tuple[int, ...] | None:
+    """The version of the pip installed for ``python``, or None if it cannot be read."""
+    status, out = query([python, "-c", "import pip; print(pip.__version__)"], env)
+    if status != 0:
+        return None
+    try:
+        return Version(out.strip()).release
+    except InvalidVersion:
+        return None
+
+
+@dataclass
+class _State:
+    """The mutable state of one install run (private to the loop)."""
+
+    extra: list[str] = field(default_factory=list)
+    history: list[Diagnosis] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    private_cache: Path | None = None
+    no_cache: bool = False
+    resume: bool = False
+    version: tuple[int, ...] | None = None
+    version_known: bool = False
+    cache_root: Path | None = None
+    cache_known: bool = False
+    gave_up: str = ""
+    timed_out: bool = False
+
+
+@dataclass(frozen=True)
+class Installer:
+    """Runs ``pip install`` until it succeeds or no retry can help.
+
+    Attributes:
+        python: the interpreter whose pip is driven.
+        options: safepip's own options.
+        env: the environment pip runs with (the user's; their pip configuration applies).
+        run: the pip runner (:func:`safepip.runner.run_pip`).
+        query: runs a short command and returns ``(status, stdout)`` (:func:`safepip.runner.query`).
+        sleep: waits between attempts.
+        clock: monotonic seconds.
+        rand: uniform [0, 1) for jitter.
+        cache: cache location and the guarded delete.
+        reporter: told about every step.
+    """
+
+    python: str
+    options: Options
+    env: Mapping[str, str]
+    run: runner.Runner = runner.run_pip
+    query: Query = runner.query
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    rand: Callable[[], float] = random.random
+    cache: CacheOps = field(default_factory=PipCache)
+    reporter: Reporter = field(default_factory=Reporter)
+
+    def install(self, pip_args: Sequence[str]) -> InstallResult:
+        """Install with retries and remedies; never raises for a pip failure.
+
+        Args:
+            pip_args: the user's ``pip install`` arguments, untouched.
+
+        Returns:
+            The result; ``returncode`` is 0, pip's own status, or 124 after a budget timeout.
+        """
+        workdir = Path(tempfile.mkdtemp(prefix="safepip-"))
+        facts = inspect(pip_args, self.env)
+        state = _State(no_cache=facts.no_cache, resume=facts.resume_retries)
+        start = self.clock()
+        options = self.options
+        backoff = Backoff(
+            base=options.backoff_base,
+            max_wait=options.max_wait,
+            attempts=1 if options.no_remedy else options.attempts,
+            budget=options.time_budget,
+        )
+
+        def step(number: int) -> Step[Attempt]:
+            log_path = Path(facts.log) if facts.log else workdir / f"pip-{number}.log"
+            argv = build_argv(
+                self.python,
+                pip_args,
+                log_path=None if facts.log else str(log_path),
+                extra=state.extra,
+            )
+            self.reporter.attempt_started(number, argv)
+            remaining = max(1.0, options.time_budget - (self.clock() - start))
+            pip = self.run(argv, env=self.env, log_path=log_path, timeout=remaining)
+            if pip.returncode == 0 and not pip.timed_out:
+                attempt = Attempt(number, 0, pip.duration, None, args=tuple(argv))
+                state.attempts.append(attempt)
+                return Step(attempt, again=False)
+            diagnosis = classify(pip.log, returncode=pip.returncode)
+            if pip.timed_out:
+                state.timed_out = True
+                attempt = Attempt(
+                    number, pip.returncode, pip.duration, diagnosis, args=tuple(argv)
+                )
+                state.attempts.append(attempt)
+                self.reporter.attempt_failed(attempt)
+                return Step(attempt, again=False)
+            log_empty = not pip.log.strip()
+            context = self._context(state, diagnosis, facts.cache_dir, log_empty=log_empty)
+            plan = remedies.plan(diagnosis, state.history, context)
+            state.history.append(diagnosis)
+            again = plan.again and not options.no_remedy
+            applied: tuple[Remedy, ...] = plan.remedies if again else ()
+            deleted = self._apply(applied, state, workdir)
+            attempt = Attempt(
+                number,
+                pip.returncode,
+                pip.duration,
+                diagnosis,
+                remedies=applied,
+                deleted=tuple(deleted),
+                args=tuple(argv),
+            )
+            state.attempts.append(attempt)
+            self.reporter.attempt_failed(attempt)
+            for remedy in applied:
+                self.reporter.remedy_applied(remedy, deleted, dry_run=options.remedy_dry_run)
+            if not again:
+                self.reporter.stopping(attempt, plan.why)
+            return Step(attempt, again=again)
+
+        def before_wait(attempt: Attempt, wait: float) -> None:
+            state.attempts[-1] = replace(attempt, wait=wait)
+            self.reporter.retry_scheduled(attempt, wait)
+
+        def give_up(_attempt: Attempt, why: str) -> None:
+            state.gave_up = why
+
+        try:
+            retry_loop(
+                step,
+                backoff=backoff,
+                sleep=self.sleep,
+                clock=self.clock,
+                rand=self.rand,
+                before_wait=before_wait,
+                on_give_up=give_up,
+            )
+        finally:
+            if state.private_cache is not None:
+                _remove_own(state.private_cache)
+        result = self._result(state, workdir)
+        self.reporter.finished(result)
+        return result
+
+    def _context(
+        self, state: _State, diagnosis: Diagnosis, cache_dir: str | None, *, log_empty: bool
+    ) -> remedies.Context:
+        """Gather what the plan needs, querying pip only when this kind needs it."""
+        kind = diagnosis.kind
+        if kind is FailureKind.NETWORK_TRANSIENT and not state.version_known:
+            state.version = pip_version(self.python, self.env, self.query)
+            state.version_known = True
+        if (
+            kind in (FailureKind.CACHE_CORRUPT, FailureKind.DOWNLOAD_CORRUPT)
+            and not state.cache_known
+        ):
+            state.cache_root = self.cache.locate(
+                self.python, cache_dir_arg=cache_dir, no_cache=state.no_cache, env=self.env
+            )
+            state.cache_known = True
+        root = state.private_cache if state.private_cache is not None else state.cache_root
+        return remedies.Context(
+            cache_root=root,
+            pip_version=state.version,
+            resume_retries=state.resume,
+            private_cache=state.private_cache is not None,
+            no_cache=state.no_cache,
+            log_empty=log_empty,
+        )
+
+    def _apply(self, applied: Sequence[Remedy], state: _State, workdir: Path) -> list[str]:
+        deleted: list[str] = []
+        for remedy in applied:
+            action = remedy.action
+            if action is RemedyAction.PURGE:
+                root = state.private_cache or state.cache_root
+                if root is not None:
+                    deleted.extend(
+                        self.cache.delete(root, remedy.paths, dry_run=self.options.remedy_dry_run)
+                    )
+            elif action is RemedyAction.NO_CACHE_DIR:
+                state.extra.append("--no-cache-dir")
+                state.no_cache = True
+            elif action is RemedyAction.PRIVATE_CACHE:
+                state.private_cache = workdir / "cache"
+                state.private_cache.mkdir(exist_ok=True)
+                state.extra += ["--cache-dir", str(state.private_cache)]
+            elif action is RemedyAction.RESUME_RETRIES:
+                state.extra += ["--resume-retries", str(remedies.RESUME_RETRIES)]
+                state.resume = True
+            else:
+                assert_never(action)
+        return deleted
+
+    def _result(self, state: _State, workdir: Path) -> InstallResult:
+        attempts = tuple(state.attempts)
+        last = attempts[-1]
+        if last.diagnosis is None:
+            outcome = Outcome.SUCCESS if len(attempts) == 1 else Outcome.RECOVERED
+            returncode = 0
+        elif state.timed_out or state.gave_up:
+            outcome = Outcome.GAVE_UP
+            returncode = TIMEOUT_STATUS if state.timed_out else _status(last.returncode)
+        else:
+            outcome = Outcome.FAILED
+            returncode = _status(last.returncode)
+        log_path: str | None = None
+        if outcome in (Outcome.SUCCESS, Outcome.RECOVERED):
+            _remove_own(workdir)
+        else:
+            logs = sorted(workdir.glob("pip-*.log"), key=lambda p: int(p.stem.split("-")[1]))
+            log_path = str(logs[-1]) if logs else None
+        return InstallResult(
+            outcome=outcome,
+            returncode=returncode,
+            attempts=attempts,
+            log_path=log_path,
+            pip_version=".".join(map(str, state.version)) if state.version else None,
+        )
+
+
+def _status(returncode: int) -> int:
+    """pip's exit status, or 1 when pip was killed by a signal (negative returncode)."""
+    return returncode if returncode > 0 else 1
+
+
+def _remove_own(path: Path) -> None:
+    """Remove safepip's own temp dir (logs, private cache): never a user path or the pip cache."""
+    shutil.rmtree(path, ignore_errors=True)  # noqa: TID251 - safepip's own mkdtemp dir

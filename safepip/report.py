@@ -1,0 +1,200 @@
+"""Rendering, separate from deciding: progress hooks, the text report and the JSON report.
+
+:class:`Reporter` is all no-op hooks (as resolvelib's ``BaseReporter``); the install loop calls
+them and never prints. :class:`TextReporter` writes short ``safepip:``-prefixed lines to stderr.
+:func:`to_json` is the versioned JSON document of ``--report-json``. Every string that can carry a
+URL passes through :func:`safepip.redact.redact` first: credentials never reach the output.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO, TYPE_CHECKING, Any
+
+from safepip.model import Attempt, Diagnosis, InstallResult, Outcome, Remedy, RemedyAction
+from safepip.redact import redact
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+#: Version of the ``--report-json`` document; bumped on any incompatible change.
+SCHEMA_VERSION = 1
+
+PREFIX = "safepip:"
+
+
+class Reporter:
+    """Hooks called by the install loop; the base class does nothing."""
+
+    def attempt_started(self, number: int, argv: Sequence[str]) -> None:
+        """Attempt ``number`` is about to run ``argv``."""
+
+    def attempt_failed(self, attempt: Attempt) -> None:
+        """An attempt failed and was classified."""
+
+    def remedy_applied(self, remedy: Remedy, deleted: Sequence[str], *, dry_run: bool) -> None:
+        """A remedy was applied (``deleted`` lists every path removed by this attempt's purges)."""
+
+    def retry_scheduled(self, attempt: Attempt, wait: float) -> None:
+        """safepip will sleep ``wait`` seconds before the next attempt."""
+
+    def stopping(self, attempt: Attempt, why: str) -> None:
+        """No retry will follow ``attempt``, for the reason ``why``."""
+
+    def finished(self, result: InstallResult) -> None:
+        """The install ended."""
+
+
+def _color_enabled(stream: IO[str], env: Mapping[str, str]) -> bool:
+    # https://no-color.org and the FORCE_COLOR convention; otherwise only on a terminal.
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class TextReporter(Reporter):
+    """Short prefixed lines on a stream (stderr), for terminals and CI logs.
+
+    Args:
+        stream: where to write.
+        quiet: only the final failure is written.
+        env: the environment, for ``NO_COLOR`` / ``FORCE_COLOR``.
+    """
+
+    def __init__(
+        self, stream: IO[str], *, quiet: bool = False, env: Mapping[str, str] | None = None
+    ) -> None:
+        """Bind the stream; colour is decided once."""
+        self.stream = stream
+        self.quiet = quiet
+        self.color = _color_enabled(stream, os.environ if env is None else env)
+
+    def _paint(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.color else text
+
+    def _line(self, text: str, *, force: bool = False) -> None:
+        if self.quiet and not force:
+            return
+        self.stream.write(f"{self._paint(PREFIX, '1')} {redact(text)}\n")
+        self.stream.flush()
+
+    def attempt_failed(self, attempt: Attempt) -> None:
+        """Name the kind and show the decisive line."""
+        diagnosis = attempt.diagnosis
+        if diagnosis is None:
+            return
+        self._line(
+            f"attempt {attempt.number} failed: {self._paint(diagnosis.kind.value, '33')}"
+            f" (pip exit {attempt.returncode}, {attempt.duration:.1f}s)"
+        )
+        for line in diagnosis.evidence[-2:]:
+            self._line(f"  evidence: {line.strip()}")
+
+    def remedy_applied(self, remedy: Remedy, deleted: Sequence[str], *, dry_run: bool) -> None:
+        """Say what was changed, listing deleted cache entries."""
+        if remedy.action is RemedyAction.PURGE:
+            verb = "would delete" if dry_run else "deleted"
+            existing = [path for path in remedy.paths if path in deleted]
+            self._line(f"{remedy.reason}: {verb} {len(existing)} cache file(s)")
+            for path in existing:
+                self._line(f"  {verb} {path}")
+        else:
+            self._line(remedy.reason)
+
+    def retry_scheduled(self, attempt: Attempt, wait: float) -> None:
+        """Say how long safepip waits and for what."""
+        self._line(f"retrying in {wait:.1f}s (attempt {attempt.number + 1})")
+
+    def finished(self, result: InstallResult) -> None:
+        """One summary: recovered, or the diagnosis and the next step."""
+        if result.outcome is Outcome.SUCCESS:
+            return
+        if result.outcome is Outcome.RECOVERED:
+            kinds = ", ".join(
+                dict.fromkeys(a.diagnosis.kind.value for a in result.attempts if a.diagnosis)
+            )
+            self._line(
+                self._paint(
+                    f"recovered after {len(result.attempts)} attempts ({kinds})", "32"
+                )
+            )
+            return
+        self._final(result)
+
+    def _final(self, result: InstallResult) -> None:
+        diagnosis = result.diagnosis
+        kind = diagnosis.kind.value if diagnosis else "unknown"
+        headline = {
+            Outcome.FAILED: f"pip install failed: {kind}",
+            Outcome.GAVE_UP: f"pip install still failing after {len(result.attempts)}"
+            f" attempt(s): {kind}",
+            Outcome.INTERRUPTED: "interrupted",
+        }.get(result.outcome, kind)
+        self._line(self._paint(headline, "31;1"), force=True)
+        if diagnosis is not None:
+            for line in diagnosis.evidence[-3:]:
+                self._line(f"  evidence: {line.strip()}", force=True)
+            if diagnosis.hint:
+                self._line(f"  next step: {diagnosis.hint}", force=True)
+        if result.log_path:
+            self._line(f"  full pip log: {result.log_path}", force=True)
+
+
+def _diagnosis_json(diagnosis: Diagnosis) -> dict[str, Any]:
+    return {
+        "kind": diagnosis.kind.value,
+        "policy": diagnosis.policy.value,
+        "evidence": [redact(line) for line in diagnosis.evidence],
+        "rule": diagnosis.rule,
+        "package": diagnosis.package,
+        "version": diagnosis.version,
+        "urls": [redact(url) for url in diagnosis.urls],
+        "paths": list(diagnosis.paths),
+        "got_hash": diagnosis.got_hash,
+        "expected_hashes": list(diagnosis.expected_hashes),
+        "from_cache": diagnosis.from_cache,
+        "nested": diagnosis.nested,
+        "hint": redact(diagnosis.hint),
+    }
+
+
+def _attempt_json(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "number": attempt.number,
+        "returncode": attempt.returncode,
+        "duration": round(attempt.duration, 3),
+        "diagnosis": _diagnosis_json(attempt.diagnosis) if attempt.diagnosis else None,
+        "remedies": [
+            {
+                "action": remedy.action.value,
+                "reason": remedy.reason,
+                "paths": list(remedy.paths),
+            }
+            for remedy in attempt.remedies
+        ],
+        "deleted": list(attempt.deleted),
+        "wait": round(attempt.wait, 3),
+        "args": [redact(arg) for arg in attempt.args],
+    }
+
+
+def to_json(result: InstallResult) -> dict[str, Any]:
+    """The ``--report-json`` document (schema version :data:`SCHEMA_VERSION`).
+
+    Keys: ``schema``, ``outcome`` (success, recovered, failed, gave-up, interrupted),
+    ``returncode``, ``pip_version``, ``log_path``, ``diagnosis`` (of the last failed attempt, or
+    null) and ``attempts`` (each: number, returncode, duration, diagnosis, remedies, deleted,
+    wait, args). README.md documents every field.
+    """
+    return {
+        "schema": SCHEMA_VERSION,
+        "outcome": result.outcome.value,
+        "returncode": result.returncode,
+        "pip_version": result.pip_version,
+        "log_path": result.log_path,
+        "diagnosis": _diagnosis_json(result.diagnosis) if result.diagnosis else None,
+        "attempts": [_attempt_json(attempt) for attempt in result.attempts],
+    }
