@@ -1,0 +1,278 @@
+"""Pythons with a given pip version, and an environment that isolates pip from the machine.
+
+The pip wheels come from ``.ci/wheelhouse/`` (filled by ``.ci/prepare-pips``; nothing here touches
+the network). Each version gets one virtual environment under ``.ci/venvs/pip-<version>/``, created
+once and reused across runs; creation is serialised by a file lock and finished by an atomic rename,
+so parallel test runs do not clash.
+
+Every pip started by the harness must run with :func:`isolated_env` and its own ``--cache-dir``,
+and with :func:`common_args` (``--trusted-host 127.0.0.1``: pip caches plain-http responses only from
+trusted hosts, pip-failures.md §I).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WHEELHOUSE = REPO_ROOT / ".ci" / "wheelhouse"
+VENVS = REPO_ROOT / ".ci" / "venvs"
+
+#: Marker written last into a finished venv.
+_READY = ".safepip-ready"
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version))
+
+
+def available_pip_versions() -> list[str]:
+    """Return the pip versions whose wheels are in the wheelhouse, oldest first."""
+    found = [wheel.name.split("-")[1] for wheel in WHEELHOUSE.glob("pip-*-py3-none-any.whl")]
+    return sorted(found, key=_version_key)
+
+
+def pip_wheel(version: str) -> Path:
+    """Return the wheelhouse path of ``pip-<version>``.
+
+    Raises:
+        FileNotFoundError: if the wheelhouse lacks it (run ``.ci/prepare-pips``).
+    """
+    wheel = WHEELHOUSE / f"pip-{version}-py3-none-any.whl"
+    if not wheel.is_file():
+        raise FileNotFoundError(f"{wheel} is missing: run .ci/prepare-pips")
+    return wheel
+
+
+def isolated_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return ``os.environ`` without ``PIP_*``/``SAFEPIP_*``, with pip's config files disabled.
+
+    Sets ``PIP_CONFIG_FILE=os.devnull`` (the machine has a global pip config with extra indexes),
+    ``PIP_DISABLE_PIP_VERSION_CHECK=1`` and ``PYTHONDONTWRITEBYTECODE=1``, and puts 127.0.0.1 into
+    ``no_proxy`` so that a proxy in the environment can never carry test traffic elsewhere.
+
+    Args:
+        extra: variables to set on top.
+
+    Returns:
+        A fresh dict, safe to mutate.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.upper().startswith(("PIP_", "SAFEPIP_"))
+    }
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    for key in ("no_proxy", "NO_PROXY"):
+        current = [part for part in env.get(key, "").split(",") if part]
+        env[key] = ",".join([*current, "127.0.0.1", "localhost"])
+    if extra:
+        env.update(extra)
+    return env
+
+
+def common_args(
+    index_url: str, cache_dir: Path | None, *, retries: int = 1, timeout: float = 5
+) -> list[str]:
+    """Return the options every harness pip run needs (after ``install``/``download``).
+
+    Args:
+        index_url: the fault index URL (``FaultIndex.url``).
+        cache_dir: the run's private cache, or None for ``--no-cache-dir``.
+        retries: pip's ``--retries`` (kept small so fault scenarios stay fast).
+        timeout: pip's ``--timeout`` in seconds.
+
+    Returns:
+        ``--index-url``, ``--trusted-host 127.0.0.1``, the cache option, ``--no-input``,
+        ``--disable-pip-version-check``, ``--retries`` and ``--timeout``.
+    """
+    cache = ["--no-cache-dir"] if cache_dir is None else ["--cache-dir", str(cache_dir)]
+    return [
+        "--index-url",
+        index_url,
+        "--trusted-host",
+        "127.0.0.1",
+        *cache,
+        "--no-input",
+        "--disable-pip-version-check",
+        "--retries",
+        str(retries),
+        "--timeout",
+        str(timeout),
+    ]
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_checked(args: Sequence[str], *, env: Mapping[str, str]) -> None:
+    proc = subprocess.run(
+        list(args), env=dict(env), capture_output=True, text=True, check=False, timeout=300
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"command failed ({proc.returncode}): {' '.join(args)}\n{proc.stdout}\n{proc.stderr}"
+        )
+
+
+def _python_in(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def pip_python(version: str) -> Path:
+    """Return the interpreter of the cached venv that has ``pip==<version>``, creating it once.
+
+    The venv is made with ``python -m venv --without-pip`` (the interpreter running the tests), then
+    pip is installed from the wheelhouse by running pip from its own wheel with ``--no-index``.
+
+    Args:
+        version: a pip version present in the wheelhouse.
+
+    Returns:
+        ``.ci/venvs/pip-<version>/bin/python``.
+
+    Raises:
+        FileNotFoundError: if the wheelhouse lacks that pip.
+        RuntimeError: if creating the venv fails.
+    """
+    venv = VENVS / f"pip-{version}"
+    if (venv / _READY).is_file():
+        return _python_in(venv)
+    wheel = pip_wheel(version)
+    with _locked(VENVS / f".pip-{version}.lock"):
+        if (venv / _READY).is_file():  # another process finished it while we waited
+            return _python_in(venv)
+        tmp = Path(tempfile.mkdtemp(prefix=f".pip-{version}-", dir=VENVS))
+        try:
+            env = isolated_env()
+            _run_checked([sys.executable, "-m", "venv", "--without-pip", str(tmp)], env=env)
+            _run_checked(
+                [
+                    str(_python_in(tmp)),
+                    str(wheel / "pip"),
+                    "install",
+                    "--no-index",
+                    "--no-deps",
+                    "--disable-pip-version-check",
+                    "--no-cache-dir",
+                    "--quiet",
+                    str(wheel),
+                ],
+                env=env,
+            )
+            (tmp / _READY).write_text(version + "\n", encoding="utf-8")
+            if venv.exists():  # a half-made leftover from a killed run (no READY marker)
+                shutil.rmtree(venv)
+            tmp.rename(venv)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    return _python_in(venv)
+
+
+def new_venv(dest: Path, version: str) -> Path:
+    """Create a fresh, empty venv whose ``python -m pip`` is ``pip==<version>``.
+
+    pip itself is not installed into it: a ``.pth`` file puts the cached venv's site-packages
+    (:func:`pip_python`) on ``sys.path``, so creating one takes a fraction of a second while
+    installs still land in ``dest``'s own site-packages.
+
+    Args:
+        dest: the directory to create.
+        version: the pip version.
+
+    Returns:
+        ``dest/bin/python``.
+    """
+    base = pip_python(version)
+    env = isolated_env()
+    _run_checked([sys.executable, "-m", "venv", "--without-pip", str(dest)], env=env)
+    probe = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    base_site = subprocess.run(
+        [str(base), "-c", probe], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    python = _python_in(dest)
+    site = subprocess.run(
+        [str(python), "-c", probe], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    Path(site, "_safepip_test_pip.pth").write_text(base_site + "\n", encoding="utf-8")
+    return python
+
+
+@dataclass(frozen=True)
+class PipResult:
+    """One finished pip process.
+
+    Attributes:
+        args: the argv run.
+        returncode: the exit status.
+        output: stdout and stderr interleaved, as a terminal would show them.
+        duration: wall time in seconds.
+    """
+
+    args: tuple[str, ...]
+    returncode: int
+    output: str
+    duration: float
+
+
+def run_pip(
+    python: Path,
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+) -> PipResult:
+    """Run ``python -m pip <args>`` with stdout and stderr merged.
+
+    Args:
+        python: the interpreter (from :func:`pip_python` or :func:`new_venv`).
+        args: pip's arguments, e.g. ``["install", *common_args(...), "demo"]``.
+        env: the environment; :func:`isolated_env` when None.
+        cwd: the working directory.
+        timeout: seconds before the process is killed (raises ``subprocess.TimeoutExpired``).
+
+    Returns:
+        The result; a failing pip is not an exception.
+    """
+    argv = (str(python), "-m", "pip", *args)
+    start = time.monotonic()
+    proc = subprocess.run(
+        argv,
+        env=dict(env) if env is not None else isolated_env(),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        check=False,
+        timeout=timeout,
+    )
+    return PipResult(argv, proc.returncode, proc.stdout, time.monotonic() - start)
