@@ -151,7 +151,7 @@ def _plan_network(context: Context) -> Plan:
     return Plan(again=True, remedies=remedies, why="a transient network failure")
 
 
-def plan(  # noqa: PLR0911 - one exhaustive branch per policy family
+def plan(  # noqa: PLR0911, RET503 - exhaustive over FailureKind; ends in assert_never
     diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context
 ) -> Plan:
     """Decide what follows a failed attempt.
@@ -200,4 +200,4 @@ def plan(  # noqa: PLR0911 - one exhaustive branch per policy family
         if _seen(history, FailureKind.UNKNOWN):
             return Plan(again=False, why="the unknown failure recurred")
         return Plan(again=True, why="an unrecognised failure: one plain retry")
-    return assert_never(kind)
+    assert_never(kind)
