@@ -1,0 +1,651 @@
+"""Regenerate the real-pip part of the classifier corpus (``tests/data/pip-logs/``).
+
+Run from the repository root (after ``.ci/prepare-pips``)::
+
+    .venv/bin/python tests/support/make_corpus.py                 # every scenario, every pip
+    .venv/bin/python tests/support/make_corpus.py --pip 24.0 --only file-500 --dry-run
+
+For each pip version and scenario it starts the fault index, runs the setup steps, then the failing
+``pip install`` with ``--log``, and writes
+
+- ``<kind>/real-pip<VER>-<scenario>-console.txt``: stdout and stderr as a terminal shows them;
+- ``<kind>/real-pip<VER>-<scenario>-log.txt``: pip's ``--log`` file (timestamped, debug level);
+
+each with a ``.toml`` sidecar (``comment``, ``pip_version``, ``format`` and optional ``package``,
+``url``). The random port becomes 8765 and the scratch directory ``/tmp/safepip-corpus``; nothing else
+is edited. A scenario that pip survives (it healed itself) or that fails differently than expected
+writes nothing and is reported, so the corpus holds only real failures of the named kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from support import pips
+from support.indexserver import FaultIndex
+from support.wheels import build_sdist, build_wheel, sha256_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+CORPUS = pips.REPO_ROOT / "tests" / "data" / "pip-logs"
+VERSIONS = ("22.0.4", "24.0", "26.3")
+PORT = 8765
+SCRATCH = "/tmp/safepip-corpus"
+#: The conda-build artefact path of pip-failures.md §D; it must not exist on this machine.
+CONDA_PATH = "/tmp/build/80754af9/demo_1/work"
+
+
+@dataclass
+class Ctx:
+    """What a scenario works with: one pip, one scratch dir, one index, one private cache."""
+
+    version: str
+    python: Path
+    work: Path
+    index: FaultIndex
+    cache: Path
+    log: Path
+
+    def pip(
+        self, *args: str, python: Path | None = None, log: bool = True, retries: int = 2
+    ) -> pips.PipResult:
+        """Run ``pip install`` with the harness options (and ``--log`` on the final run)."""
+        extra = ["--log", str(self.log)] if log else []
+        argv = ["install", *pips.common_args(self.index.url, self.cache, retries=retries)]
+        return pips.run_pip(python or self.python, [*argv, *extra, *args], timeout=180)
+
+    def target(self, name: str = "target") -> list[str]:
+        """``--target <work>/<name>``."""
+        return ["--target", str(self.work / name)]
+
+    def requirements(self, text: str) -> list[str]:
+        """Write a requirements file and return ``["-r", path]``."""
+        path = self.work / "requirements.txt"
+        path.write_text(text, encoding="utf-8")
+        return ["-r", str(path)]
+
+
+@dataclass
+class Scenario:
+    """One corpus case: how to make pip fail, and how to tell that it failed the intended way."""
+
+    name: str
+    kind: str
+    comment: str
+    run: Callable[[Ctx], pips.PipResult]
+    expect: str
+    dists: Callable[[Path], list[Path]]
+    console_kind: str | None = None
+    package: str | None = None
+    url_file: str | None = None
+    versions: Sequence[str] = VERSIONS
+    index_options: dict[str, object] = field(default_factory=dict)
+
+
+# -- distributions ----------------------------------------------------------------------------
+
+
+def _demo(d: Path) -> list[Path]:
+    return [build_wheel(d, "demo", "1.0", requires=("dep",)), build_wheel(d, "dep", "2.0")]
+
+
+def _demo_upgrade(d: Path) -> list[Path]:
+    return [*_demo(d), build_wheel(d, "demo", "1.1", requires=("dep",))]
+
+
+def _conflict(d: Path) -> list[Path]:
+    return [
+        build_wheel(d, "demo", "1.0", requires=("dep==2.0",)),
+        build_wheel(d, "dep", "1.0"),
+        build_wheel(d, "dep", "2.0"),
+    ]
+
+
+def _future_python(d: Path) -> list[Path]:
+    return [build_wheel(d, "future-only", "1.0", requires_python=">=3.99")]
+
+
+def _sdist_ok(d: Path) -> list[Path]:
+    return [build_sdist(d, "built-demo", "3.0")]
+
+
+def _sdist_fail_metadata(d: Path) -> list[Path]:
+    return [
+        build_sdist(
+            d, "broken-build", "1.0", fail="metadata", fail_message="cannot find the C compiler"
+        )
+    ]
+
+
+def _sdist_fail_wheel(d: Path) -> list[Path]:
+    return [
+        build_sdist(d, "broken-build", "1.0", fail="wheel", fail_message="linking failed: -lfoo")
+    ]
+
+
+# -- scenario bodies --------------------------------------------------------------------------
+
+
+def _install_demo(ctx: Ctx) -> pips.PipResult:
+    return ctx.pip(*ctx.target(), "demo")
+
+
+def _index_503(ctx: Ctx) -> pips.PipResult:
+    ctx.index.fail("/simple/demo/", status=503, times=1000)
+    return _install_demo(ctx)
+
+
+def _index_reset(ctx: Ctx) -> pips.PipResult:
+    ctx.index.reset("/simple/demo/", times=1000)
+    return _install_demo(ctx)
+
+
+def _file_500(ctx: Ctx) -> pips.PipResult:
+    ctx.index.fail("/files/demo-*", status=500, times=1000)
+    return _install_demo(ctx)
+
+
+def _file_reset(ctx: Ctx) -> pips.PipResult:
+    ctx.index.reset("/files/demo-*", times=1000)
+    return _install_demo(ctx)
+
+
+def _file_stall(ctx: Ctx) -> pips.PipResult:
+    ctx.index.stall("/files/demo-*", 30, times=1000)
+    argv = ["--timeout", "1", *ctx.target(), "demo"]  # the later --timeout wins
+    return ctx.pip(*argv)
+
+
+def _corrupt_fresh(ctx: Ctx) -> pips.PipResult:
+    ctx.index.corrupt("/files/demo-*", times=1)
+    return _install_demo(ctx)
+
+
+def _corrupt_cached(ctx: Ctx) -> pips.PipResult:
+    ctx.index.corrupt("/files/demo-*", times=1)
+    ctx.pip(*ctx.target("first"), "demo", log=False)
+    return _install_demo(ctx)
+
+
+def _damaged_body(how: str) -> Callable[[Ctx], pips.PipResult]:
+    def run(ctx: Ctx) -> pips.PipResult:
+        first = ctx.pip(*ctx.target("first"), "demo", log=False)
+        if first.returncode != 0:
+            return first
+        url = ctx.index.file_url("demo-1.0-py3-none-any.whl")
+        for path in _http_cache_files(ctx.cache, url):
+            if path.name.endswith(".body") or path.parent.parts[-6] == "http":
+                data = path.read_bytes()
+                path.write_bytes(b"" if how == "empty" else data[: len(data) // 2])
+        return _install_demo(ctx)
+
+    return run
+
+
+def _http_cache_files(cache: Path, url: str) -> list[Path]:
+    import hashlib  # noqa: PLC0415 - only this helper needs it
+
+    key = hashlib.sha224(url.encode()).hexdigest()
+    found = []
+    for sub in ("http", "http-v2"):
+        entry = cache / sub / key[0] / key[1] / key[2] / key[3] / key[4] / key
+        found += [p for p in (entry, entry.with_name(key + ".body")) if p.is_file()]
+    return found
+
+
+def _wheels_truncated(ctx: Ctx) -> pips.PipResult:
+    first = ctx.pip(*ctx.target("first"), "built-demo", log=False)
+    if first.returncode != 0:
+        return first
+    for wheel in (ctx.cache / "wheels").rglob("*.whl"):
+        data = wheel.read_bytes()
+        wheel.write_bytes(data[: len(data) // 2])
+    return ctx.pip(*ctx.target(), "built-demo")
+
+
+def _local_path(ctx: Ctx) -> pips.PipResult:
+    if Path(CONDA_PATH).exists():
+        raise RuntimeError(f"{CONDA_PATH} exists; the scenario needs it missing")
+    reqs = ctx.requirements(f"dep==2.0\ndemo @ file://{CONDA_PATH}\n")
+    return ctx.pip(*ctx.target(), *reqs)
+
+
+def _not_found(ctx: Ctx) -> pips.PipResult:
+    return ctx.pip(*ctx.target(), "no-such-project")
+
+
+def _conflict_run(ctx: Ctx) -> pips.PipResult:
+    return ctx.pip(*ctx.target(), "demo", "dep==1.0")
+
+
+def _env_broken(victim: str) -> Callable[[Ctx], pips.PipResult]:
+    def run(ctx: Ctx) -> pips.PipResult:
+        return _break_dist_info(ctx, victim)
+
+    return run
+
+
+def _break_dist_info(ctx: Ctx, victim: str) -> pips.PipResult:
+    python = pips.new_venv(ctx.work / "venv", ctx.version)
+    first = ctx.pip("demo==1.0", python=python, log=False)
+    if first.returncode != 0:
+        return first
+    for path in (ctx.work / "venv").glob(f"lib/python*/site-packages/demo-1.0.dist-info/{victim}"):
+        path.unlink()
+    return ctx.pip("--upgrade", "demo", python=python)
+
+
+def _hash_pin(ctx: Ctx) -> pips.PipResult:
+    wrong = "0" * 64
+    reqs = ctx.requirements(
+        f"demo==1.0 --hash=sha256:{wrong}\n"
+        f"dep==2.0 --hash=sha256:{sha256_of(ctx.work / 'dists' / 'dep-2.0-py3-none-any.whl')}\n"
+    )
+    return ctx.pip(*ctx.target(), *reqs)
+
+
+def _auth(ctx: Ctx) -> pips.PipResult:
+    ctx.index.fail("/simple/demo/", status=401, times=1000)
+    return _install_demo(ctx)
+
+
+def _file_auth(ctx: Ctx) -> pips.PipResult:
+    ctx.index.fail("/files/demo-*", status=401, times=1000)
+    return _install_demo(ctx)
+
+
+def _invalid_requirement(ctx: Ctx) -> pips.PipResult:
+    return ctx.pip(*ctx.target(), *ctx.requirements("dep==2.0\ndemo=1.0\n"))
+
+
+def _hashes_required(ctx: Ctx) -> pips.PipResult:
+    reqs = ctx.requirements("demo==1.0\ndep==2.0\n")
+    return ctx.pip("--require-hashes", *ctx.target(), *reqs)
+
+
+def _requires_python_index(ctx: Ctx) -> pips.PipResult:
+    return ctx.pip(*ctx.target(), "future-only")
+
+
+def _requires_python_metadata(ctx: Ctx) -> pips.PipResult:
+    # The index hides data-requires-python, so pip learns it only from the downloaded metadata.
+    ctx.index.add(ctx.work / "dists" / "future_only-1.0-py3-none-any.whl", requires_python="")
+    return ctx.pip(*ctx.target(), "future-only")
+
+
+def _build(ctx: Ctx) -> pips.PipResult:
+    return ctx.pip(*ctx.target(), "broken-build")
+
+
+LOCAL = "real pip run against the local fault index (tests/support/indexserver.py)"
+DEMO_WHL = "demo-1.0-py3-none-any.whl"
+
+SCENARIOS: list[Scenario] = [
+    Scenario(
+        "index-503",
+        "network-transient",
+        "The project page answers 503 on every request (more than pip's --retries 2); pip ends "
+        "with 'from versions: none'. Only --log shows \"too many 503 error responses\": the "
+        "console variant is filed under not-found because nothing in it shows the cause.",
+        _index_503,
+        "too many 503 error responses",
+        _demo,
+        console_kind="not-found",
+        package="demo",
+    ),
+    Scenario(
+        "index-reset",
+        "network-transient",
+        "The project page connection is reset (TCP RST) halfway through the body, every time.",
+        _index_reset,
+        "Connection reset by peer",
+        _demo,
+        package="demo",
+    ),
+    Scenario(
+        "file-500",
+        "network-transient",
+        "The wheel URL answers 500 on every request (more than pip's --retries 2).",
+        _file_500,
+        "too many 500 error responses",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
+    ),
+    Scenario(
+        "file-reset",
+        "network-transient",
+        "The wheel download is reset (TCP RST) halfway through the body, on every attempt "
+        "(resumed attempts of pip >= 25.1 included).",
+        _file_reset,
+        "onnection",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
+    ),
+    Scenario(
+        "file-read-timeout",
+        "network-transient",
+        "The wheel URL stalls 30 s before answering; pip runs with --timeout 1 and --retries 2.",
+        _file_stall,
+        "Read timed out",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
+    ),
+    Scenario(
+        "corrupt-download",
+        "download-corrupt",
+        "The wheel arrives complete but with different bytes (fresh, empty cache): hash "
+        "mismatch after 'Downloading', Got differs from the #sha256 of the index link.",
+        _corrupt_fresh,
+        "DO NOT MATCH THE HASHES",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
+    ),
+    Scenario(
+        "corrupt-download-then-cached",
+        "cache-corrupt",
+        "A first run downloaded a corrupt wheel (hash mismatch) and pip stored it in its HTTP "
+        "cache; this is the second run, with no fault left: 'Using cached' and the same Got.",
+        _corrupt_cached,
+        "Using cached",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
+    ),
+    Scenario(
+        "cached-body-empty",
+        "cache-corrupt",
+        "The cached body of the wheel (http-v2 <key>.body) was emptied after a good install; "
+        "PyPI-like headers (Content-Length, max-age, ETag). Got is the sha256 of empty input.",
+        _damaged_body("empty"),
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
+    ),
+    Scenario(
+        "cached-body-empty-no-content-length",
+        "cache-corrupt",
+        "The cached body of the wheel was emptied after a good install; the index sends max-age "
+        "and ETag but no Content-Length (so pip >= 25.1 cannot notice the short body and resume).",
+        _damaged_body("empty"),
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
+        index_options={"content_length": False},
+    ),
+    Scenario(
+        "cached-body-truncated",
+        "cache-corrupt",
+        "The cached body of the wheel was cut to half its size after a good install; PyPI-like "
+        "headers.",
+        _damaged_body("half"),
+        "Using cached",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
+    ),
+    Scenario(
+        "wheels-cache-truncated",
+        "cache-corrupt",
+        "The wheel pip built from an sdist and stored under <cache>/wheels/ was cut to half its "
+        "size; the next run says 'Using cached <file>' (no size) and the wheel is invalid.",
+        _wheels_truncated,
+        "is invalid",
+        _sdist_ok,
+        package="built-demo",
+    ),
+    Scenario(
+        "conda-file-url",
+        "local-path-missing",
+        "A requirements file from a conda 'pip freeze' names a conda-build work dir: "
+        f"'demo @ file://{CONDA_PATH}', which does not exist here.",
+        _local_path,
+        "80754af9",
+        _demo,
+        package="demo",
+    ),
+    Scenario(
+        "no-such-project",
+        "not-found",
+        "The project does not exist on the index (its page answers 404).",
+        _not_found,
+        "from versions: none",
+        _demo,
+        package="no-such-project",
+    ),
+    Scenario(
+        "conflicting-pins",
+        "resolution-conflict",
+        "'demo' requires dep==2.0 while the user asks for dep==1.0.",
+        _conflict_run,
+        "conflict",
+        _conflict,
+        package="dep",
+    ),
+    Scenario(
+        "dist-info-without-metadata",
+        "env-broken",
+        "demo 1.0 was installed into a venv, then its demo-1.0.dist-info/METADATA was deleted; "
+        "then 'pip install --upgrade demo'. (On Python 3.11 pip 22.0.4, 24.0 and 26.3 survive "
+        "this: they skip or uninstall 'demo None'; the script reports it and writes nothing.)",
+        _env_broken("METADATA"),
+        "demo-1.0.dist-info",
+        _demo_upgrade,
+        package="demo",
+    ),
+    Scenario(
+        "dist-info-without-record",
+        "env-broken",
+        "demo 1.0 was installed into a venv, then its demo-1.0.dist-info/RECORD was deleted; "
+        "'pip install --upgrade demo' cannot uninstall the old version.",
+        _env_broken("RECORD"),
+        "RECORD",
+        _demo_upgrade,
+        package="demo",
+    ),
+    Scenario(
+        "stale-hash-pin",
+        "hash-pin-mismatch",
+        "The requirements file pins demo==1.0 with a wrong --hash (zeros); the download is fine "
+        "and Got equals the #sha256 of the index link.",
+        _hash_pin,
+        "DO NOT MATCH THE HASHES",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
+    ),
+    Scenario(
+        "index-401",
+        "auth",
+        "The project page answers 401 (with WWW-Authenticate: Basic); pip runs with --no-input. "
+        "Only --log shows '401 Client Error': the console variant says just 'from versions: "
+        "none' and is filed under not-found.",
+        _auth,
+        "401 Client Error",
+        _demo,
+        console_kind="not-found",
+        package="demo",
+    ),
+    Scenario(
+        "file-401",
+        "auth",
+        "The project page is public but the wheel URL answers 401 (WWW-Authenticate: Basic); "
+        "pip runs with --no-input.",
+        _file_auth,
+        "401",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
+    ),
+    Scenario(
+        "typo-operator",
+        "invalid-requirement",
+        "A requirements file line 'demo=1.0' (single '=').",
+        _invalid_requirement,
+        "Invalid requirement",
+        _demo,
+        package="demo",
+    ),
+    Scenario(
+        "require-hashes-missing",
+        "hashes-required",
+        "--require-hashes with pinned requirements that carry no --hash.",
+        _hashes_required,
+        "Hashes are required",
+        _demo,
+    ),
+    Scenario(
+        "requires-python-index",
+        "python-incompatible",
+        "The only release has data-requires-python '>=3.99' on the index page.",
+        _requires_python_index,
+        "different",
+        _future_python,
+        package="future-only",
+    ),
+    Scenario(
+        "requires-python-metadata",
+        "python-incompatible",
+        "The only release requires Python >=3.99 in its METADATA, but the index page does not "
+        "say so: pip downloads it and then rejects it.",
+        _requires_python_metadata,
+        "requires a different Python",
+        _future_python,
+        package="future-only",
+    ),
+    Scenario(
+        "backend-fails-metadata",
+        "build-failure",
+        "An sdist whose in-tree PEP 517 backend raises in prepare_metadata_for_build_wheel.",
+        _build,
+        "cannot find the C compiler",
+        _sdist_fail_metadata,
+        package="broken-build",
+    ),
+    Scenario(
+        "backend-fails-wheel",
+        "build-failure",
+        "An sdist whose in-tree PEP 517 backend raises in build_wheel.",
+        _build,
+        "linking failed",
+        _sdist_fail_wheel,
+        package="broken-build",
+    ),
+]
+
+
+# -- driver -----------------------------------------------------------------------------------
+
+
+def _normalise(text: str, port: int, work: Path) -> str:
+    text = text.replace(f"127.0.0.1:{port}", f"127.0.0.1:{PORT}")
+    text = text.replace(f"port={port})", f"port={PORT})")  # HTTPConnectionPool(host=..., port=N)
+    return text.replace(str(work), SCRATCH)
+
+
+def _toml_str(value: str) -> str:
+    # A JSON string literal is a valid TOML basic string.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _sidecar(scenario: Scenario, version: str, fmt: str, kind: str) -> str:
+    comment = f"{scenario.comment} pip {version}, {LOCAL}."
+    if fmt == "console" and kind != scenario.kind:
+        comment += f" The --log of the same run is filed under {scenario.kind}."
+    lines = [
+        f"comment = {_toml_str(comment)}",
+        f"pip_version = {_toml_str(version)}",
+        f"format = {_toml_str(fmt)}",
+    ]
+    if scenario.package:
+        lines.append(f"package = {_toml_str(scenario.package)}")
+    if scenario.url_file:
+        lines.append(f"url = {_toml_str(f'http://127.0.0.1:{PORT}/files/{scenario.url_file}')}")
+    return "\n".join(lines) + "\n"
+
+
+def run_one(scenario: Scenario, version: str, *, dry_run: bool = False) -> str:
+    """Run one scenario with one pip and write its corpus files.
+
+    Returns:
+        A one-line status: what was written, or why nothing was.
+    """
+    python = pips.pip_python(version)
+    work = Path(tempfile.mkdtemp(prefix="safepip-corpus-"))
+    try:
+        dists = scenario.dists(work / "dists")
+        with FaultIndex(dists, **scenario.index_options) as index:  # type: ignore[arg-type]
+            ctx = Ctx(version, python, work, index, work / "cache", work / "pip.log")
+            result = scenario.run(ctx)
+            port = index.port
+        log = ctx.log.read_text(encoding="utf-8") if ctx.log.is_file() else ""
+        status = f"pip {version:7} {scenario.name:38}"
+        if result.returncode == 0:
+            return f"{status} SKIPPED: pip succeeded (healed itself)"
+        if scenario.expect not in result.output + log:
+            tail = result.output.strip().splitlines()[-3:]
+            return f"{status} SKIPPED: {scenario.expect!r} not seen; rc={result.returncode}; {tail}"
+        written = []
+        for fmt, text in (("console", result.output), ("log", log)):
+            if not text:
+                continue
+            kind = (
+                scenario.console_kind
+                if fmt == "console" and scenario.console_kind
+                else scenario.kind
+            )
+            stem = f"real-pip{version}-{scenario.name}-{fmt}"
+            folder = CORPUS / kind
+            if not dry_run:
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{stem}.txt").write_text(_normalise(text, port, work), encoding="utf-8")
+                (folder / f"{stem}.toml").write_text(
+                    _sidecar(scenario, version, fmt, kind), encoding="utf-8"
+                )
+            written.append(f"{kind}/{stem}.txt ({len(text.splitlines())} lines)")
+        return f"{status} rc={result.returncode} {result.duration:4.1f}s -> " + ", ".join(written)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: regenerate the corpus files; print one status line per case."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--pip", action="append", help="pip version(s) (default: all)")
+    parser.add_argument("--only", action="append", help="scenario name(s) (default: all)")
+    parser.add_argument("--dry-run", action="store_true", help="run, but write nothing")
+    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    args = parser.parse_args(argv)
+    if args.list:
+        for scenario in SCENARIOS:
+            print(f"{scenario.name:38} {scenario.kind}")
+        return 0
+    missing = [v for v in (args.pip or VERSIONS) if v not in pips.available_pip_versions()]
+    if missing:
+        print(f"missing from .ci/wheelhouse: {missing}; run .ci/prepare-pips", file=sys.stderr)
+        return 2
+    for scenario in SCENARIOS:
+        if args.only and scenario.name not in args.only:
+            continue
+        for version in args.pip or scenario.versions:
+            print(run_one(scenario, version, dry_run=args.dry_run), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
