@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -33,7 +34,6 @@ from safepip.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
-    from pathlib import Path
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
 _TARGET = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*([^\s;,]+))?\s*")
@@ -159,7 +159,7 @@ def plan_purge(root: Path, targets: Sequence[Target], indexes: Sequence[str]) ->
             identity = identify(entry)
             what = _matches(identity, targets) if identity else None
             if what:
-                paths = tuple(str(p) for p in (entry.body, entry.meta, *entry.temps) if p)
+                paths = tuple(p for p in (entry.body, entry.meta, *entry.temps) if p)
                 items[entry.key] = PurgeItem(paths, f"{what} (by content)")
     for wheel in iter_wheel_files(root):
         if any(_wanted(file_version(wheel.name, t.name), t) for t in targets):
@@ -184,8 +184,9 @@ def _add_page_and_files(items: dict[str, PurgeItem], root: Path, url: str, targe
 
 def _cached_page_links(root: Path, url: str) -> list[str]:
     meta, body, old = http_entry_paths(root, url)
-    for entry in (HttpEntry(HTTP_V2, "", meta, body), HttpEntry(HTTP_V1, "", old, None)):
-        if entry.meta is None or not entry.meta.exists():
+    v2, v1 = HttpEntry(HTTP_V2, "", str(meta), str(body)), HttpEntry(HTTP_V1, "", str(old), None)
+    for entry in (v2, v1):
+        if entry.meta is None or not Path(entry.meta).exists():
             continue
         response, raw = _read_entry(entry)
         page = decoded(raw, response) if raw else None

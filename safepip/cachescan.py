@@ -100,60 +100,62 @@ class HttpEntry:
     Attributes:
         layout: ``"http-v2"`` or ``"http"``.
         key: the sha224 key (the file name).
-        meta: the metadata file (the whole entry in ``http/``), if present.
+        meta: the metadata file (the whole entry in ``http/``), if present. Paths are plain
+            strings: a scan creates thousands and ``pathlib`` would dominate its time.
         body: the ``.body`` file (``http-v2`` only), if present.
         temps: pip temp files left beside this entry.
     """
 
     layout: str
     key: str
-    meta: Path | None
-    body: Path | None
-    temps: tuple[Path, ...] = ()
+    meta: str | None
+    body: str | None
+    temps: tuple[str, ...] = ()
 
 
-def _leaf_dirs(base: Path, depth: int = 5) -> Iterator[Path]:
+def _leaf_dirs(base: str, depth: int = 5) -> Iterator[str]:
     try:
-        children = [e for e in os.scandir(base) if e.is_dir(follow_symlinks=False)]
+        with os.scandir(base) as it:
+            children = sorted(e.path for e in it if e.is_dir(follow_symlinks=False))
     except OSError:
         return
-    for child in sorted(children, key=lambda e: e.name):
+    for child in children:
         if depth == 1:
-            yield Path(child.path)
+            yield child
         else:
-            yield from _leaf_dirs(Path(child.path), depth - 1)
+            yield from _leaf_dirs(child, depth - 1)
 
 
 def iter_http_entries(root: Path) -> Iterator[HttpEntry]:
     """Yield every entry of ``http-v2/``, then of ``http/`` (key-named files, 5 levels deep)."""
     for layout in (HTTP_V2, HTTP_V1):
-        for leaf in _leaf_dirs(root / layout):
+        for leaf in _leaf_dirs(str(root / layout)):
             yield from _group_leaf(layout, leaf)
 
 
-def _group_leaf(layout: str, leaf: Path) -> Iterator[HttpEntry]:
-    metas: dict[str, Path] = {}
-    bodies: dict[str, Path] = {}
-    temps: dict[str, list[Path]] = {}
+def _group_leaf(layout: str, leaf: str) -> Iterator[HttpEntry]:
+    metas: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    temps: dict[str, list[str]] = {}
     with os.scandir(leaf) as it:
         for entry in it:
             name = entry.name
             if _KEY.fullmatch(name):
-                metas[name] = Path(entry.path)
+                metas[name] = entry.path
             elif name.endswith(BODY_SUFFIX) and _KEY.fullmatch(name[: -len(BODY_SUFFIX)]):
-                bodies[name[: -len(BODY_SUFFIX)]] = Path(entry.path)
+                bodies[name[: -len(BODY_SUFFIX)]] = entry.path
             else:
                 temp = _TEMP.fullmatch(name)
                 if temp:
                     key = temp.group("target").split(".", 1)[0]
-                    temps.setdefault(key, []).append(Path(entry.path))
+                    temps.setdefault(key, []).append(entry.path)
     for key in sorted(metas.keys() | bodies.keys() | temps.keys()):
         yield HttpEntry(layout, key, metas.get(key), bodies.get(key), tuple(temps.get(key, ())))
 
 
 def iter_wheel_files(root: Path) -> Iterator[Path]:
     """Yield every ``*.whl`` below ``wheels/`` (entry dirs are ``aa/bb/cc/<rest>``)."""
-    for leaf in _leaf_dirs(root / WHEELS, depth=4):
+    for leaf in _leaf_dirs(str(root / WHEELS), depth=4):
         with os.scandir(leaf) as it:
             for entry in it:
                 if entry.name.endswith(".whl") and entry.is_file(follow_symlinks=False):
@@ -255,8 +257,8 @@ def verify(root: Path, *, stale_after: float = 600.0, now: float | None = None) 
 def _check_http(entry: HttpEntry, stale_before: float) -> Iterator[Problem]:
     for temp in entry.temps:
         if _mtime(temp) < stale_before:
-            yield Problem(STALE_TEMP, (str(temp),), "left by an interrupted pip write")
-    files = tuple(str(p) for p in (entry.body, entry.meta) if p is not None)
+            yield Problem(STALE_TEMP, (temp,), "left by an interrupted pip write")
+    files = tuple(p for p in (entry.body, entry.meta) if p is not None)
     if entry.meta is None:
         if entry.body is not None:
             yield Problem(BODY_WITHOUT_METADATA, files, "pip ignores it (SafeFileCache.get)")
@@ -277,21 +279,22 @@ _DETAILS = {
 }
 
 
-def _mtime(path: Path) -> float:
+def _mtime(path: str) -> float:
     try:
-        return path.lstat().st_mtime
+        return os.lstat(path).st_mtime
     except OSError:
         return float("inf")  # gone already: not stale
 
 
-def _check_http_files(meta: Path, body: Path | None) -> str | None:
+def _check_http_files(meta: str, body: str | None) -> str | None:
     try:
-        response = parse_metadata(meta.read_bytes())
+        with open(meta, "rb") as f:  # noqa: PTH123 - str paths: see HttpEntry
+            response = parse_metadata(f.read())
         if response is None:
             return UNREADABLE_METADATA
         if body is None:  # old http/ layout: the body is inside the metadata
             return body_problem(BytesIO(response.body), len(response.body), response)
-        with body.open("rb") as f:
+        with open(body, "rb") as f:  # noqa: PTH123 - str paths: see HttpEntry
             return body_problem(f, os.fstat(f.fileno()).st_size, response)
     except OSError:
         return UNREADABLE_METADATA

@@ -17,6 +17,7 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -104,10 +105,10 @@ def _text(raw: bytes) -> str:
 def read_entry(entry: HttpEntry) -> tuple[CachedResponse | None, bytes | None]:
     """Return an entry's parsed metadata and raw body (None when there is no readable body)."""
     try:
-        response = parse_metadata(entry.meta.read_bytes()) if entry.meta else None
+        response = parse_metadata(Path(entry.meta).read_bytes()) if entry.meta else None
         if entry.body is None:  # old http/ layout: the body is inside the metadata
             return response, response.body if response else None
-        return response, entry.body.read_bytes()
+        return response, Path(entry.body).read_bytes()
     except OSError:
         return None, None
 
@@ -115,11 +116,11 @@ def read_entry(entry: HttpEntry) -> tuple[CachedResponse | None, bytes | None]:
 def identify(entry: HttpEntry) -> Identity | None:
     """Say what the entry's body is, or None when it is unreadable or something else."""
     try:
-        response = parse_metadata(entry.meta.read_bytes()) if entry.meta else None
+        response = parse_metadata(Path(entry.meta).read_bytes()) if entry.meta else None
         if entry.body is None:  # old http/ layout: the body is inside the metadata
             body = response.body if response else b""
             return _identify(io.BytesIO(body), len(body), response)
-        with entry.body.open("rb") as f:
+        with Path(entry.body).open("rb") as f:
             return _identify(f, os.fstat(f.fileno()).st_size, response)
     except OSError:
         return None
