@@ -1,0 +1,494 @@
+"""Classify pip's output: text (+ return code) in, :class:`~safepip.model.Diagnosis` out.
+
+Pure: no files, processes, printing or logging. The same function reads a live run's ``--log``
+file, a saved CI log (``safepip diagnose``) and the test corpus.
+
+How it decides (pip-failures.md §G.2):
+
+1. Lines holding a trigger keyword are labelled by the first matching row of
+   :data:`safepip.signatures.RULES`. Lines before the last top-level ``Successfully installed``
+   belong to an earlier, successful pip run and are ignored.
+2. The **last** error line outside nested build output decides, refined by its context:
+   the hash block (§C: cache-corrupt / download-corrupt / hash-pin-mismatch), the preceding
+   ``Using cached``/``Downloading``/``Processing`` line, and, for a bare not-found, an earlier
+   warning that explains it (§B, §E not-found).
+3. A build failure is first explained by its nested output: if that holds a network, cache or
+   disk failure (build dependencies come from a nested pip), that is the kind, with
+   ``nested=True``.
+4. With no error line, the last warning line decides; with none, the kind is ``unknown``.
+
+"Nothing found" is cheap to test: ``diagnosis.kind is FailureKind.UNKNOWN`` means no signature
+explained the failure, and ``diagnosis.evidence == ()`` means there was not even an error line
+(for instance ``returncode=0``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, replace
+
+from safepip import signatures as sig
+from safepip.model import DEFAULT_POLICY, Diagnosis, FailureKind
+from safepip.normalize import Log, normalize
+
+K = FailureKind
+_LOOKBACK = 3000  # lines searched back for a context line (Using cached, Processing, ...)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    index: int
+    line: str
+    rule: sig.Rule
+    nested: bool
+    weak: bool
+
+
+def classify(text: str, *, returncode: int | None = None) -> Diagnosis:
+    """Classify one pip run from its output.
+
+    Args:
+        text: pip's ``--log`` file, its console output, or a CI log holding either.
+        returncode: pip's exit status when known; 0 means success (nothing to find), 130 or
+            -2 (SIGINT) mean interrupted.
+
+    Returns:
+        The diagnosis. ``kind`` is ``unknown`` when nothing was recognised; ``evidence`` is
+        empty when there was no error line at all.
+    """
+    if returncode in (130, -2):
+        return _finish(Diagnosis(K.INTERRUPTED, DEFAULT_POLICY[K.INTERRUPTED], rule="returncode"))
+    if returncode == 0:
+        return Diagnosis(K.UNKNOWN, DEFAULT_POLICY[K.UNKNOWN])
+    log = normalize(text)
+    hits = _scan(log, _success_boundary(log))
+    decided = _decide(log, hits)
+    if decided is None:
+        evidence = _last_errors(log, hits)
+        return _finish(Diagnosis(K.UNKNOWN, DEFAULT_POLICY[K.UNKNOWN], evidence=evidence))
+    return _finish(_context(log, *decided))
+
+
+def _success_boundary(log: Log) -> int:
+    """Index of the last top-level ``Successfully installed`` line, or -1."""
+    pos = log.text.rfind("Successfully installed")
+    while pos != -1:
+        index = log.text.count("\n", 0, pos)
+        if not log.nested(index) and sig.SUCCESS.match(log.clean(index)):
+            return index
+        pos = log.text.rfind("Successfully installed", 0, pos)
+    return -1
+
+
+def _scan(log: Log, boundary: int) -> list[_Hit]:
+    hits = []
+    for index in log.find(sig.TRIGGERS):
+        if index <= boundary:
+            continue
+        line = log.clean(index)
+        for rule in sig.RULES:
+            if rule.pattern.search(line):
+                weak = rule.warning or sig.WEAK_LINE.match(line) is not None
+                hits.append(_Hit(index, line, rule, log.nested(index), weak))
+                break
+    return hits
+
+
+def _decide(log: Log, hits: list[_Hit]) -> tuple[Diagnosis, int] | None:
+    """Pick the decisive hit among ``hits``, refine it by context; also return its line index."""
+    top = [h for h in hits if not h.nested]
+    strong = [h for h in top if not h.weak]
+    if strong:
+        return _refine(log, strong[-1], hits), strong[-1].index
+    inner = [h for h in hits if h.nested]
+    if inner:
+        found = _decide(log, [replace(h, nested=False) for h in inner])
+        return None if found is None else (replace(found[0], nested=True), found[1])
+    if top:
+        return _refine(log, top[-1], hits), top[-1].index
+    return None
+
+
+def _refine(log: Log, hit: _Hit, hits: list[_Hit]) -> Diagnosis:  # noqa: PLR0911 - one branch per refinement
+    kind = hit.rule.kind
+    base = _diag(kind, hit)
+    if kind is K.BUILD_FAILURE:
+        return _build_failure(log, hit, hits, base)
+    if kind is K.NOT_FOUND:
+        return _not_found(hit, hits, base)
+    if "THESE PACKAGES DO NOT MATCH THE HASHES" in hit.line:
+        return _hash_mismatch(log, hit, base)
+    if kind is K.CACHE_CORRUPT:
+        return _corrupt_file(log, hit, hits, base)
+    if kind is K.NETWORK_TRANSIENT and (
+        "incomplete-download" in hit.line or "interrupted" in hit.line
+    ):
+        fetch = _fetch_before(log, hit.index, None)
+        if fetch is not None and fetch[0] == "Using cached" and fetch[2]:
+            url = _resolve(log, fetch[1])
+            return replace(
+                base,
+                kind=K.CACHE_CORRUPT,
+                from_cache=True,
+                urls=url,
+                evidence=(fetch[3], hit.line),
+                rule=hit.rule.source + "; after Using cached (§A)",
+            )
+        return base
+    if kind in (K.TEMP_VANISHED, K.LOCAL_PATH_MISSING):
+        return _errno2(log, hit, base)
+    return base
+
+
+def _context(log: Log, diagnosis: Diagnosis, index: int) -> Diagnosis:
+    """Fill the URL and package from the lines around the decisive one when it lacks them."""
+    kind = diagnosis.kind
+    if not diagnosis.urls and kind in _URL_KINDS:
+        diagnosis = replace(diagnosis, urls=_urls_near(log, index))
+    if kind is K.RESOLUTION_CONFLICT and diagnosis.package is None:
+        for i in range(index, max(-1, index - 40), -1):
+            m = sig.USER_REQUESTED.search(log.clean(i))
+            if m:
+                diagnosis = replace(diagnosis, package=m.group(1))
+                break
+    if diagnosis.package is None and not _package_in(diagnosis):
+        for i in range(index, max(-1, index - _LOOKBACK), -1):
+            if "Collecting" not in log.lines[i] and "versions of" not in log.lines[i]:
+                continue
+            m = sig.COLLECTING.match(log.clean(i))
+            if m:
+                return replace(diagnosis, package=m.group(1))
+    return diagnosis
+
+
+_RICH_CONTEXT = ("\u00d7", "\u2570", "\u2502", "URL")  # rich's cross, corner, bar (pip >= 22)
+_URL_KINDS = frozenset(
+    {
+        K.NETWORK_TRANSIENT,
+        K.NETWORK_CONFIG,
+        K.AUTH,
+        K.SSL_CERT,
+        K.SSL_MISSING,
+        K.CACHE_CORRUPT,
+        K.DOWNLOAD_CORRUPT,
+        K.HASH_PIN_MISMATCH,
+        K.NOT_FOUND,
+    }
+)
+
+
+def _urls_near(log: Log, index: int) -> tuple[str, ...]:
+    """The file URL of a network failure (pip-failures.md §A, §I).
+
+    In order: a URL or a urllib3 ``ConnectionPool(host=...)...url: /path`` in the decisive line or
+    its rich context lines (``╰─> URL: ...``); the nearest ``Downloading``/``Using
+    cached`` before it (a bare file name is mapped through ``Found link``); a pool repr in the
+    traceback before it.
+    """
+    for i in range(index, min(len(log.lines), index + 4)):
+        line = log.clean(i)
+        if i > index and not line.lstrip().startswith(_RICH_CONTEXT):
+            continue
+        found = _url_in(line, pool_only=False)
+        if found:
+            return found
+    fetch = _fetch_before(log, index, None)
+    if fetch is not None:
+        resolved = _resolve(log, fetch[1])
+        if resolved:
+            return resolved
+    for i in range(index - 1, max(-1, index - 400), -1):
+        if "ConnectionPool" in log.lines[i]:
+            found = _url_in(log.clean(i), pool_only=True)
+            if found:
+                return found
+    return ()
+
+
+def _url_in(line: str, *, pool_only: bool) -> tuple[str, ...]:
+    pool = sig.POOL_URL.search(line)
+    if pool:
+        scheme, host, port, path = pool.groups()
+        default = {"http": "80", "https": "443"}[scheme.lower()]
+        netloc = host if port == default else f"{host}:{port}"
+        return (f"{scheme.lower()}://{netloc}{path}".split("#", 1)[0],)
+    urls = [] if pool_only else sig.URL.findall(line)
+    return (urls[0].split("#", 1)[0],) if urls else ()
+
+
+def _package_in(diagnosis: Diagnosis) -> bool:
+    return any(
+        p.search(text)
+        for text in (*diagnosis.evidence, *diagnosis.paths, *diagnosis.urls)
+        for p in sig.PACKAGE
+    )
+
+
+def _diag(kind: FailureKind, hit: _Hit) -> Diagnosis:
+    paths: tuple[str, ...] = ()
+    path = sig.ERRNO_PATH.search(hit.line)
+    if path:
+        paths = (path.group(1),)
+    urls = tuple(u.split("#", 1)[0] for u in sig.URL.findall(hit.line)[:3])
+    return Diagnosis(
+        kind,
+        DEFAULT_POLICY[kind],
+        evidence=(hit.line,),
+        rule=hit.rule.source,
+        paths=paths,
+        urls=urls,
+        nested=hit.nested,
+    )
+
+
+def _build_failure(log: Log, hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagnosis:
+    inner = [replace(h, nested=False) for h in hits if h.nested and h.index < hit.index + 200]
+    decided = _decide(log, inner) if inner else None
+    found = decided[0] if decided else None
+    if found is not None and found.kind in sig.NESTED_PROPAGATES:
+        return replace(found, nested=True, evidence=(*found.evidence, hit.line))
+    if found is not None and found.kind is not K.UNKNOWN:
+        return replace(base, evidence=(*found.evidence[:2], hit.line), nested=False)
+    return base
+
+
+def _not_found(hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagnosis:
+    cluster = [
+        h for h in hits if h.rule.kind is K.NOT_FOUND and hit.index - 5 <= h.index <= hit.index
+    ]
+    lines = tuple(h.line for h in cluster) or (hit.line,)
+    # "(from versions: none)"; pip <= 18 printed "(from versions: )"; some lines carry neither.
+    listed = [ln for ln in lines if "(from versions:" in ln]
+    none = not listed or any("versions: none" in ln or "versions: )" in ln for ln in listed)
+    causes = [
+        h
+        for h in hits
+        if h.weak
+        and h.index < hit.index
+        and h.nested == hit.nested
+        and h.rule.kind in sig.NOT_FOUND_CAUSES
+        and (none or h.rule.kind is K.PYTHON_INCOMPATIBLE)
+    ]
+    base = replace(base, evidence=lines)
+    if not causes:
+        return base
+    cause = causes[-1]
+    urls = base.urls
+    page = sig.PAGE_URL.search(cause.line)
+    if page:
+        urls = (page.group(1).split("#", 1)[0],)
+    return replace(
+        base,
+        kind=cause.rule.kind,
+        policy=DEFAULT_POLICY[cause.rule.kind],
+        urls=urls,
+        evidence=(cause.line, *lines),
+        rule=f"{cause.rule.source}; explains 'from versions: none'",
+    )
+
+
+def _hash_mismatch(log: Log, hit: _Hit, base: Diagnosis) -> Diagnosis:
+    """Split a hash mismatch into cache-corrupt / download-corrupt / hash-pin-mismatch (§C)."""
+    req = url = got = None
+    expected: list[str] = []
+    evidence = [hit.line]
+    for index in range(hit.index + 1, min(len(log.lines), hit.index + 40)):
+        line = log.clean(index)
+        m_req = sig.HASH_REQ.match(line) or sig.HASH_REQ_BARE.match(line)
+        m_exp = sig.HASH_EXPECTED.match(line)
+        m_got = sig.HASH_GOT.match(line)
+        if m_got:
+            got = m_got.group(1).lower()
+            evidence.append(line)
+            break
+        if m_exp:
+            expected.append(m_exp.group(1).lower())
+        elif m_req and req is None:
+            req = m_req.group(1)
+            url = m_req.group(2) if m_req.re is sig.HASH_REQ else None
+            evidence.append(line)
+    plain = url.split("#", 1)[0] if url else None
+    fragment = url.split("#sha256=", 1)[1][:64].lower() if url and "#sha256=" in url else None
+    name = posixpath.basename(plain) if plain else None
+    index_hash = fragment or (_found_links(log).get(name, ("", None))[1] if name else None)
+    fetch = _fetch_before(log, hit.index, name)
+    cached = fetch is not None and fetch[0] == "Using cached"
+    pins = len(expected) > 1 or sig.USER_HASHES.search(log.text) is not None
+    if got is not None and got == index_hash:
+        kind, why = K.HASH_PIN_MISMATCH, "Got equals the index hash: the pins are stale"
+    elif got == sig.EMPTY_SHA256:
+        kind, why = K.CACHE_CORRUPT, "Got is the sha256 of empty input (pypa/pip#12361)"
+    elif cached:
+        kind, why = K.CACHE_CORRUPT, "the file came from the cache (Using cached)"
+    elif index_hash is None and pins:
+        kind, why = K.HASH_PIN_MISMATCH, "user hash pins and a fresh download"
+    else:
+        kind, why = K.DOWNLOAD_CORRUPT, "a fresh download does not match the index hash"
+    if fetch is not None:
+        evidence.insert(0, fetch[3])
+    package, version = _split_req(req)
+    urls = (plain,) if plain else (_resolve(log, fetch[1]) if fetch else ())
+    return replace(
+        base,
+        kind=kind,
+        policy=DEFAULT_POLICY[kind],
+        evidence=tuple(evidence),
+        rule=f"{hit.rule.source}: {why}",
+        package=package,
+        version=version,
+        urls=urls,
+        got_hash=got,
+        expected_hashes=tuple(expected),
+        from_cache=cached,
+    )
+
+
+def _corrupt_file(log: Log, hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagnosis:
+    """A zip/EOF/invalid-wheel error: the cache, a download, or an auth prompt (§E)."""
+    if "EOFError" in hit.line and any(h.rule.kind is K.AUTH and h.index < hit.index for h in hits):
+        return replace(
+            base,
+            kind=K.AUTH,
+            policy=DEFAULT_POLICY[K.AUTH],
+            rule="pip-failures.md §E auth: 'User for' prompt then EOFError (pypa/pip#6179)",
+        )
+    if hit.rule.warning:
+        return base
+    wheel = sig.INVALID_WHEEL.search(hit.line)
+    if wheel and sig.CACHE_PATH.search(wheel.group(1)):
+        return replace(base, paths=(wheel.group(1),), from_cache=True)
+    fetch = _fetch_before(log, hit.index, None)
+    if fetch is None:
+        return base
+    urls = _resolve(log, fetch[1])
+    if fetch[0] == "Using cached":
+        return replace(base, from_cache=True, urls=urls, evidence=(fetch[3], hit.line))
+    return replace(
+        base,
+        kind=K.DOWNLOAD_CORRUPT,
+        policy=DEFAULT_POLICY[K.DOWNLOAD_CORRUPT],
+        urls=urls,
+        evidence=(fetch[3], hit.line),
+        rule=hit.rule.source + "; after Downloading",
+    )
+
+
+def _errno2(log: Log, hit: _Hit, base: Diagnosis) -> Diagnosis:
+    """A conda/user path named by ``Processing <path>`` is local-path-missing (§D)."""
+    if not base.paths:
+        return base
+    path = base.paths[0]
+    for index in range(hit.index - 1, max(-1, hit.index - 50), -1):
+        m = sig.PROCESSING.match(log.clean(index))
+        if m and _same_path(m.group(1), path):
+            return replace(
+                base,
+                kind=K.LOCAL_PATH_MISSING,
+                policy=DEFAULT_POLICY[K.LOCAL_PATH_MISSING],
+                evidence=(log.clean(index), hit.line),
+                rule="pip-failures.md §D: Errno 2 on the path of 'Processing'",
+            )
+    return base
+
+
+def _same_path(processing: str, path: str) -> bool:
+    processing = processing.removeprefix("file://").rstrip("/\\")
+    return bool(processing) and (
+        path.startswith(processing) or processing.startswith(path.rstrip("/\\"))
+    )
+
+
+def _fetch_before(log: Log, index: int, name: str | None) -> tuple[str, str, bool, str] | None:
+    """The nearest ``Using cached``/``Downloading`` line before ``index`` (for file ``name``).
+
+    Returns:
+        (verb, target, size shown, line) or None.
+    """
+    for i in range(index - 1, max(-1, index - _LOOKBACK), -1):
+        raw = log.lines[i]
+        if "Using cached" not in raw and "Downloading" not in raw:
+            continue
+        line = log.clean(i)
+        m = sig.FETCH.match(line)
+        if m and (name is None or posixpath.basename(m.group(2).split("#", 1)[0]) == name):
+            return m.group(1), m.group(2), m.group(3) is not None, line
+    return None
+
+
+def _found_links(log: Log) -> dict[str, tuple[str, str | None]]:
+    """Map file name -> (URL without fragment, index sha256) from ``Found link`` lines (§I)."""
+    links: dict[str, tuple[str, str | None]] = {}
+    if "Found link" not in log.text:
+        return links
+    for m in sig.FOUND_LINK.finditer(log.text):
+        links[posixpath.basename(m.group(1))] = (m.group(1), m.group(2))
+    return links
+
+
+def _resolve(log: Log, target: str) -> tuple[str, ...]:
+    """A ``Using cached``/``Downloading`` target as a URL: as printed, or via ``Found link``."""
+    target = target.split("#", 1)[0]
+    if "://" in target:
+        return (target,)
+    found = _found_links(log).get(target)
+    return (found[0],) if found else ()
+
+
+def _split_req(req: str | None) -> tuple[str | None, str | None]:
+    if not req:
+        return None, None
+    name, sep, version = req.partition("==")
+    name = name.split("[", 1)[0].split(";", 1)[0].strip()
+    return (name or None), (version.split(";", 1)[0].strip() or None) if sep else None
+
+
+def _last_errors(log: Log, hits: list[_Hit]) -> tuple[str, ...]:
+    """Up to 5 last error-looking lines, for an ``unknown`` diagnosis."""
+    if hits:
+        return tuple(h.line for h in hits[-5:])
+    lines = [log.clean(i) for i in log.find(("ERROR", "error:", "Error"))[-5:]]
+    return tuple(line for line in lines if line)
+
+
+def _finish(diagnosis: Diagnosis) -> Diagnosis:
+    """Fill package/version from the evidence and paths, and render the hint."""
+    package, version = diagnosis.package, diagnosis.version
+    if package is None:
+        for text in (*diagnosis.evidence, *diagnosis.paths, *diagnosis.urls):
+            for pattern in sig.PACKAGE:
+                m = pattern.search(text)
+                if m:
+                    package = m.group(1)
+                    if version is None and m.lastindex and m.lastindex >= 2:
+                        version = m.group(2)
+                    break
+            if package is not None:
+                break
+    paths = diagnosis.paths
+    if diagnosis.kind is K.ENV_BROKEN:
+        paths = tuple(_dist_info_dir(p) for p in paths)
+    fields = {
+        "package": package or "the package",
+        "path": paths[0] if paths else "",
+        "url": diagnosis.urls[0] if diagnosis.urls else "",
+        "where": (diagnosis.urls or paths or ("",))[0],
+        "got": diagnosis.got_hash or "?",
+        "expected": ", ".join(diagnosis.expected_hashes) or "?",
+    }
+    hint = sig.HINTS[diagnosis.kind].format(**fields).replace(" ()", "")
+    return replace(
+        diagnosis,
+        package=package,
+        version=version,
+        paths=paths,
+        hint=hint,
+        evidence=tuple(dict.fromkeys(diagnosis.evidence)),
+    )
+
+
+def _dist_info_dir(path: str) -> str:
+    for marker in (".dist-info", ".egg-info"):
+        cut = path.find(marker)
+        if cut != -1:
+            return path[: cut + len(marker)]
+    return path

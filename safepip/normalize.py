@@ -1,0 +1,218 @@
+r"""Turn raw pip output (console, ``--log`` file, CI log) into lines the classifier can read.
+
+Pure and lazy, so that a 50 MB CI log costs a few whole-text passes in C, not a Python loop
+over every line:
+
+- :func:`normalize` splits the text once (CRLF folded) and marks the line ranges that sit inside
+  nested build output (pip-failures.md §E build-failure, §D): pip >= 22 ``[N lines of output]`` …
+  ``[end of output]``; pip <= 21 ``Complete output (N lines):`` … a 40-dash line; and, in pip's
+  ``--log`` file or at ``-v`` (where pip streams the output instead of boxing it),
+  ``Running command <desc>`` … the failure that ends it.
+- :meth:`Log.find` returns the lines holding any of a few literal keywords (``str.find`` in C).
+- :meth:`Log.clean` cleans one line on demand: keeps the text after the last ``\\r`` (progress
+  redraws), cuts it to :data:`MAX_LINE` characters, strips ANSI escapes and the prefixes that CI
+  systems and wrappers add (pip ``--log`` and GitHub Actions timestamps, BuildKit ``#12 3.456``,
+  ``remote:``, pytest ``E       ``, ``[conda/stderr]``, ``[pipenv.exceptions.…]:``, poetry ``|``
+  gutters; pip-failures.md §G.1).
+
+Every pattern here is linear: bounded repetitions only, applied to bounded lines.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+#: Longest line (in characters) the classifier looks at; the rest of a longer line is ignored.
+MAX_LINE = 8192
+
+_ANSI = re.compile(
+    r"""
+    \x1b
+    (?: \[ [0-?]{0,32} [ -/]{0,8} [@-~]        # CSI: colours, cursor moves
+      | \] [^\x07\x1b]{0,512} (?:\x07|\x1b\\)  # OSC: hyperlinks, titles
+      | [@-Z\\-_]                              # two-byte escapes
+    )
+    """,
+    re.VERBOSE,
+)
+
+_PREFIX = re.compile(
+    r"""
+    (?:
+        \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?\x20  # --log, GHA
+      | \[\d{4}-\d\d-\d\d[T\x20][\d:.,]{8,20}Z?\]\x20                # Jenkins timestamper
+      | \#\d{1,6}\x20\d{1,7}\.\d{1,4}\x20                            # BuildKit --progress=plain
+      | remote:\x20?                                                  # git / Heroku builds
+      | E\x20{7}                                                      # pytest failure output
+      | \[conda/std(?:err|out)\]:?\x20?                               # conda env create
+      | \[pipenv\.exceptions\.\w{1,64}\]:\x20?                        # pipenv (§C)
+      | \x20{0,4}\|\x20                                               # poetry/tox gutters
+    ){1,6}
+    """,
+    re.VERBOSE,
+)
+
+# Nested build output (pip-failures.md §E build-failure, "Classify the inner block").
+_BLOCK_MARKERS = re.compile(
+    r"""
+      (?P<open>\[\d{1,9}\x20lines\x20of\x20output\])
+    | (?P<close>\[end\x20of\x20output\])
+    | (?P<oldopen>Complete\x20output\x20\(\d{1,9}\x20lines\):|Complete\x20output\x20from\x20command)
+    | (?P<oldclose>-{40})
+    | (?P<run>Running\x20command\x20)
+    | (?P<fail>did\x20not\x20run\x20successfully|subprocess-exited-with-error
+               |\x20exited\x20with\x20-?\d|finished\x20with\x20status\x20'error'|Command\x20errored\x20out)
+    | (?P<done>finished\x20with\x20status\x20'done')
+    """,
+    re.VERBOSE,
+)
+
+_CLOSER = {"open": "close", "oldopen": "oldclose"}
+
+
+def clean_line(raw: str) -> str:
+    r"""Clean one raw line: progress redraws, length bound, ANSI, CI and wrapper prefixes.
+
+    Args:
+        raw: one line of pip output, without its ``\n``.
+
+    Returns:
+        The line as pip printed it (leading indentation kept, trailing blanks removed).
+    """
+    line = raw
+    if "\r" in line:
+        line = line.rstrip("\r")
+        line = line[line.rfind("\r") + 1 :]
+    line = line[:MAX_LINE]
+    if "\x1b" in line:
+        line = _ANSI.sub("", line)
+    match = _PREFIX.match(line)
+    if match:
+        line = line[match.end() :]
+    return line.rstrip()
+
+
+@dataclass(frozen=True)
+class Log:
+    r"""A pip log split into lines, with its nested-output ranges.
+
+    Attributes:
+        text: the whole text, CRLF folded to LF.
+        lines: the raw lines (``text.split("\\n")``); use :meth:`clean` to read one.
+        blocks: sorted, non-overlapping ``(first, last)`` line ranges (inclusive) of nested build
+            output.
+    """
+
+    text: str
+    lines: tuple[str, ...]
+    blocks: tuple[tuple[int, int], ...]
+
+    def clean(self, index: int) -> str:
+        """Return line ``index`` cleaned by :func:`clean_line`."""
+        return clean_line(self.lines[index])
+
+    def nested(self, index: int) -> bool:
+        """Tell whether line ``index`` sits inside nested build output."""
+        pos = bisect.bisect_right(self.blocks, (index, len(self.lines))) - 1
+        return pos >= 0 and self.blocks[pos][0] <= index <= self.blocks[pos][1]
+
+    def block_of(self, index: int) -> tuple[int, int] | None:
+        """Return the nested-output range holding line ``index``, if any."""
+        pos = bisect.bisect_right(self.blocks, (index, len(self.lines))) - 1
+        if pos >= 0 and self.blocks[pos][0] <= index <= self.blocks[pos][1]:
+            return self.blocks[pos]
+        return None
+
+    def find(self, keywords: Iterable[str]) -> list[int]:
+        """Return, in order, the indices of the lines that contain any of ``keywords``.
+
+        Each keyword costs one ``str.find`` pass in C; each line is reported once per keyword.
+        """
+        text = self.text
+        positions: set[int] = set()
+        for keyword in keywords:
+            pos = text.find(keyword)
+            while pos != -1:
+                end = text.find("\n", pos)
+                positions.add(pos)
+                if end == -1:
+                    break
+                pos = text.find(keyword, end + 1)
+        return sorted(set(_line_numbers(text, sorted(positions))))
+
+
+def _line_numbers(text: str, positions: list[int]) -> list[int]:
+    """Map sorted character offsets to line indices, counting newlines in C."""
+    out: list[int] = []
+    line = 0
+    prev = 0
+    for pos in positions:
+        line += text.count("\n", prev, pos)
+        prev = pos
+        out.append(line)
+    return out
+
+
+def normalize(text: str) -> Log:
+    """Split ``text`` into lines and mark the nested build output.
+
+    Args:
+        text: pip's console output, its ``--log`` file, or a CI log holding either.
+
+    Returns:
+        The :class:`Log`; it keeps a reference to the (CRLF-folded) text.
+    """
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    lines = tuple(text.split("\n"))
+    return Log(text=text, lines=lines, blocks=_blocks(text))
+
+
+def _blocks(text: str) -> tuple[tuple[int, int], ...]:  # noqa: C901 - one flat state machine
+    """Find the nested-output ranges from the block markers, in one regex pass."""
+    marks = [(m.start(), m.lastgroup or "") for m in _BLOCK_MARKERS.finditer(text)]
+    numbers = _line_numbers(text, [pos for pos, _ in marks])
+    blocks: list[tuple[int, int]] = []
+    stack: list[str] = []  # the closers expected, innermost last
+    start = 0
+    running: int | None = None  # a "Running command" whose output is streaming (--log, -v)
+    for line, (_, kind) in zip(numbers, marks):
+        if kind in _CLOSER:
+            if not stack:
+                start = line + 1
+            stack.append(_CLOSER[kind])
+            running = None
+        elif stack:
+            if kind == stack[-1]:
+                stack.pop()
+                if not stack and line > start:
+                    blocks.append((start, line - 1))
+        elif kind == "run":
+            running = line + 1
+        elif kind == "fail" and running is not None:
+            # pip logs the streamed output, then the failure: the lines between are nested.
+            if line > running:
+                blocks.append((running, line - 1))
+            running = None
+        elif kind == "done":
+            running = None
+    if stack:
+        blocks.append((start, text.count("\n")))
+    return tuple(_merge(blocks))
+
+
+def _merge(blocks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sort and merge overlapping ranges."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(blocks):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
