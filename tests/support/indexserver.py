@@ -151,6 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(body))}
         if status == 401:
             headers["WWW-Authenticate"] = 'Basic realm="safepip-fault-index"'
+        if status in {204, 304}:
+            # No body and no Content-Type, as PyPI's 304 (pip-failures.md §A "Content-Type: Unknown").
+            headers, body = {}, b""
         self._send(status, headers, body, head=head, fault=None)
 
     def _send(
@@ -301,7 +304,10 @@ class FaultIndex:
     # -- faults ---------------------------------------------------------------------------
 
     def fail(self, pattern: str, *, status: int = 503, times: int = 1) -> Fault:
-        """Answer the next ``times`` requests matching ``pattern`` with HTTP ``status``."""
+        """Answer the next ``times`` requests matching ``pattern`` with HTTP ``status``.
+
+        A 401 carries ``WWW-Authenticate: Basic``; a 304 has no body and no ``Content-Type``.
+        """
         return self._add_fault(Fault(pattern, "status", times, status=status))
 
     def reset(self, pattern: str, *, times: int = 1, fraction: float = 0.5) -> Fault:

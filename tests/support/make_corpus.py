@@ -150,6 +150,35 @@ def _index_reset(ctx: Ctx) -> pips.PipResult:
     return _install_demo(ctx)
 
 
+def _index_304(ctx: Ctx) -> pips.PipResult:
+    ctx.index.fail("/simple/demo/", status=304, times=1000)
+    return _install_demo(ctx)
+
+
+def _index_stall(ctx: Ctx) -> pips.PipResult:
+    ctx.index.stall("/simple/demo/", 30, times=1000)
+    return ctx.pip("--timeout", "1", *ctx.target(), "demo")  # the later --timeout wins
+
+
+def _index_refused(ctx: Ctx) -> pips.PipResult:
+    # A port that was just listening and is now closed: connection refused, at once.
+    url = ctx.index.url
+    ctx.index.stop()
+    argv = ["install", *pips.common_args(url, ctx.cache, retries=2), "--log", str(ctx.log)]
+    return pips.run_pip(ctx.python, [*argv, *ctx.target(), "demo"], timeout=180)
+
+
+def _file_truncated(ctx: Ctx) -> pips.PipResult:
+    ctx.index.truncate("/files/demo-*", times=1000)
+    return _install_demo(ctx)
+
+
+def _file_truncated_then_cached(ctx: Ctx) -> pips.PipResult:
+    ctx.index.truncate("/files/demo-*", times=1)
+    ctx.pip(*ctx.target("first"), "demo", log=False)
+    return _install_demo(ctx)
+
+
 def _file_500(ctx: Ctx) -> pips.PipResult:
     ctx.index.fail("/files/demo-*", status=500, times=1000)
     return _install_demo(ctx)
@@ -311,6 +340,73 @@ SCENARIOS: list[Scenario] = [
         "Connection reset by peer",
         _demo,
         package="demo",
+    ),
+    Scenario(
+        "index-read-timeout",
+        "network-transient",
+        "The project page stalls 30 s before answering; pip runs with --timeout 1 and --retries "
+        "2. The console shows the 'Retrying (Retry(total=...' warnings before 'from versions: none'.",
+        _index_stall,
+        "Read timed out",
+        _demo,
+        package="demo",
+    ),
+    Scenario(
+        "index-connection-refused",
+        "network-transient",
+        "Nothing listens on the index port any more (connection refused at once); --retries 2.",
+        _index_refused,
+        "NewConnectionError",
+        _demo,
+        package="demo",
+    ),
+    Scenario(
+        "index-304-no-content-type",
+        "cache-corrupt",
+        "The project page answers 304 Not Modified (no body, no Content-Type) to a request that "
+        "carried no If-None-Match, as PyPI's 304 reaches pip when its cached page entry vanished "
+        "in between (another pip sharing the cache); pip skips the page ('Content-Type: Unknown'; "
+        "pip 22.0.4 prints an empty type: 'Content-Type: .The only supported...').",
+        _index_304,
+        "because the GET request got Content-Type",
+        _demo,
+        package="demo",
+    ),
+    Scenario(
+        "file-truncated",
+        "network-transient",
+        "The wheel download stops at half the advertised Content-Length and the server closes the "
+        "connection cleanly, on every attempt (resumed attempts included).",
+        _file_truncated,
+        "ncomplete",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
+        versions=("26.3",),
+    ),
+    Scenario(
+        "file-truncated-unnoticed",
+        "download-corrupt",
+        "The wheel download stops at half the advertised Content-Length and the server closes the "
+        "connection cleanly. pip <= 24.0 (urllib3 1.26 does not enforce Content-Length) does not "
+        "notice: it hashes the short file and reports a hash mismatch after 'Downloading'.",
+        _file_truncated,
+        "DO NOT MATCH THE HASHES",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
+        versions=("22.0.4", "24.0"),
+    ),
+    Scenario(
+        "file-truncated-then-cached",
+        "cache-corrupt",
+        "A first run got the wheel cut at half its Content-Length (clean close, one time only); "
+        "this is the second run, with no fault left.",
+        _file_truncated_then_cached,
+        "Using cached",
+        _demo,
+        package="demo",
+        url_file=DEMO_WHL,
     ),
     Scenario(
         "file-500",
@@ -591,8 +687,8 @@ def run_one(scenario: Scenario, version: str, *, dry_run: bool = False) -> str:
         dists = scenario.dists(work / "dists")
         with FaultIndex(dists, **scenario.index_options) as index:  # type: ignore[arg-type]
             ctx = Ctx(version, python, work, index, work / "cache", work / "pip.log")
-            result = scenario.run(ctx)
             port = index.port
+            result = scenario.run(ctx)
         log = ctx.log.read_text(encoding="utf-8") if ctx.log.is_file() else ""
         status = f"pip {version:7} {scenario.name:38}"
         if result.returncode == 0:
@@ -642,7 +738,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for scenario in SCENARIOS:
         if args.only and scenario.name not in args.only:
             continue
-        for version in args.pip or scenario.versions:
+        for version in scenario.versions:
+            if args.pip and version not in args.pip:
+                continue
             print(run_one(scenario, version, dry_run=args.dry_run), flush=True)
     return 0
 
