@@ -25,6 +25,7 @@ explained the failure, and ``diagnosis.evidence == ()`` means there was not even
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, replace
 
 from safepip import signatures as sig
@@ -378,6 +379,13 @@ def _errno2(log: Log, hit: _Hit, base: Diagnosis) -> Diagnosis:
     if not base.paths:
         return base
     path = base.paths[0]
+    if _WINDOWS_PATH.match(path) and len(path.replace("\\\\", "\\")) > _MAX_PATH:
+        return replace(
+            base,
+            kind=K.WINDOWS_LONG_PATH,
+            policy=DEFAULT_POLICY[K.WINDOWS_LONG_PATH],
+            rule="pip-failures.md §D: Windows path longer than 260 characters",
+        )
     for index in range(hit.index - 1, max(-1, hit.index - 50), -1):
         m = sig.PROCESSING.match(log.clean(index))
         if m and _same_path(m.group(1), path):
@@ -389,6 +397,10 @@ def _errno2(log: Log, hit: _Hit, base: Diagnosis) -> Diagnosis:
                 rule="pip-failures.md §D: Errno 2 on the path of 'Processing'",
             )
     return base
+
+
+_WINDOWS_PATH = re.compile(r"[A-Za-z]:\\")
+_MAX_PATH = 260  # Windows MAX_PATH without the long-path opt-in (pip-failures.md §D)
 
 
 def _same_path(processing: str, path: str) -> bool:
