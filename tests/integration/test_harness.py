@@ -226,3 +226,80 @@ def test_failing_backend_is_a_build_failure(
     assert result.returncode == 1
     assert "subprocess-exited-with-error" in result.output
     assert "RuntimeError: boom" in result.output
+
+
+def _damage_cached_body(cache: Path, url: str, how: str) -> None:
+    _, body = _http_cache_entry(cache, url)
+    data = body.read_bytes()
+    body.write_bytes(b"" if how == "empty" else data[: len(data) // 2])
+
+
+@pytest.mark.parametrize("how", ["empty", "half"])
+@pytest.mark.parametrize("content_length", [True, False], ids=["content-length", "no-length"])
+def test_damaged_cached_body_heals_only_on_resuming_pip_with_content_length(  # noqa: PLR0917
+    pip_python: Path,
+    pip_version: str,
+    fault_index: Callable[..., FaultIndex],
+    demo_dists: list[Path],
+    pip_cache: Path,
+    tmp_path: Path,
+    how: str,
+    content_length: bool,
+) -> None:
+    """A damaged cached body heals only on a resuming pip that knows the Content-Length.
+
+    An emptied or halved http-v2 body: pip 24.0 fails on it ("Using cached" + hash mismatch)
+    whatever the headers; pip 26.3 notices the short body and resumes only when the cached
+    response has a Content-Length (PyPI sends one), else it fails the same way.
+    """
+    index = fault_index(demo_dists, content_length=content_length)
+    assert _install(pip_python, index, pip_cache, tmp_path / "t1", "demo").returncode == 0
+    _damage_cached_body(pip_cache, index.file_url("demo-1.0-py3-none-any.whl"), how)
+    result = _install(pip_python, index, pip_cache, tmp_path / "t2", "demo")
+    heals = pip_version == "26.3" and content_length
+    if heals:
+        assert result.returncode == 0, result.output
+        assert "Attempting to resume incomplete download" in result.output
+    else:
+        assert result.returncode == 1
+        assert "Using cached" in result.output
+        assert HASH_BLOCK in result.output
+        if how == "empty":
+            assert (
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" in result.output
+            )
+
+
+def test_truncated_wheel_in_wheels_cache_persists(
+    pip_python: Path,
+    fault_index: Callable[..., FaultIndex],
+    pip_cache: Path,
+    tmp_path: Path,
+) -> None:
+    """A built wheel cut short under ``wheels/`` fails every later run, naming its cache path."""
+    index = fault_index([build_sdist(tmp_path / "dists", "built-demo", "3.0")])
+    assert _install(pip_python, index, pip_cache, tmp_path / "t1", "built-demo").returncode == 0
+    (wheel,) = (pip_cache / "wheels").rglob("*.whl")
+    wheel.write_bytes(wheel.read_bytes()[:1000])
+    for attempt in ("t2", "t3"):
+        result = _install(pip_python, index, pip_cache, tmp_path / attempt, "built-demo")
+        assert result.returncode == 1
+        assert f"located at {wheel} is invalid" in result.output
+
+
+def test_truncated_download_is_not_cached(
+    pip_python: Path,
+    fault_index: Callable[..., FaultIndex],
+    demo_dists: list[Path],
+    pip_cache: Path,
+    tmp_path: Path,
+) -> None:
+    """A body cut short of its Content-Length (clean close) is never stored in the HTTP cache.
+
+    The next run downloads again and succeeds, unlike after a complete-but-corrupt body.
+    """
+    index = fault_index(demo_dists)
+    index.truncate("/files/demo-1.0-py3-none-any.whl", times=1)
+    _install(pip_python, index, pip_cache, tmp_path / "t1", "demo")
+    result = _install(pip_python, index, pip_cache, tmp_path / "t2", "demo")
+    assert result.returncode == 0, result.output
