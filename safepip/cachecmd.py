@@ -126,7 +126,7 @@ def _print_purge(
     freed = "would free" if verb.startswith("would") else "freed"
     out.write(
         f"{verb} {len(items)} entries ({len(report.deleted)} files or directories), "
-        f"{freed} {_human(report.bytes_freed)} in {root}\n"
+        f"{freed} {human_size(report.bytes_freed)} in {root}\n"
     )
 
 
@@ -166,7 +166,7 @@ def _verify(options: argparse.Namespace, root: Path, out: TextIO, err: TextIO) -
             freed = "would free" if options.dry_run else "freed"
             out.write(
                 f"{verb} {len(report.deleted)} files or directories, "
-                f"{freed} {_human(report.bytes_freed)}\n"
+                f"{freed} {human_size(report.bytes_freed)}\n"
             )
         elif result.problems:
             out.write("run `safepip cache verify --fix` to remove them\n")
@@ -192,7 +192,7 @@ def _print_trouble(report: cache.DeleteReport, err: TextIO) -> None:
     err.writelines(f"safepip: could not remove {failure}\n" for failure in report.failed)
 
 
-def _human(size: int) -> str:
+def human_size(size: int) -> str:
     """Format a byte count the way pip does (decimal units)."""
     if size < 1000:
         return f"{size} bytes"
