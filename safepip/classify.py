@@ -60,7 +60,7 @@ def classify(text: str, *, returncode: int | None = None) -> Diagnosis:
     if returncode in (130, -2):
         return _finish(Diagnosis(K.INTERRUPTED, DEFAULT_POLICY[K.INTERRUPTED], rule="returncode"))
     if returncode == 0:
-        return Diagnosis(K.UNKNOWN, DEFAULT_POLICY[K.UNKNOWN])
+        return _finish(Diagnosis(K.UNKNOWN, DEFAULT_POLICY[K.UNKNOWN]))
     log = normalize(text)
     hits = _scan(log, _success_boundary(log))
     decided = _decide(log, hits)
@@ -304,6 +304,7 @@ def _hash_mismatch(log: Log, hit: _Hit, base: Diagnosis) -> Diagnosis:
             break
         if m_exp:
             expected.append(m_exp.group(1).lower())
+            evidence.append(line)
         elif m_req and req is None:
             req = m_req.group(1)
             url = m_req.group(2) if m_req.re is sig.HASH_REQ else None
@@ -488,6 +489,8 @@ def _finish(diagnosis: Diagnosis) -> Diagnosis:
         "expected": ", ".join(diagnosis.expected_hashes) or "?",
     }
     hint = sig.HINTS[diagnosis.kind].format(**fields).replace(" ()", "")
+    if diagnosis.kind is K.UNKNOWN and not diagnosis.evidence:
+        hint = sig.NOTHING_FOUND
     return replace(
         diagnosis,
         package=package,

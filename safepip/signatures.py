@@ -605,3 +605,8 @@ HINTS: dict[FailureKind, str] = {
     K.INTERRUPTED: ("pip was interrupted (Ctrl-C or a signal); nothing to diagnose."),
     K.UNKNOWN: ("safepip did not recognise this failure; read the evidence lines above."),
 }
+
+#: The hint of an ``unknown`` diagnosis without any error line.
+NOTHING_FOUND = (
+    "No pip error in this text: pip may have succeeded, or the log ends before the failure."
+)
