@@ -1,4 +1,7 @@
-"""The few exceptions safepip raises; each carries data, and only ``cli.py`` turns them into exit statuses."""
+"""The few exceptions safepip raises.
+
+Each carries data; only ``cli.py`` turns them into messages and exit statuses.
+"""
 
 from __future__ import annotations
 
@@ -65,7 +68,7 @@ class PipFailed(SafepipError):
         self.exit_status = result.returncode
 
 
-class Terminated(BaseException):  # noqa: N818 - named after the event, like KeyboardInterrupt
+class Terminated(BaseException):
     """safepip received SIGTERM; like ``KeyboardInterrupt`` it is never retried.
 
     It derives from BaseException so that no ``except Exception`` swallows it.

@@ -124,7 +124,8 @@ class Diagnosis:
         version: its version, when known.
         urls: file or index-page URLs implicated (hash blocks, ``Using cached``, ``Skipping page``),
             without ``#fragment``. These are the keys of a targeted HTTP-cache purge.
-        paths: file-system paths implicated (a ``wheels/`` entry, a ``*.dist-info``, a missing local path).
+        paths: file-system paths implicated (a ``wheels/`` entry, a ``*.dist-info``, a missing
+            local path).
         got_hash: the ``Got`` sha256 of a hash-mismatch block.
         expected_hashes: the ``Expected sha256`` values of a hash-mismatch block.
         from_cache: True when the failing file came from pip's cache (``Using cached``).
@@ -151,7 +152,7 @@ class RemedyAction(enum.Enum):
     """A change safepip makes before the next attempt."""
 
     PURGE = "purge"
-    """Delete exactly :attr:`Remedy.paths` (HTTP-cache keys, a ``wheels/`` entry) inside the cache."""
+    """Delete exactly :attr:`Remedy.paths` (HTTP-cache keys, a ``wheels/`` entry) in the cache."""
     NO_CACHE_DIR = "no-cache-dir"
     """Run the next attempt with ``--no-cache-dir``."""
     PRIVATE_CACHE = "private-cache"

@@ -198,3 +198,41 @@ def to_json(result: InstallResult) -> dict[str, Any]:
         "diagnosis": _diagnosis_json(result.diagnosis) if result.diagnosis else None,
         "attempts": [_attempt_json(attempt) for attempt in result.attempts],
     }
+
+
+class FanOut(Reporter):
+    """Passes every hook to several reporters in order (text on stderr plus CI annotations)."""
+
+    def __init__(self, reporters: Sequence[Reporter]) -> None:
+        """Keep the reporters."""
+        self.reporters = tuple(reporters)
+
+    def attempt_started(self, number: int, argv: Sequence[str]) -> None:
+        """Forward to each reporter."""
+        for reporter in self.reporters:
+            reporter.attempt_started(number, argv)
+
+    def attempt_failed(self, attempt: Attempt) -> None:
+        """Forward to each reporter."""
+        for reporter in self.reporters:
+            reporter.attempt_failed(attempt)
+
+    def remedy_applied(self, remedy: Remedy, deleted: Sequence[str], *, dry_run: bool) -> None:
+        """Forward to each reporter."""
+        for reporter in self.reporters:
+            reporter.remedy_applied(remedy, deleted, dry_run=dry_run)
+
+    def retry_scheduled(self, attempt: Attempt, wait: float) -> None:
+        """Forward to each reporter."""
+        for reporter in self.reporters:
+            reporter.retry_scheduled(attempt, wait)
+
+    def stopping(self, attempt: Attempt, why: str) -> None:
+        """Forward to each reporter."""
+        for reporter in self.reporters:
+            reporter.stopping(attempt, why)
+
+    def finished(self, result: InstallResult) -> None:
+        """Forward to each reporter."""
+        for reporter in self.reporters:
+            reporter.finished(result)
