@@ -7,9 +7,22 @@ The report texts below follow pip's source (``factory.get_installation_error`` a
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+
 import pytest
 
-from safepip.conflicts import Clash, Conflict, explain, parse_conflict
+from safepip.conflicts import (
+    Clash,
+    Conflict,
+    Proposal,
+    Target,
+    explain,
+    parse_conflict,
+    propose,
+)
 
 # -- report texts, one per pip generation -------------------------------------------------------
 
@@ -303,3 +316,404 @@ def test_explain_too_deep_and_bare() -> None:
     assert explain(deep)[1] == "requested: big-app"
     bare = Conflict(package="", clashes=(), user_requirements=())
     assert "ResolutionImpossible" in explain(bare)[0]
+
+
+# -- propose: an in-memory index -----------------------------------------------------------------
+
+
+INDEX = "https://user:s3cret@index.example/simple"
+TARGET = Target(
+    markers=(
+        ("python_full_version", "3.11.4"),
+        ("python_version", "3.11"),
+        ("sys_platform", "linux"),
+    ),
+    tags=frozenset({"py3-none-any", "cp311-cp311-manylinux_2_17_x86_64"}),
+)
+
+
+@dataclass
+class Release:
+    """One release served by :class:`MemoryIndex`."""
+
+    version: str
+    requires: tuple[str, ...] = ()
+    metadata: str = "wheel"  # "wheel" (download the wheel), "pep658" (.metadata file), "sdist"
+    requires_python: str | None = None
+    yanked: bool = False
+    tag: str = "py3-none-any"
+
+
+@dataclass
+class MemoryIndex:
+    """A fake index behind ``fetch``: PEP 503 HTML or PEP 691 JSON pages, wheels, .metadata."""
+
+    projects: dict[str, list[Release]]
+    json_pages: bool = False
+    fetched: list[str] = field(default_factory=list)
+
+    def _metadata(self, name: str, release: Release) -> bytes:
+        lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {release.version}"]
+        lines += [f"Requires-Dist: {req}" for req in release.requires]
+        return ("\n".join(lines) + "\n\n").encode()
+
+    def _filename(self, name: str, release: Release) -> str:
+        if release.metadata == "sdist":
+            return f"{name}-{release.version}.tar.gz"
+        return f"{name}-{release.version}-{release.tag}.whl"
+
+    def _page(self, name: str) -> bytes:
+        releases = self.projects[name]
+        if self.json_pages:
+            files = [
+                {
+                    "filename": self._filename(name, r),
+                    "url": f"../../files/{self._filename(name, r)}",
+                    "hashes": {},
+                    "requires-python": r.requires_python,
+                    "yanked": r.yanked,
+                    "core-metadata": r.metadata == "pep658",
+                }
+                for r in releases
+            ]
+            return json.dumps(
+                {"meta": {"api-version": "1.1"}, "name": name, "files": files}
+            ).encode()
+        anchors = []
+        for r in releases:
+            attrs = f'href="../../files/{self._filename(name, r)}#sha256=00"'
+            if r.requires_python:
+                attrs += f' data-requires-python="{r.requires_python.replace(">", "&gt;")}"'
+            if r.yanked:
+                attrs += ' data-yanked=""'
+            if r.metadata == "pep658":
+                attrs += ' data-dist-info-metadata="sha256=00"'
+            anchors.append(f"<a {attrs}>{self._filename(name, r)}</a><br/>")
+        return f"<html><body>{''.join(anchors)}</body></html>".encode()
+
+    def __call__(self, url: str) -> bytes:
+        self.fetched.append(url)
+        prefix = "https://user:s3cret@index.example/"
+        assert url.startswith(prefix), url
+        path = url[len(prefix) :]
+        if path.startswith("simple/"):
+            name = path[len("simple/") :].strip("/")
+            if name not in self.projects:
+                raise OSError(f"HTTP Error 404: Not Found for {url}")
+            return self._page(name)
+        filename = path[len("files/") :]
+        for name, releases in self.projects.items():
+            for r in releases:
+                if filename == self._filename(name, r) + ".metadata" and r.metadata == "pep658":
+                    return self._metadata(name, r)
+                if filename == self._filename(name, r):
+                    if r.metadata == "sdist":
+                        return b"not a zip"
+                    buffer = io.BytesIO()
+                    with zipfile.ZipFile(buffer, "w") as zf:
+                        zf.writestr(f"{name}/__init__.py", "")
+                        zf.writestr(
+                            f"{name}-{r.version}.dist-info/METADATA", self._metadata(name, r)
+                        )
+                    return buffer.getvalue()
+        raise OSError(f"HTTP Error 404: Not Found for {url}")
+
+
+@dataclass
+class Verifier:
+    """Records what it is asked; answers from a script (default: always yes)."""
+
+    answers: list[bool] = field(default_factory=list)
+    asked: list[list[str]] = field(default_factory=list)
+
+    def __call__(self, args: object) -> bool:
+        assert isinstance(args, (list, tuple))
+        self.asked.append([str(a) for a in args])
+        return self.answers.pop(0) if self.answers else True
+
+
+def run_propose(
+    conflict: Conflict, index: MemoryIndex, verifier: Verifier | None = None, **kwargs: object
+) -> Proposal | None:
+    return propose(
+        conflict,
+        index_url=INDEX,
+        python="python3",
+        env={},
+        fetch=index,
+        verify=verifier or Verifier(),
+        target=TARGET,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def transitive_index(**options: bool) -> MemoryIndex:
+    return MemoryIndex(
+        {
+            "a": [Release("1.0", ("c==1.0",))],
+            "b": [
+                Release("1.0", ("c>=1,<2",)),
+                Release("1.5", ("c>=1,<2",)),
+                Release("2.0", ("c==2.0",)),
+            ],
+            "c": [Release("1.0"), Release("2.0"), Release("3.0")],
+        },
+        **options,
+    )
+
+
+TRANSITIVE = Conflict(
+    package="c",
+    clashes=(Clash("a 1.0", "c==1.0"), Clash("b 2.0", "c==2.0")),
+    user_requirements=("a==1.0", "b==2.0"),
+)
+
+
+def test_propose_transitive_loosens_the_pin_to_the_nearest_working_release() -> None:
+    """a==1.0 + b==2.0 clash on c: b is loosened just below 2.0, and pip is asked to confirm."""
+    verifier = Verifier()
+    proposal = run_propose(TRANSITIVE, transitive_index(), verifier)
+    assert proposal is not None
+    assert proposal.change == "b<2.0 (instead of b==2.0)"
+    assert proposal.requirements == ("a==1.0", "b<2.0")
+    assert proposal.verified
+    assert verifier.asked == [["a==1.0", "b<2.0"]]
+    assert "resolvelib finds a 1.0, b 1.5, c 1.0" in proposal.note
+    assert proposal.command == "python3 -m pip install a==1.0 'b<2.0'"
+
+
+def test_propose_reads_pep691_json_and_pep658_metadata_without_downloading_wheels() -> None:
+    """With JSON pages announcing core-metadata, only .metadata files are read, no wheel."""
+    index = transitive_index(json_pages=True)
+    for releases in index.projects.values():
+        for release in releases:
+            release.metadata = "pep658"
+    proposal = run_propose(TRANSITIVE, index)
+    assert proposal is not None
+    assert proposal.requirements == ("a==1.0", "b<2.0")
+    assert any(url.endswith(".whl.metadata") for url in index.fetched)
+    assert not any(url.endswith(".whl") for url in index.fetched)
+
+
+def test_propose_html_data_dist_info_metadata_is_used() -> None:
+    """A PEP 503 page with data-dist-info-metadata leads to the .metadata file, not the wheel."""
+    index = transitive_index()
+    index.projects["b"][1].metadata = "pep658"
+    run_propose(TRANSITIVE, index)
+    assert (
+        "https://user:s3cret@index.example/files/b-1.5-py3-none-any.whl.metadata" in index.fetched
+    )
+    assert "https://user:s3cret@index.example/files/b-1.5-py3-none-any.whl" not in index.fetched
+
+
+def test_propose_skips_yanked_python_incompatible_and_foreign_wheels() -> None:
+    """b 1.5 yanked, b 1.8 for Python >= 99 and b 1.9 for Windows only are never proposed."""
+    index = transitive_index()
+    index.projects["b"] += [
+        Release("1.8", ("c<2",), requires_python=">=99"),
+        Release("1.9", ("c<2",), tag="cp311-cp311-win_amd64"),
+    ]
+    index.projects["b"][1].yanked = True
+    proposal = run_propose(TRANSITIVE, index)
+    assert proposal is not None
+    assert proposal.change == "b<2.0 (instead of b==2.0)"
+    assert "b 1.0" in proposal.note
+    assert not any("b-1.8" in url or "b-1.9" in url for url in index.fetched)
+
+
+def test_propose_prefers_the_newer_side_at_equal_distance() -> None:
+    """a==1.0 vs c==2.0: a>=1.1 (one release up) beats c<2.0 (one release down)."""
+    index = MemoryIndex(
+        {
+            "a": [Release("1.0", ("c==1.0",)), Release("1.1", ("c>=2",))],
+            "c": [Release("1.0"), Release("2.0")],
+        }
+    )
+    conflict = Conflict(
+        package="c",
+        clashes=(Clash("the user request", "c==2.0", "user"), Clash("a 1.0", "c==1.0")),
+        user_requirements=("a==1.0", "c==2.0"),
+    )
+    proposal = run_propose(conflict, index)
+    assert proposal is not None
+    assert proposal.change == "a>=1.1 (instead of a==1.0)"
+    assert proposal.requirements == ("a>=1.1", "c==2.0")
+
+
+def test_propose_drops_clauses_the_new_bound_makes_redundant() -> None:
+    """c>=2,<4,!=3.0 against a 1.0's c==1.0 becomes c<2.0, not c!=3.0,<2.0,<4."""
+    index = MemoryIndex(
+        {
+            "a": [Release("1.0", ("c==1.0",))],
+            "c": [Release("1.0"), Release("2.0"), Release("3.0"), Release("3.5")],
+        }
+    )
+    conflict = parse_conflict(PIP26_RANGE)
+    assert conflict is not None
+    proposal = run_propose(conflict, index)
+    assert proposal is not None
+    assert proposal.requirements == ("a==1.0", "c<2.0")
+
+
+def test_propose_falls_back_when_pip_rejects_the_first_option() -> None:
+    """If pip does not confirm the best option, the next one is checked and proposed."""
+    index = MemoryIndex(
+        {
+            "a": [Release("1.0", ("c==1.0",)), Release("1.1", ("c>=2",))],
+            "c": [Release("1.0"), Release("2.0")],
+        }
+    )
+    conflict = Conflict("c", (), user_requirements=("a==1.0", "c==2.0"))
+    verifier = Verifier(answers=[False, True])
+    proposal = run_propose(conflict, index, verifier)
+    assert proposal is not None
+    assert verifier.asked == [["a>=1.1", "c==2.0"], ["a==1.0", "c<2.0"]]
+    assert proposal.change == "c<2.0 (instead of c==2.0)"
+    assert proposal.verified
+
+
+def test_propose_unconfirmed_is_marked_unverified() -> None:
+    """When pip confirms nothing, the best option comes back with verified=False and says so."""
+    proposal = run_propose(TRANSITIVE, transitive_index(), Verifier(answers=[False] * 5))
+    assert proposal is not None
+    assert not proposal.verified
+    assert proposal.change == "b<2.0 (instead of b==2.0)"
+    assert "pip did not confirm it" in proposal.note
+
+
+def test_propose_loosens_a_constraint() -> None:
+    """A clashing -c line is loosened in the constraints; the requirements stay as they were."""
+    conflict = parse_conflict(PIP26_CONSTRAINT)
+    assert conflict is not None
+    verifier = Verifier()
+    proposal = run_propose(conflict, transitive_index(), verifier)
+    assert proposal is not None
+    assert proposal.change == "c<2.0 in your constraints (instead of c==3.0)"
+    assert proposal.requirements == ("a",)
+    assert proposal.constraints == ("c<2.0",)
+    assert verifier.asked[0][:2] == ["a", "-c"]
+    assert proposal.command.endswith("-c constraints.txt")
+
+
+def test_propose_two_changes_when_one_is_not_enough() -> None:
+    """Each pin alone cannot move far enough: both a and b are loosened together."""
+    index = MemoryIndex(
+        {
+            "a": [Release("1.0", ("c==1.0",)), Release("2.0", ("c==3.0",))],
+            "b": [Release("1.0", ("c==2.0",)), Release("2.0", ("c==3.0",))],
+            "c": [Release("1.0"), Release("2.0"), Release("3.0")],
+        }
+    )
+    conflict = Conflict("c", (), user_requirements=("a==1.0", "b==1.0"))
+    proposal = run_propose(conflict, index)
+    assert proposal is not None
+    assert proposal.change == "a>=2.0 (instead of a==1.0), b>=2.0 (instead of b==1.0)"
+    assert proposal.requirements == ("a>=2.0", "b>=2.0")
+
+
+def test_propose_removes_a_requirement_as_a_last_resort() -> None:
+    """No version of b fits with a: the smallest change is leaving b out."""
+    index = MemoryIndex(
+        {
+            "a": [Release("1.0", ("c==1.0",))],
+            "b": [Release("1.0", ("c==2.0",)), Release("2.0", ("c==2.0",))],
+            "c": [Release("1.0"), Release("2.0")],
+        }
+    )
+    conflict = Conflict("c", (), user_requirements=("a", "b"))
+    proposal = run_propose(conflict, index)
+    assert proposal is not None
+    assert proposal.change == "remove a from the request"
+    assert proposal.requirements == ("b",)
+
+
+def test_propose_reports_when_nothing_works() -> None:
+    """A package that conflicts with itself: no change is proposed, and the note says so."""
+    index = MemoryIndex(
+        {
+            "a": [Release("1.0", ("c==1.0", "d"))],
+            "d": [Release("1.0", ("c==2.0",))],
+            "c": [Release("1.0"), Release("2.0")],
+        }
+    )
+    conflict = Conflict("c", (), user_requirements=("a",))
+    verifier = Verifier()
+    proposal = run_propose(conflict, index, verifier)
+    assert proposal is not None
+    assert proposal.change == ""
+    assert not proposal.verified
+    assert proposal.note.startswith("no change of one or two requirements")
+    assert verifier.asked == []
+
+
+@pytest.mark.parametrize(
+    ("limits", "said"),
+    [({"max_candidates": 1}, "the candidate cap (1)"), ({"time_limit": 0.0}, "the time limit")],
+)
+def test_propose_stops_at_its_limits(limits: dict[str, float], said: str) -> None:
+    """Past the candidate cap or the time limit the search stops and the note says which."""
+    proposal = run_propose(TRANSITIVE, transitive_index(), **limits)
+    assert proposal is not None
+    assert proposal.change == ""
+    assert f"the search stopped at {said}" in proposal.note
+    assert "no working change was found before the search stopped" in proposal.note
+
+
+def test_propose_pins_a_too_deep_request() -> None:
+    """For resolution-too-deep, a request that resolves here is pinned to that resolution."""
+    conflict = Conflict("", (), user_requirements=("a", "b"), too_deep=True)
+    index = transitive_index()
+    proposal = run_propose(conflict, index)
+    assert proposal is not None
+    assert proposal.change == "pin a==1.0, b==1.5"
+    assert proposal.requirements == ("a==1.0", "b==1.5")
+    assert proposal.verified
+
+
+def test_propose_never_shows_credentials() -> None:
+    """An unreadable page is named in the note with the index password redacted."""
+    index = transitive_index()
+    del index.projects["b"]
+    proposal = run_propose(TRANSITIVE, index)
+    assert proposal is not None
+    assert "index.example/simple/b/" in proposal.note
+    assert "s3cret" not in proposal.note
+
+
+def test_propose_follows_extras_and_markers() -> None:
+    """a[fast] pulls c==1.0 only through its extra; a marker for Python 2 is ignored."""
+    index = MemoryIndex(
+        {
+            "a": [
+                Release("1.0", ('c==1.0; extra == "fast"', 'zzz; python_version < "3"')),
+                Release("0.9", ()),
+            ],
+            "c": [Release("1.0"), Release("2.0")],
+        }
+    )
+    conflict = Conflict("c", (), user_requirements=("a[fast]==1.0", "c==2.0"))
+    proposal = run_propose(conflict, index)
+    assert proposal is not None
+    # Were the extra ignored, a[fast]==1.0 and c==2.0 would resolve and nothing would change.
+    assert proposal.requirements == ("a[fast]==1.0", "c<2.0")
+    assert not any("zzz" in url for url in index.fetched)
+
+
+def test_propose_without_requirements_is_none() -> None:
+    """A conflict that names no user requirement gives nothing to work with."""
+    assert run_propose(Conflict("", (), ()), transitive_index()) is None
+
+
+def test_default_fetch_refuses_non_http_urls(tmp_path: object) -> None:
+    """The default fetch reads only http(s): a file: index yields a note, never a local read."""
+    proposal = propose(
+        TRANSITIVE,
+        index_url="file:///etc",
+        python="python3",
+        env={},
+        verify=Verifier(),
+        target=TARGET,
+    )
+    assert proposal is not None
+    assert proposal.change == ""
+    assert "could not read file:///etc/a/: not an http(s) URL" in proposal.note
