@@ -94,6 +94,7 @@ def _write_report(path: str, result: InstallResult) -> None:
 
 
 def _install(args: Sequence[str]) -> int:
+    from safepip.cireport import ci_reporters  # noqa: PLC0415
     from safepip.install import Installer  # noqa: PLC0415 - lazy: fast --help and subcommands
     from safepip.pipargs import (  # noqa: PLC0415
         default_python,
@@ -101,7 +102,7 @@ def _install(args: Sequence[str]) -> int:
         inspect,
         split_install_args,
     )
-    from safepip.report import TextReporter  # noqa: PLC0415
+    from safepip.report import FanOut, TextReporter  # noqa: PLC0415
 
     options, pip_args = split_install_args(args, os.environ)
     if pip_args[:1] in (["-h"], ["--help"]) or args[:1] in (["-h"], ["--help"]):
@@ -113,7 +114,12 @@ def _install(args: Sequence[str]) -> int:
         )
     python = options.python or default_python(os.environ, sys.executable)
     quiet = options.quiet or inspect(pip_args, os.environ).quiet
-    reporter = TextReporter(sys.stderr, quiet=quiet)
+    reporter = FanOut(
+        [
+            TextReporter(sys.stderr, quiet=quiet),
+            *ci_reporters(os.environ, stdout=sys.stdout, stderr=sys.stderr),
+        ]
+    )
     result = Installer(python, options, env=dict(os.environ), reporter=reporter).install(
         pip_args
     )

@@ -160,3 +160,17 @@ def test_signal_stops_at_once_and_leaves_no_pip_behind(
     assert len((tmp_path / "calls.txt").read_text().splitlines()) == 1
     time.sleep(0.2)
     assert not _alive(pip_pid)
+
+
+def test_github_actions_gets_an_error_annotation_and_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under GITHUB_ACTIONS the final diagnosis is an ::error line and the summary is appended."""
+    python = fake_pip(tmp_path, f"printf '%s' '{NOT_FOUND}' > \"$LOG\"\nexit 1\n")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert main(["install", "--python", str(python), "nosuchpkg"]) == 1
+    err = capsys.readouterr().err
+    assert "::error" in err
+    assert "not-found" in summary.read_text()
