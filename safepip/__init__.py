@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from safepip.classify import classify
+from typing import TYPE_CHECKING, Any
+
 from safepip.model import (
     Attempt,
     Diagnosis,
@@ -15,7 +16,21 @@ from safepip.model import (
     RetryPolicy,
 )
 
+if TYPE_CHECKING:
+    from safepip.classify import classify
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:  # noqa: ANN401 - module __getattr__ (PEP 562)
+    # The classifier compiles its signature table on import; a successful
+    # `safepip install` never needs it, so it is imported on first use.
+    if name == "classify":
+        from safepip.classify import classify  # noqa: PLC0415
+
+        return classify
+    msg = f"module 'safepip' has no attribute {name!r}"
+    raise AttributeError(msg)
 
 __all__ = [
     "Attempt",

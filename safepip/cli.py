@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import json
 import os
 import signal
 import sys
@@ -82,7 +81,9 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 def _write_report(path: str, result: InstallResult) -> None:
-    from safepip.report import to_json  # noqa: PLC0415 - only needed with --report-json
+    import json  # noqa: PLC0415 - only needed with --report-json
+
+    from safepip.report import to_json  # noqa: PLC0415
 
     target = Path(path)
     tmp = target.with_name(target.name + ".tmp")
