@@ -20,6 +20,7 @@ writes nothing and is reported, so the corpus holds only real failures of the na
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import sys
@@ -127,6 +128,13 @@ def _sdist_fail_metadata(d: Path) -> list[Path]:
     ]
 
 
+def _sdist_build_deps(d: Path) -> list[Path]:
+    return [
+        build_sdist(d, "needs-helper", "1.0", build_requires=("build-helper>=1.0",)),
+        build_wheel(d, "build-helper", "1.0"),
+    ]
+
+
 def _sdist_fail_wheel(d: Path) -> list[Path]:
     return [
         build_sdist(d, "broken-build", "1.0", fail="wheel", fail_message="linking failed: -lfoo")
@@ -222,8 +230,6 @@ def _damaged_body(how: str) -> Callable[[Ctx], pips.PipResult]:
 
 
 def _http_cache_files(cache: Path, url: str) -> list[Path]:
-    import hashlib  # noqa: PLC0415 - only this helper needs it
-
     key = hashlib.sha224(url.encode()).hexdigest()
     found = []
     for sub in ("http", "http-v2"):
@@ -310,6 +316,21 @@ def _requires_python_metadata(ctx: Ctx) -> pips.PipResult:
     # The index hides data-requires-python, so pip learns it only from the downloaded metadata.
     ctx.index.add(ctx.work / "dists" / "future_only-1.0-py3-none-any.whl", requires_python="")
     return ctx.pip(*ctx.target(), "future-only")
+
+
+def _build_deps_503(ctx: Ctx) -> pips.PipResult:
+    ctx.index.fail("/simple/build-helper/", status=503, times=1000)
+    return ctx.pip(*ctx.target(), "needs-helper")
+
+
+def _build_deps_missing(ctx: Ctx) -> pips.PipResult:
+    ctx.index.remove("build_helper-1.0-py3-none-any.whl")
+    return ctx.pip(*ctx.target(), "needs-helper")
+
+
+def _build_deps_reset(ctx: Ctx) -> pips.PipResult:
+    ctx.index.reset("/files/build_helper-*", times=1000)
+    return ctx.pip(*ctx.target(), "needs-helper")
 
 
 def _build(ctx: Ctx) -> pips.PipResult:
@@ -632,6 +653,43 @@ SCENARIOS: list[Scenario] = [
         "cannot find the C compiler",
         _sdist_fail_metadata,
         package="broken-build",
+    ),
+    Scenario(
+        "build-deps-missing",
+        "build-failure",
+        "An sdist whose [build-system] requires 'build-helper>=1.0', which the index does not "
+        "have: pip's nested build-dependency install fails with 'from versions: none'.",
+        _build_deps_missing,
+        "build-helper",
+        _sdist_build_deps,
+        package="needs-helper",
+    ),
+    Scenario(
+        "build-deps-index-503",
+        "network-transient",
+        "An sdist whose [build-system] requires 'build-helper>=1.0'; the index page of "
+        "build-helper answers 503 every time, so the nested pip that installs build dependencies "
+        "fails. The outer error is a build-dependency failure; the cause, nested in its output, is "
+        "network-transient (DESIGN.md: classify the nested output first). Only --log holds the nested "
+        "output; the console (not a terminal) shows none of it, so that variant is a plain "
+        "build-failure.",
+        _build_deps_503,
+        "build-helper",
+        _sdist_build_deps,
+        console_kind="build-failure",
+        package="needs-helper",
+    ),
+    Scenario(
+        "build-deps-file-reset",
+        "network-transient",
+        "An sdist whose [build-system] requires 'build-helper>=1.0'; the download of the "
+        "build-helper wheel is reset halfway every time, inside the nested build-dependency pip. "
+        "Only --log holds the nested output; the console variant is a plain build-failure.",
+        _build_deps_reset,
+        "build-helper",
+        _sdist_build_deps,
+        console_kind="build-failure",
+        package="needs-helper",
     ),
     Scenario(
         "backend-fails-wheel",

@@ -212,6 +212,7 @@ def build_sdist(
     requires_python: str | None = None,
     fail: str | None = None,
     fail_message: str = "the safepip test backend was told to fail",
+    build_requires: tuple[str, ...] | list[str] = (),
 ) -> Path:
     """Build an sdist that pip can build offline through an in-tree backend.
 
@@ -226,6 +227,9 @@ def build_sdist(
             ``prepare_metadata_for_build_wheel`` (pip: ``metadata-generation-failed``) or
             ``"wheel"`` to raise in ``build_wheel`` (pip: ``Failed building wheel``).
         fail_message: the text of the ``RuntimeError`` the backend raises.
+        build_requires: ``[build-system] requires`` entries. Empty by default, so pip needs no
+            index to build; otherwise pip's nested build-dependency install fetches them (from the
+            same index options) before the in-tree backend runs.
 
     Returns:
         The path of ``<dest_dir>/<dist>-<version>.tar.gz``.
@@ -247,7 +251,10 @@ def build_sdist(
         "fail": fail,
         "fail_message": fail_message,
     }
-    pyproject = '[build-system]\nrequires = []\nbuild-backend = "_backend"\nbackend-path = ["."]\n'
+    pyproject = (
+        f"[build-system]\nrequires = {json.dumps(list(build_requires))}\n"
+        'build-backend = "_backend"\nbackend-path = ["."]\n'
+    )
     members: dict[str, bytes] = {
         "PKG-INFO": _metadata(name, version, requires, requires_python).encode(),
         "pyproject.toml": pyproject.encode(),
