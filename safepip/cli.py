@@ -20,10 +20,11 @@ from typing import IO, TYPE_CHECKING, Callable
 from safepip.errors import SafepipError, Terminated, UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
     from types import FrameType, ModuleType
 
     from safepip.model import InstallResult
+    from safepip.report import Reporter
 
 INTERNAL_ERROR = 3
 USAGE_ERROR = 2
@@ -80,23 +81,66 @@ def _sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _write_report(path: str, result: InstallResult) -> None:
+def _write_report(
+    path: str, result: InstallResult, conflict: Mapping[str, object] | None
+) -> None:
     import json  # noqa: PLC0415 - only needed with --report-json
 
     from safepip.report import to_json  # noqa: PLC0415
 
     target = Path(path)
     tmp = target.with_name(target.name + ".tmp")
+    document = to_json(result, conflict=conflict)
     try:
-        tmp.write_text(json.dumps(to_json(result), indent=2) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         tmp.replace(target)
     except OSError as exc:
         raise SafepipError(f"cannot write the JSON report to {path}: {exc.strerror}") from exc
 
 
+def _explain_conflict(
+    log_text: str, *, index_url: str, python: str, search: bool, reporter: Reporter
+) -> dict[str, object] | None:
+    """Explain a resolution conflict and, unless ``search`` is off, propose a verified fix.
+
+    Returns:
+        The ``conflict`` member of the JSON report, or None when pip's report names no clash.
+    """
+    from safepip.conflicts import explain, parse_conflict, propose  # noqa: PLC0415
+
+    conflict = parse_conflict(log_text)
+    if conflict is None:
+        return None
+    lines = explain(conflict)
+    document: dict[str, object] = {"explanation": lines, "proposal": None}
+    proposal = (
+        propose(conflict, index_url=index_url, python=python, env=dict(os.environ))
+        if search
+        else None
+    )
+    if proposal is not None:
+        document["proposal"] = {
+            "change": proposal.change,
+            "requirements": list(proposal.requirements),
+            "constraints": list(proposal.constraints),
+            "command": proposal.command,
+            "verified": proposal.verified,
+            "note": proposal.note,
+        }
+        if proposal.change:
+            verified = "verified with pip --dry-run" if proposal.verified else "not verified"
+            lines = [*lines, f"smallest fix ({verified}): {proposal.change}"]
+            lines.append(f"  {proposal.command}")
+        else:
+            lines = [*lines, f"no single change found: {proposal.note}"]
+    reporter.explained(lines)
+    return document
+
+
 def _install(args: Sequence[str]) -> int:
     from safepip.cireport import ci_reporters  # noqa: PLC0415
     from safepip.install import Installer  # noqa: PLC0415 - lazy: fast --help and subcommands
+    from safepip.model import FailureKind  # noqa: PLC0415
     from safepip.pipargs import (  # noqa: PLC0415
         default_python,
         help_text,
@@ -114,7 +158,8 @@ def _install(args: Sequence[str]) -> int:
             "nothing to install", hint="usage: safepip install [safepip options] <pip args>"
         )
     python = options.python or default_python(os.environ, sys.executable)
-    quiet = options.quiet or inspect(pip_args, os.environ).quiet
+    facts = inspect(pip_args, os.environ)
+    quiet = options.quiet or facts.quiet
     reporter = FanOut(
         [
             TextReporter(sys.stderr, quiet=quiet),
@@ -124,8 +169,19 @@ def _install(args: Sequence[str]) -> int:
     result = Installer(python, options, env=dict(os.environ), reporter=reporter).install(
         pip_args
     )
+    conflict = None
+    diagnosis = result.diagnosis
+    log = result.log_path or facts.log
+    if diagnosis is not None and diagnosis.kind is FailureKind.RESOLUTION_CONFLICT and log:
+        conflict = _explain_conflict(
+            Path(log).read_text(encoding="utf-8", errors="replace"),
+            index_url=facts.index_url,
+            python=python,
+            search=not options.no_explain,
+            reporter=reporter,
+        )
     if options.report_json:
-        _write_report(options.report_json, result)
+        _write_report(options.report_json, result, conflict)
     return result.returncode
 
 

@@ -35,6 +35,7 @@ class Options:
         report_json: write the JSON report to this path.
         python: the interpreter whose pip to drive (None: the active venv's, else safepip's own).
         quiet: print only the final failure.
+        no_explain: on a resolution conflict, skip the search for a verified fix.
     """
 
     attempts: int = 4
@@ -46,6 +47,7 @@ class Options:
     report_json: str | None = None
     python: str | None = None
     quiet: bool = False
+    no_explain: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,14 @@ SPECS: tuple[_Spec, ...] = (
         " else safepip's)",
     ),
     _Spec(
+        flag="--no-explain",
+        field="no_explain",
+        env="SAFEPIP_NO_EXPLAIN",
+        takes_value=False,
+        convert=_truthy,
+        help="on a resolution conflict, do not search the index for a verified fix",
+    ),
+    _Spec(
         flag="--safepip-quiet",
         field="quiet",
         env="SAFEPIP_QUIET",
@@ -230,6 +240,7 @@ class PipFacts:
         log: the user's own ``--log`` file, if any.
         quiet: pip was asked to be quiet (``-q``).
         resume_retries: the user already chose ``--resume-retries``.
+        index_url: the index pip uses (``-i``/``--index-url``, ``PIP_INDEX_URL``, else PyPI).
     """
 
     cache_dir: str | None
@@ -237,6 +248,7 @@ class PipFacts:
     log: str | None
     quiet: bool
     resume_retries: bool
+    index_url: str = "https://pypi.org/simple"
 
 
 def _option_value(args: Sequence[str], names: tuple[str, ...]) -> str | None:
@@ -266,6 +278,9 @@ def inspect(pip_args: Sequence[str], env: Mapping[str, str]) -> PipFacts:
         log=_option_value(pip_args, ("--log", "--log-file", "--local-log")),
         quiet=quiet,
         resume_retries=any(token.startswith("--resume-retries") for token in options),
+        index_url=_option_value(pip_args, ("-i", "--index-url"))
+        or env.get("PIP_INDEX_URL")
+        or "https://pypi.org/simple",
     )
 
 

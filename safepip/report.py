@@ -44,6 +44,9 @@ class Reporter:
     def finished(self, result: InstallResult) -> None:
         """The install ended."""
 
+    def explained(self, lines: Sequence[str]) -> None:
+        """Extra explanation of the final failure (a resolution conflict and its fix)."""
+
 
 def _color_enabled(stream: IO[str], env: Mapping[str, str]) -> bool:
     # https://no-color.org and the FORCE_COLOR convention; otherwise only on a terminal.
@@ -124,6 +127,11 @@ class TextReporter(Reporter):
             return
         self._final(result)
 
+    def explained(self, lines: Sequence[str]) -> None:
+        """Write the explanation; shown even with -q since it belongs to the final failure."""
+        for line in lines:
+            self._line(f"  {line}", force=True)
+
     def _final(self, result: InstallResult) -> None:
         diagnosis = result.diagnosis
         kind = diagnosis.kind.value if diagnosis else "unknown"
@@ -181,15 +189,16 @@ def _attempt_json(attempt: Attempt) -> dict[str, Any]:
     }
 
 
-def to_json(result: InstallResult) -> dict[str, Any]:
+def to_json(result: InstallResult, *, conflict: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The ``--report-json`` document (schema version :data:`SCHEMA_VERSION`).
 
     Keys: ``schema``, ``outcome`` (success, recovered, failed, gave-up, interrupted),
     ``returncode``, ``pip_version``, ``log_path``, ``diagnosis`` (of the last failed attempt, or
     null) and ``attempts`` (each: number, returncode, duration, diagnosis, remedies, deleted,
-    wait, args). README.md documents every field.
+    wait, args), and ``conflict`` (only on a resolution conflict: ``explanation`` lines and the
+    ``proposal``). README.md documents every field.
     """
-    return {
+    document = {
         "schema": SCHEMA_VERSION,
         "outcome": result.outcome.value,
         "returncode": result.returncode,
@@ -198,6 +207,9 @@ def to_json(result: InstallResult) -> dict[str, Any]:
         "diagnosis": _diagnosis_json(result.diagnosis) if result.diagnosis else None,
         "attempts": [_attempt_json(attempt) for attempt in result.attempts],
     }
+    if conflict is not None:
+        document["conflict"] = dict(conflict)
+    return document
 
 
 class FanOut(Reporter):
@@ -236,3 +248,8 @@ class FanOut(Reporter):
         """Forward to each reporter."""
         for reporter in self.reporters:
             reporter.finished(result)
+
+    def explained(self, lines: Sequence[str]) -> None:
+        """Forward to each reporter."""
+        for reporter in self.reporters:
+            reporter.explained(lines)

@@ -174,3 +174,39 @@ def test_github_actions_gets_an_error_annotation_and_summary(
     err = capsys.readouterr().err
     assert "::error" in err
     assert "not-found" in summary.read_text()
+
+
+CONFLICT = """\
+ERROR: Cannot install a==1.0 and b==2.0 because these package versions have conflicting dependencies.
+
+The conflict is caused by:
+    a 1.0 depends on c==1.0
+    b 2.0 depends on c==2.0
+
+To fix this you could try to:
+1. loosen the range of package versions you've specified
+2. remove package versions to allow pip to attempt to solve the dependency conflict
+
+ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/#dealing-with-dependency-conflicts
+"""
+
+
+def test_conflict_is_explained_in_text_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A resolution conflict stops at once and names the clashing requirements."""
+    (tmp_path / "conflict.txt").write_text(CONFLICT)
+    python = fake_pip(tmp_path, f'cat "{tmp_path}/conflict.txt" > "$LOG"\nexit 1\n')
+    report = tmp_path / "r.json"
+    status = main(
+        ["install", "--python", str(python), "--no-explain", "--report-json", str(report),
+         "a==1.0", "b==2.0"]
+    )
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "resolution-conflict" in err
+    assert "c==1.0" in err
+    assert "c==2.0" in err
+    document = json.loads(report.read_text())
+    assert any("c==1.0" in line for line in document["conflict"]["explanation"])
+    assert document["conflict"]["proposal"] is None

@@ -92,3 +92,11 @@ def test_default_python_prefers_the_active_venv(tmp_path: object) -> None:
     assert default_python({"VIRTUAL_ENV": str(venv)}, "/usr/bin/python3") == str(venv / "bin" / "python")
     assert default_python({"VIRTUAL_ENV": str(venv / "missing")}, "/usr/bin/python3") == "/usr/bin/python3"
     assert default_python({}, "/usr/bin/python3") == "/usr/bin/python3"
+
+
+def test_index_url_from_args_env_or_pypi() -> None:
+    """The index a conflict search reads: -i/--index-url, else PIP_INDEX_URL, else PyPI."""
+    assert inspect(["-i", "http://127.0.0.1:1/simple", "x"], {}).index_url == "http://127.0.0.1:1/simple"
+    assert inspect(["--index-url=http://h/s", "x"], {"PIP_INDEX_URL": "http://e/s"}).index_url == "http://h/s"
+    assert inspect(["x"], {"PIP_INDEX_URL": "http://e/s"}).index_url == "http://e/s"
+    assert inspect(["x"], {}).index_url == "https://pypi.org/simple"
