@@ -95,7 +95,7 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     index: FaultIndex
 
-    def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ARG002
+    def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients hang up mid-body on purpose in these tests; tracebacks would only be noise.
         return
 
@@ -114,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
         self.server.index._track(self.connection, add=False)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ARG002
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         return
 
     def do_GET(self) -> None:

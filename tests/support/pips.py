@@ -143,11 +143,19 @@ def _python_in(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
+def _usable(venv: Path) -> bool:
+    # Finished (marker written last) and its python symlink still resolves: a venv whose base
+    # interpreter was removed or upgraded is rebuilt rather than failing obscurely.
+    return (venv / _READY).is_file() and _python_in(venv).exists()
+
+
 def pip_python(version: str) -> Path:
     """Return the interpreter of the cached venv that has ``pip==<version>``, creating it once.
 
     The venv is made with ``python -m venv --without-pip`` (the interpreter running the tests), then
     pip is installed from the wheelhouse by running pip from its own wheel with ``--no-index``.
+    Run it as ``python -m pip`` (:func:`run_pip`): the venv was built under a temporary name and
+    renamed, so the shebangs of its ``bin/pip*`` scripts point nowhere.
 
     Args:
         version: a pip version present in the wheelhouse.
@@ -160,11 +168,11 @@ def pip_python(version: str) -> Path:
         RuntimeError: if creating the venv fails.
     """
     venv = VENVS / f"pip-{version}"
-    if (venv / _READY).is_file():
+    if _usable(venv):
         return _python_in(venv)
     wheel = pip_wheel(version)
     with _locked(VENVS / f".pip-{version}.lock"):
-        if (venv / _READY).is_file():  # another process finished it while we waited
+        if _usable(venv):  # another process finished it while we waited
             return _python_in(venv)
         tmp = Path(tempfile.mkdtemp(prefix=f".pip-{version}-", dir=VENVS))
         try:
@@ -185,7 +193,8 @@ def pip_python(version: str) -> Path:
                 env=env,
             )
             (tmp / _READY).write_text(version + "\n", encoding="utf-8")
-            if venv.exists():  # a half-made leftover from a killed run (no READY marker)
+            tmp.chmod(0o755)  # mkdtemp made it private
+            if venv.exists():  # a leftover: half-made, or its base interpreter is gone
                 shutil.rmtree(venv)
             tmp.rename(venv)
         finally:
