@@ -100,7 +100,9 @@ class Conflict:
         too_deep: pip gave up with ``resolution-too-deep`` (pip >= 25.1) instead of naming a
             clash.
         unavailable: projects pip >= 26 lists under "some packages in these conflicts have no
-            matching distributions available for your environment".
+            matching distributions available for your environment". pip 26.3 lists every
+            clashing project there even when it has distributions (checked on loopback), so
+            :func:`explain` does not repeat it.
         triggers: what pip's headline "Cannot install X and Y" names, verbatim.
     """
 
@@ -194,7 +196,10 @@ def _last_block(lines: list[str]) -> tuple[int, list[str]] | None:
 
 
 def _parse_block(block: list[str]) -> tuple[list[Clash], list[str], list[str]]:
-    """Turn the block's lines into clashes, user requirements and constraints."""
+    """Turn the block's lines into clashes, user requirements and constraints.
+
+    pip 24.0 may print "The user requested lib==2.0" once per clashing requirer; repeats go.
+    """
     clashes: list[Clash] = []
     users: list[str] = []
     constraints: list[str] = []
@@ -214,7 +219,7 @@ def _parse_block(block: list[str]) -> tuple[list[Clash], list[str], list[str]]:
         depends = _DEPENDS.match(line)
         if depends:
             clashes.append(Clash(depends.group("requirer"), _unformat(depends.group("req"))))
-    return clashes, users, constraints
+    return list(dict.fromkeys(clashes)), users, constraints
 
 
 def _collected_roots(lines: list[str], dependency_texts: set[str]) -> list[str]:
@@ -391,11 +396,6 @@ def explain(conflict: Conflict) -> list[str]:
             lines.append(f"{clash.requirer} is there because you asked for {asked}")
         else:
             lines.append(f"{clash.requirer} is there as a dependency of what you asked for")
-    if conflict.unavailable:
-        lines.append(
-            "pip also lists as having no matching distributions for this environment: "
-            + ", ".join(conflict.unavailable)
-        )
     return lines
 
 
