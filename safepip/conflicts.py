@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import importlib
 import io
 import json
 import re
@@ -31,7 +30,7 @@ from email.parser import BytesParser
 from email.policy import compat32
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -51,6 +50,8 @@ from resolvelib import (
     ResolutionTooDeep,
     Resolver,
 )
+
+from safepip.redact import redact
 
 if TYPE_CHECKING:
     from resolvelib.structs import RequirementInformation
@@ -768,12 +769,7 @@ class _UrlFetch:
 
 
 def _redact(text: str) -> str:
-    """Hide credentials in URLs with :func:`safepip.redact.redact` (a fallback until it lands)."""
-    try:
-        module = importlib.import_module("safepip.redact")
-    except ImportError:
-        return re.sub(r"(?<=://)[^/@\s:]+(?::[^/@\s]*)?@", "***@", text)
-    redact = cast("Callable[[str], str]", module.redact)
+    """Hide credentials (DESIGN.md §5): every URL in a note passes through here."""
     return redact(text)
 
 

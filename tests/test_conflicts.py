@@ -736,3 +736,21 @@ def test_default_fetch_refuses_non_http_urls(tmp_path: object) -> None:
     assert proposal is not None
     assert proposal.change == ""
     assert "could not read file:///etc/a/: not an http(s) URL" in proposal.note
+
+
+def test_example_explains_its_saved_log() -> None:
+    """examples/explain_conflict.py runs on its bundled pip 24.0 log and prints the explanation."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "explain_conflict.py"
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:3] == [
+        "requested: a==1.0, b==2.0",
+        "  a 1.0 needs c==1.0; b 2.0 needs c==2.0",
+        "  no version of c satisfies all of these at once",
+    ]
