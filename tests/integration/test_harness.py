@@ -287,19 +287,29 @@ def test_truncated_wheel_in_wheels_cache_persists(
         assert f"located at {wheel} is invalid" in result.output
 
 
-def test_truncated_download_is_not_cached(
+def test_truncated_download_fails_once_or_resumes_and_is_never_cached(  # noqa: PLR0917
     pip_python: Path,
+    pip_version: str,
     fault_index: Callable[..., FaultIndex],
     demo_dists: list[Path],
     pip_cache: Path,
     tmp_path: Path,
 ) -> None:
-    """A body cut short of its Content-Length (clean close) is never stored in the HTTP cache.
+    """A download cut short of its Content-Length fails once (24.0) or resumes (26.3), uncached.
 
-    The next run downloads again and succeeds, unlike after a complete-but-corrupt body.
+    pip 24.0 does not notice the short read (clean close) and reports a hash mismatch after
+    "Downloading": download-corrupt, not a network error. pip 26.3 resumes with a Range request.
+    Either way nothing bad is cached: the next run succeeds.
     """
     index = fault_index(demo_dists)
     index.truncate("/files/demo-1.0-py3-none-any.whl", times=1)
-    _install(pip_python, index, pip_cache, tmp_path / "t1", "demo")
-    result = _install(pip_python, index, pip_cache, tmp_path / "t2", "demo")
-    assert result.returncode == 0, result.output
+    first = _install(pip_python, index, pip_cache, tmp_path / "t1", "demo")
+    if pip_version == "24.0":
+        assert first.returncode == 1
+        assert HASH_BLOCK in first.output
+        assert "Using cached" not in first.output
+    else:
+        assert first.returncode == 0, first.output
+        assert "Attempting to resume incomplete download" in first.output
+    second = _install(pip_python, index, pip_cache, tmp_path / "t2", "demo")
+    assert second.returncode == 0, second.output
