@@ -69,6 +69,9 @@ def _kind(attempt: Attempt) -> str:
 class GitHubReporter(Reporter):
     """GitHub Actions: warning annotations for recovered failures, one error, a step summary.
 
+    A resolution conflict's explanation (the ``explained`` hook, after ``finished``) becomes a
+    ``::notice`` and a section of the step summary.
+
     Args:
         stream: where workflow commands go (safepip's stderr).
         summary_path: the ``$GITHUB_STEP_SUMMARY`` file, or None to write no summary.
@@ -78,6 +81,7 @@ class GitHubReporter(Reporter):
         """Bind the stream and the summary file."""
         self.stream = stream
         self.summary_path = summary_path
+        self._summary_failed = False
 
     def _write(self, line: str) -> None:
         self.stream.write(line)
@@ -102,12 +106,27 @@ class GitHubReporter(Reporter):
         if self.summary_path:
             self._append_summary(self.summary_path, result)
 
+    def explained(self, lines: Sequence[str]) -> None:
+        """The explanation of a resolution conflict: a ``::notice`` and a summary section."""
+        if not lines:
+            return
+        self._write(_command("notice", "safepip resolution-conflict", "\n".join(lines)))
+        if self.summary_path:
+            text = "\n".join(["**Why it conflicts:**", "", *_fence(lines), "", ""])
+            self._append(self.summary_path, redact(text))
+
     def _append_summary(self, path: str, result: InstallResult) -> None:
-        text = summary_markdown(result)
+        self._append(path, summary_markdown(result))
+
+    def _append(self, path: str, text: str) -> None:
+        """Append to the step summary; on failure warn once and stop trying."""
+        if self._summary_failed:
+            return
         try:
             with Path(path).open("a", encoding="utf-8") as handle:
                 handle.write(text)
         except OSError as exc:
+            self._summary_failed = True
             reason = exc.strerror or type(exc).__name__
             self._write(
                 _command("warning", "safepip", f"cannot write the step summary {path}: {reason}")

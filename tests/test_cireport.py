@@ -34,6 +34,7 @@ from safepip.model import (
     RetryPolicy,
 )
 from safepip.pipargs import Options
+from safepip.redact import redact
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -278,6 +279,33 @@ def test_unwritable_summary_gives_one_warning_and_no_crash(tmp_path: Path) -> No
     assert line.startswith(f"::warning title=safepip::cannot write the step summary {tmp_path}")
 
 
+def test_conflict_explanation_is_a_notice_and_a_summary_section(tmp_path: Path) -> None:
+    """The explained hook adds one ::notice and a fenced block to the step summary."""
+    path = tmp_path / "summary.md"
+    reporter, stream = github(str(path))
+    reporter.finished(failed())
+    reporter.explained(["a==1.0 needs b<2", f"you asked for b==2.0 from {PRIVATE}"])
+    reporter.explained([])
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    assert lines[1].startswith("::notice title=safepip resolution-conflict::a==1.0 needs b<2%0A")
+    text = path.read_text(encoding="utf-8")
+    assert text.index("**Outcome:**") < text.index(
+        "**Why it conflicts:**\n\n```\na==1.0 needs b<2\n"
+    )
+    assert SECRET not in text + stream.getvalue()
+
+
+def test_unwritable_summary_warns_only_once(tmp_path: Path) -> None:
+    """After one failed write the reporter stops trying: one warning for the whole run."""
+    reporter, stream = github(str(tmp_path / "missing-dir" / "summary.md"))
+    reporter.finished(failed())
+    reporter.explained(["a==1.0 needs b<2"])
+    warnings = [line for line in stream.getvalue().splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1
+    assert "No such file or directory" in warnings[0]
+
+
 # -- GitLab sections ------------------------------------------------------------------------
 
 
@@ -294,19 +322,13 @@ def test_gitlab_sections_wrap_each_attempt() -> None:
     reporter.finished(result)
     assert stream.getvalue() == (
         "\x1b[0Ksection_start:1700000000:safepip_attempt_1[collapsed=true]\r\x1b[0K"
-        f"safepip: attempt 1: python -m pip install --index-url {shlex.quote(_redacted(PRIVATE))}"
+        f"safepip: attempt 1: python -m pip install --index-url {shlex.quote(redact(PRIVATE))}"
         " 'a b'\n"
         "\x1b[0Ksection_end:1700000002:safepip_attempt_1\r\x1b[0K\n"
         "\x1b[0Ksection_start:1700000004:safepip_attempt_2[collapsed=true]\r\x1b[0K"
         "safepip: attempt 2: python -m pip install demo\n"
         "\x1b[0Ksection_end:1700000007:safepip_attempt_2\r\x1b[0K\n"
     )
-
-
-def _redacted(text: str) -> str:
-    from safepip.redact import redact  # noqa: PLC0415 - the colleague's module decides the mask
-
-    return redact(text)
 
 
 def test_gitlab_redacts_and_keeps_the_header_on_one_line() -> None:

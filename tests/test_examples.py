@@ -12,6 +12,7 @@ import configparser
 import importlib.util
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -24,8 +25,9 @@ from support import pips
 from support.indexserver import FaultIndex
 from support.wheels import build_wheel
 
-from safepip import classify
+from safepip.classify import classify
 from safepip.model import (
+    DEFAULT_POLICY,
     Attempt,
     Diagnosis,
     FailureKind,
@@ -35,6 +37,7 @@ from safepip.model import (
     RemedyAction,
     RetryPolicy,
 )
+from safepip.pipargs import SPECS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -438,3 +441,95 @@ def test_custom_reporter_script_logs_a_recovery(
         [str(target_venv / "bin" / "python"), "-c", "import demo"], env=pips.isolated_env()
     )
     assert installed.returncode == 0, installed.stderr
+
+
+# -- tox and nox, when installed ---------------------------------------------------------------
+
+
+def _adapted(tool: str, project: Path) -> None:
+    """Copy the tool's example into ``project``, installing ``demo`` instead of the test deps."""
+    if tool == "tox":
+        text = (EXAMPLES / "tox.ini").read_text(encoding="utf-8")
+        text = text.replace("[testenv]\n", "[testenv]\nskip_install = true\n")
+        text = text.replace(
+            "    pytest\ncommands =\n    pytest {posargs}",
+            "    demo\ncommands =\n    python -c 'import demo; print(demo.__file__)'",
+        )
+        assert "    demo\n" in text
+        (project / "tox.ini").write_text(text, encoding="utf-8")
+    else:
+        text = (EXAMPLES / "noxfile.py").read_text(encoding="utf-8")
+        old = 'safepip_install(session, "-r", "requirements.txt", "-e", ".")\n    session.run("pytest", *session.posargs)'
+        new = 'safepip_install(session, "demo")\n    session.run("python", "-c", "import demo; print(demo.__file__)")'
+        assert old in text
+        (project / "noxfile.py").write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("tool", ["tox", "nox"])
+def test_tox_and_nox_install_through_safepip(
+    tool: str,
+    fault_index: Callable[..., FaultIndex],
+    demo_dists: list[Path],
+    tmp_path: Path,
+) -> None:
+    """The tox.ini / noxfile.py examples install into the tool's own env, recovering from a 503.
+
+    Skipped when the tool is not installed (neither is a test dependency); pip is pointed at the
+    fault index with ``PIP_*`` variables, which both tools pass through to safepip and pip.
+    """
+    executable = shutil.which(tool)
+    if executable is None:
+        pytest.skip(f"{tool} is not installed")
+    if shutil.which("safepip", path=str(BIN)) is None:
+        pytest.skip(f"no safepip console script beside {sys.executable}")
+    index = fault_index(demo_dists)
+    index.fail("/simple/demo/", status=503, times=1)
+    project = tmp_path / "project"
+    project.mkdir()
+    _adapted(tool, project)
+    env = pips.isolated_env(
+        {
+            "PATH": f"{BIN}:{Path(executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "PIP_INDEX_URL": index.url,
+            "PIP_TRUSTED_HOST": "127.0.0.1",
+            "PIP_CACHE_DIR": str(tmp_path / "cache"),
+            "PIP_RETRIES": "0",
+            "SAFEPIP_BACKOFF": "0",
+            "VIRTUALENV_DOWNLOAD": "0",
+        }
+    )
+    env.pop("VIRTUAL_ENV", None)
+    argv = [executable, "-e", "py"] if tool == "tox" else [executable, "-s", "tests"]
+    result = run(argv, env=env, cwd=project, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert index.hits("/simple/demo/", status=503) == 1
+    assert f"/{'.tox/py' if tool == 'tox' else '.nox/tests'}/" in result.stdout + result.stderr
+
+
+# -- the top-level README ----------------------------------------------------------------------
+
+
+README = EXAMPLES.parent / "README.md"
+
+
+def test_readme_tables_cover_every_kind_and_option() -> None:
+    """README.md lists every FailureKind with its default policy, and every option with its variable."""
+    text = README.read_text(encoding="utf-8")
+    for kind in FailureKind:
+        row = re.search(rf"^\| `{re.escape(kind.value)}` \| ([a-z-]+) \|", text, re.MULTILINE)
+        assert row is not None, kind
+        assert row.group(1) == DEFAULT_POLICY[kind].value, kind
+    for spec in SPECS:
+        assert re.search(
+            rf"^\| `{re.escape(spec.flag)}[^`]*` \| `{spec.env}` \|", text, re.MULTILINE
+        ), spec.flag
+
+
+def test_readme_starts_with_the_install_and_test_commands() -> None:
+    """The first code block of README.md is the install-and-run and the test-suite command."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "# safepip"
+    assert lines[2] == "```sh"
+    assert lines[3].startswith("pip install . && safepip install --help ")
+    assert lines[4].startswith("bash .ci/test ")
