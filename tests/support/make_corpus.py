@@ -259,6 +259,10 @@ def _not_found(ctx: Ctx) -> pips.PipResult:
     return ctx.pip(*ctx.target(), "no-such-project")
 
 
+def _no_such_version(ctx: Ctx) -> pips.PipResult:
+    return ctx.pip(*ctx.target(), "demo==9.9")
+
+
 def _conflict_run(ctx: Ctx) -> pips.PipResult:
     return ctx.pip(*ctx.target(), "demo", "dep==1.0")
 
@@ -544,6 +548,15 @@ SCENARIOS: list[Scenario] = [
         "from versions: none",
         _demo,
         package="no-such-project",
+    ),
+    Scenario(
+        "no-such-version",
+        "not-found",
+        "The project exists (demo 1.0) but the requested version demo==9.9 does not.",
+        _no_such_version,
+        "from versions: 1.0",
+        _demo,
+        package="demo",
     ),
     Scenario(
         "conflicting-pins",
