@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import io
 import json
 import os
+import tarfile
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -34,11 +36,12 @@ from safepip.cachescan import (
     STALE_TEMP,
     TRUNCATED_ZIP,
     UNREADABLE_METADATA,
+    HttpEntry,
     parse_metadata,
     verify,
     zip_is_intact,
 )
-from safepip.cachesniff import page_links
+from safepip.cachesniff import identify, page_links
 from safepip.errors import UsageError
 from safepip.msgunpack import MsgpackError, unpackb
 
@@ -412,3 +415,72 @@ def test_delete_refuses_paths_from_a_hostile_plan(healthy: Path) -> None:
 def test_target_is_frozen() -> None:
     """Targets carry the given and the normalised name."""
     assert parse_target("Foo.Bar == 1.0") == Target("Foo.Bar", "foo-bar", "1.0")
+
+
+# --- what a body is (cachesniff) -----------------------------------------------------------
+
+
+def _entry(root: Path, url: str) -> HttpEntry:
+    meta, body, _old = cache.http_entry_paths(root, url)
+    return HttpEntry("http-v2", meta.name, str(meta), str(body) if body.exists() else None)
+
+
+def test_identify_gzip_encoded_page_like_pypi(tmp_path: Path) -> None:
+    """A page cached with Content-Encoding: gzip (as PyPI serves it) is read after decoding."""
+    page = ct.json_page("Demo", [f"{FILES}/demo-1.0-py3-none-any.whl"])
+    url = INDEX + "demo/"
+    ct.add_http_v2(tmp_path, url, gzip.compress(page), headers={"Content-Encoding": "gzip"})
+    identity = identify(_entry(tmp_path, url))
+    assert identity is not None
+    assert (identity.kind, identity.name) == ("page", "Demo")
+    assert identity.filenames == ("demo-1.0-py3-none-any.whl",)
+
+
+def test_purge_follows_links_of_a_gzip_page(tmp_path: Path) -> None:
+    """The file entries of a gzip-encoded page are found by URL even when their body is empty."""
+    wheel_url = f"{FILES}/demo-1.0-py3-none-any.whl"
+    page = ct.html_page("demo", [wheel_url + "#sha256=00"])
+    ct.add_http_v2(tmp_path, INDEX + "demo/", gzip.compress(page), headers={"Content-Encoding": "gzip"})
+    ct.add_http_v2(tmp_path, wheel_url, b"", headers={})
+    whats = {item.what for item in plan_purge(tmp_path, [parse_target("demo")], [INDEX])}
+    assert whats == {f"index page {INDEX}demo/", wheel_url}
+
+
+def test_identify_pax_sdist_and_zip_sdist(tmp_path: Path) -> None:
+    """Sdists are recognised through pax headers (tar) and by PKG-INFO (zip)."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        data = b"Metadata-Version: 2.1\nName: paxy\nVersion: 3.0\n"
+        info = tarfile.TarInfo("paxy-3.0/" + "d" * 120 + "/PKG-INFO")  # long name: pax header
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    ct.add_http_v2(tmp_path, f"{FILES}/paxy-3.0.tar.gz", gzip.compress(raw.getvalue()))
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.writestr("zippy-0.1/PKG-INFO", "Name: zippy\n")
+    ct.add_http_v2(tmp_path, f"{FILES}/zippy-0.1.zip", zipped.getvalue())
+    pax = identify(_entry(tmp_path, f"{FILES}/paxy-3.0.tar.gz"))
+    zipped_id = identify(_entry(tmp_path, f"{FILES}/zippy-0.1.zip"))
+    assert pax is not None
+    assert (pax.kind, pax.name) == ("sdist", "paxy-3.0")
+    assert zipped_id is not None
+    assert (zipped_id.kind, zipped_id.name) == ("sdist", "zippy-0.1")
+
+
+def test_identify_unknown_and_unreadable(tmp_path: Path) -> None:
+    """Random bytes, brotli-encoded pages and missing bodies identify as nothing (never crash)."""
+    ct.add_http_v2(tmp_path, "https://h/a", b"\x00\x01random")
+    ct.add_http_v2(tmp_path, "https://h/b", b"....", headers={"Content-Encoding": "br"})
+    _meta, body = ct.add_http_v2(tmp_path, "https://h/c", b"x")
+    body.unlink()
+    for url in ("https://h/a", "https://h/b", "https://h/c"):
+        assert identify(_entry(tmp_path, url)) is None
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=300))
+def test_scanners_never_crash_on_garbage(data: bytes) -> None:
+    """Metadata parsing and the zip tail check accept any bytes without raising."""
+    parse_metadata(b"cc=4," + data)
+    zip_is_intact(io.BytesIO(b"PK" + data), len(data) + 2)
+    zip_is_intact(io.BytesIO(data + b"PK\x05\x06" + data[:18]), len(data) + 4 + len(data[:18]))
