@@ -755,9 +755,10 @@ class _UrlFetch:
             netloc = f"{netloc}:{parts.port}"
         clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
         headers = {"Accept": _ACCEPT, "User-Agent": "safepip-conflicts"}
-        if self.auth and parts.hostname == self.host:
-            headers["Authorization"] = self.auth
         request = urllib.request.Request(clean, headers=headers)  # noqa: S310 - scheme checked
+        if self.auth and parts.hostname == self.host:
+            # Unredirected: urllib copies ordinary headers onto a redirect to another host.
+            request.add_unredirected_header("Authorization", self.auth)
         with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > MAX_DOWNLOAD_BYTES:
@@ -858,11 +859,10 @@ class _Provider(AbstractProvider[_Req, _Cand, str]):
         versions = [v for v in available if all(s.contains(v) for s in specs)]
         if not versions:
             versions = [v for v in available if all(s.contains(v, prereleases=True) for s in specs)]
+        versions.sort(reverse=True)
         key = self.order.get(identifier)
         if key is not None:
-            versions.sort(key=lambda v: (key(v), -available.index(v)))
-        else:
-            versions.sort(reverse=True)
+            versions.sort(key=key)  # stable: newest first among equally close releases
         extras = frozenset().union(*(r.extras for r in reqs))
         return [_Cand(identifier, v, extras) for v in versions]
 
@@ -873,6 +873,7 @@ class _Provider(AbstractProvider[_Req, _Cand, str]):
         )
 
     def get_dependencies(self, candidate: _Cand) -> list[_Req]:
+        self.index.budget.check()  # once per round of the resolver, at least
         if candidate.name == _PYTHON:
             return []
         deps = self.index.dependencies(candidate.name, candidate.version)
@@ -1026,7 +1027,10 @@ class _Search:
         # Requirements about the clashing projects (or their requirers) are tried first.
         self.items: list[tuple[str, int]] = sorted(
             [("req", i) for i in range(len(roots))] + [("con", i) for i in range(len(constraints))],
-            key=lambda item: (canonicalize_name(self._get(item).name) not in focus, item[0]),
+            key=lambda item: (
+                canonicalize_name(self._get(item).name) not in focus,
+                item[0] == "con",
+            ),
         )
         self.resolutions = 0
 

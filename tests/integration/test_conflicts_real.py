@@ -9,7 +9,12 @@ is then checked by installing it for real into a fresh ``--target``.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import dataclasses
+import http.server
+import sys
+import threading
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,10 +22,10 @@ from packaging.requirements import Requirement
 from support import pips
 from support.wheels import build_wheel
 
-from safepip.conflicts import Conflict, Proposal, explain, parse_conflict, propose
+from safepip.conflicts import Conflict, Proposal, Target, explain, parse_conflict, propose
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from support.indexserver import FaultIndex
@@ -228,3 +233,87 @@ def test_verification_really_asks_pip(
     assert not proposal.verified
     assert "pip did not confirm it" in proposal.note
     assert fetched
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """Serves pages and files from ``server.routes``; records each request's Authorization."""
+
+    server: _RecordingServer
+
+    def do_GET(self) -> None:
+        self.server.seen.append((self.path, self.headers.get("Authorization")))
+        status, headers, body = self.server.routes.get(self.path, (404, {}, b"missing"))
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return
+
+
+class _RecordingServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    routes: dict[str, tuple[int, dict[str, str], bytes]]
+    seen: list[tuple[str, str | None]]
+
+
+@contextlib.contextmanager
+def _recording_server() -> Iterator[_RecordingServer]:
+    server = _RecordingServer(("127.0.0.1", 0), _Recorder)
+    server.routes, server.seen = {}, []
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_default_fetch_sends_index_credentials_to_the_index_host_only(tmp_path: Path) -> None:
+    """user:password@ of the index URL goes to the index as Basic auth, never across a redirect.
+
+    The index redirects wheel downloads to a second host (as PyPI-like indexes do); that host
+    must not see the Authorization header, and no note may show the password.
+    """
+    dists = tmp_path / "dists"
+    releases = [*TRANSITIVE]
+    with _recording_server() as index, _recording_server() as files:
+        for name in sorted({n for n, _, _ in releases}):
+            links = "".join(
+                f'<a href="/files/{w.name}">{w.name}</a>'
+                for n, v, r in releases
+                if n == name
+                for w in [build_wheel(dists, n, v, requires=r, size_kb=1)]
+            )
+            index.routes[f"/simple/{name}/"] = (200, {}, f"<html>{links}</html>".encode())
+        files_url = f"http://127.0.0.1:{files.server_address[1]}"
+        for wheel in dists.iterdir():
+            index.routes[f"/files/{wheel.name}"] = (
+                302,
+                {"Location": f"{files_url}/{wheel.name}"},
+                b"",
+            )
+            files.routes[f"/{wheel.name}"] = (200, {}, wheel.read_bytes())
+        index_url = f"http://alice:s3cret@127.0.0.1:{index.server_address[1]}/simple"
+        conflict = Conflict("c", (), user_requirements=("a==1.0", "b==2.0"))
+        proposal = propose(
+            conflict,
+            index_url=index_url,
+            python=sys.executable,
+            env={},
+            verify=lambda args: True,
+            target=Target.current(),
+        )
+    assert proposal is not None
+    assert proposal.change == "b<2.0 (instead of b==2.0)"
+    basic = "Basic " + base64.b64encode(b"alice:s3cret").decode()
+    assert index.seen
+    assert all(auth == basic for _, auth in index.seen)
+    assert files.seen
+    assert all(auth is None for _, auth in files.seen)
+    assert "s3cret" not in proposal.note + proposal.command
