@@ -38,16 +38,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _common(parser, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="action", metavar="{purge,verify}")
     sub.required = True
-    purge = sub.add_parser("purge", help="remove every cache entry of packages")
+    purge = sub.add_parser(
+        "purge",
+        help="remove every cache entry of packages",
+        description="Remove a project's index pages, downloaded files (found by URL and by "
+        "content, in http-v2/ and the old http/) and locally built wheels. NAME==VERSION keeps "
+        "other versions' files; the project's index page goes either way.",
+    )
     _common(purge, argparse.SUPPRESS)
-    purge.add_argument("packages", nargs="*", metavar="NAME[==VERSION]")
+    purge.add_argument("packages", nargs="*", metavar="NAME[==VERSION]", help="projects to purge")
     purge.add_argument("--all", action="store_true", help="purge the whole HTTP and wheel cache")
     purge.add_argument("--dry-run", action="store_true", help="show what would go, delete nothing")
     purge.add_argument("--json", action="store_true", help="print a JSON document")
     purge.add_argument("-i", "--index-url", action="append", default=[], metavar="URL",
                        help="an index whose /<name>/ page to purge (default: pip's)")
-    purge.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
-    check = sub.add_parser("verify", help="find (and with --fix remove) corrupt cache entries")
+    purge.add_argument("--extra-index-url", action="append", default=[], metavar="URL",
+                       help="another index whose page to purge (repeatable)")
+    check = sub.add_parser(
+        "verify",
+        help="find (and with --fix remove) corrupt cache entries",
+        description="Find empty or truncated bodies, half entries, unreadable metadata, invalid "
+        "built wheels and stale pip temp files. Exit status 1 when any is found (without --fix).",
+    )
     _common(check, argparse.SUPPRESS)
     check.add_argument("--fix", action="store_true", help="remove the corrupt entries found")
     check.add_argument("--dry-run", action="store_true", help="with --fix: delete nothing")
