@@ -53,10 +53,12 @@ def _command(kind: str, title: str, message: str) -> str:
 
 
 def _remedies_text(attempt: Attempt) -> str:
+    """The remedies of an attempt; a purge counts the files it actually deleted."""
     parts: list[str] = []
     for remedy in attempt.remedies:
         if remedy.action is RemedyAction.PURGE:
-            parts.append(f"{remedy.action.value} ({len(remedy.paths)} cache file(s))")
+            deleted = sum(path in attempt.deleted for path in remedy.paths)
+            parts.append(f"{remedy.action.value} ({deleted} cache file(s) deleted)")
         else:
             parts.append(remedy.action.value)
     return ", ".join(parts)

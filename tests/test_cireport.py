@@ -53,6 +53,7 @@ CACHE_CORRUPT = Diagnosis(
     urls=(URL,),
     from_cache=True,
 )
+PRIVATE_CACHE = Remedy(RemedyAction.PRIVATE_CACHE, "use a private cache")
 CONFLICT = Diagnosis(
     FailureKind.RESOLUTION_CONFLICT,
     RetryPolicy.STOP,
@@ -68,7 +69,7 @@ def recovered() -> InstallResult:
         Outcome.RECOVERED,
         0,
         (
-            Attempt(1, 1, 2.04, CACHE_CORRUPT, remedies=(PURGE,), wait=1.5),
+            Attempt(1, 1, 2.04, CACHE_CORRUPT, remedies=(PURGE,), wait=1.5, deleted=PURGE.paths),
             Attempt(2, 0, 3.0, None),
         ),
     )
@@ -151,7 +152,7 @@ def test_retried_attempt_gives_one_warning_line() -> None:
     message = text.rstrip("\n").split("::", 2)[2]
     assert message.split("%0A") == [
         "attempt 1 failed with cache-corrupt (pip exit 1); retrying in 1.5s",
-        "remedy: purge (2 cache file(s))",
+        "remedy: purge (2 cache file(s) deleted)",
         f"Using cached {URL}",
         "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE.",
     ]
@@ -222,6 +223,16 @@ def test_credentials_are_redacted_in_annotations() -> None:
     assert "pypi.example.com" in text
 
 
+def test_purge_counts_only_the_files_deleted() -> None:
+    """A purge whose planned files were missing (or a dry run) says how many really went."""
+    planned = Remedy(RemedyAction.PURGE, "remove", paths=("/c/a", "/c/a.body", "/c/old"))
+    attempt = Attempt(
+        1, 1, 1.0, CACHE_CORRUPT, remedies=(planned, PRIVATE_CACHE), deleted=("/c/a.body",)
+    )
+    result = InstallResult(Outcome.RECOVERED, 0, (attempt, Attempt(2, 0, 1.0, None)))
+    assert "| purge (1 cache file(s) deleted), private-cache |" in summary_markdown(result)
+
+
 # -- step summary ---------------------------------------------------------------------------
 
 
@@ -233,7 +244,7 @@ def test_summary_has_outcome_and_a_row_per_attempt() -> None:
     assert "**Outcome:** recovered after 2 attempts (cache-corrupt)" in lines
     header = lines.index("| attempt | pip exit | kind | remedy | wait | duration |")
     assert lines[header + 2 : header + 4] == [
-        "| 1 | 1 | cache-corrupt | purge (2 cache file(s)) | 1.5s | 2.0s |",
+        "| 1 | 1 | cache-corrupt | purge (2 cache file(s) deleted) | 1.5s | 2.0s |",
         "| 2 | 0 | - | - | - | 3.0s |",
     ]
     assert text.endswith("\n\n")
