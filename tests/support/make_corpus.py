@@ -22,9 +22,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +47,8 @@ PORT = 8765
 SCRATCH = "/tmp/safepip-corpus"
 #: The conda-build artefact path of pip-failures.md §D; it must not exist on this machine.
 CONDA_PATH = "/tmp/build/80754af9/demo_1/work"
+#: A distribution Python that carries a PEP 668 ``EXTERNALLY-MANAGED`` marker (Debian 12 here).
+SYSTEM_PYTHON = "/usr/bin/python3"
 
 
 @dataclass
@@ -74,6 +79,34 @@ class Ctx:
         path = self.work / "requirements.txt"
         path.write_text(text, encoding="utf-8")
         return ["-r", str(path)]
+
+    def system_pip(self, *args: str, user: str | None = None, python: str = "") -> pips.PipResult:
+        """Run this pip, from its wheel, with the distribution's Python (``SYSTEM_PYTHON``).
+
+        Args:
+            args: ``pip install`` arguments after the harness options.
+            user: run as this user (through ``runuser``; needs root), for permission errors.
+            python: another interpreter (default ``SYSTEM_PYTHON``).
+        """
+        argv = [python or SYSTEM_PYTHON, str(pips.pip_wheel(self.version) / "pip"), "install"]
+        argv += [*pips.common_args(self.index.url, self.cache), "--log", str(self.log), *args]
+        if user is not None:
+            argv = ["runuser", "-u", user, "--", *argv]
+        env = pips.isolated_env({"HOME": str(self.work / "home")})
+        start = time.monotonic()
+        proc = subprocess.run(
+            argv,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+            timeout=180,
+        )
+        return pips.PipResult(tuple(argv), proc.returncode, proc.stdout, time.monotonic() - start)
 
 
 @dataclass
@@ -335,6 +368,48 @@ def _build_deps_missing(ctx: Ctx) -> pips.PipResult:
 def _build_deps_reset(ctx: Ctx) -> pips.PipResult:
     ctx.index.reset("/files/build_helper-*", times=1000)
     return ctx.pip(*ctx.target(), "needs-helper")
+
+
+def _externally_managed(ctx: Ctx) -> pips.PipResult:
+    probe = (
+        "import os, sys, sysconfig; print(sys.prefix == sys.base_prefix and os.path.isfile("
+        "os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')))"
+    )
+    marked = subprocess.run(
+        [SYSTEM_PYTHON, "-c", probe], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    if marked != "True":
+        raise RuntimeError(f"{SYSTEM_PYTHON} has no EXTERNALLY-MANAGED marker: not run")
+    # Belt and braces: the index serves nothing, so even a pip that skipped the PEP 668 check
+    # could not install anything into the system Python (it would fail with not-found instead).
+    ctx.index.remove("demo-1.0-py3-none-any.whl")
+    ctx.index.remove("dep-2.0-py3-none-any.whl")
+    return ctx.system_pip("demo")
+
+
+def _open_to_nobody(ctx: Ctx) -> None:
+    """Let user 'nobody' traverse the scratch dir and write the cache and the log."""
+    if os.geteuid() != 0:
+        raise RuntimeError("permission scenarios run pip as 'nobody' through runuser: need root")
+    ctx.work.chmod(0o755)
+    for path in (ctx.cache, ctx.work / "logs"):
+        path.mkdir(parents=True, exist_ok=True)
+        path.chmod(0o777)
+    ctx.log = ctx.work / "logs" / "pip.log"
+
+
+def _permission_target(ctx: Ctx) -> pips.PipResult:
+    _open_to_nobody(ctx)
+    target = ctx.work / "root-owned-target"
+    target.mkdir(mode=0o755)
+    return ctx.system_pip("--target", str(target), "demo", user="nobody")
+
+
+def _permission_venv(ctx: Ctx) -> pips.PipResult:
+    _open_to_nobody(ctx)
+    venv = ctx.work / "root-owned-venv"
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(venv)], check=True)
+    return ctx.system_pip("demo", user="nobody", python=str(venv / "bin" / "python"))
 
 
 def _build(ctx: Ctx) -> pips.PipResult:
@@ -657,6 +732,36 @@ SCENARIOS: list[Scenario] = [
         "requires a different Python",
         _future_python,
         package="future-only",
+    ),
+    Scenario(
+        "system-python",
+        "externally-managed",
+        f"pip run from its wheel by the distribution's {SYSTEM_PYTHON} (Debian 12, which ships "
+        "an EXTERNALLY-MANAGED marker), installing into the system site-packages (PEP 668).",
+        _externally_managed,
+        "externally-managed-environment",
+        _demo,
+        versions=("24.0", "26.3"),  # PEP 668 support starts with pip 23.0
+    ),
+    Scenario(
+        "target-not-writable",
+        "permission",
+        f"pip run as user 'nobody' (runuser) by {SYSTEM_PYTHON}, from its wheel, with --target "
+        "a directory owned by root (mode 755).",
+        _permission_target,
+        "Errno 13",
+        _demo,
+        package="dep",  # installed first, so the path in the error is dep's
+    ),
+    Scenario(
+        "venv-not-writable",
+        "permission",
+        "pip run as user 'nobody' (runuser), from its wheel, by the python of a venv that root "
+        "created (site-packages mode 755): the install into site-packages is refused.",
+        _permission_venv,
+        "Errno 13",
+        _demo,
+        package="dep",  # installed first, so the path in the error is dep's
     ),
     Scenario(
         "backend-fails-metadata",
