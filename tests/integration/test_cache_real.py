@@ -30,6 +30,7 @@ from safepip.cachescan import (
     UNREADABLE_METADATA,
     verify,
 )
+from safepip.msgunpack import unpackb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -199,6 +200,12 @@ def _damage(version: str, root: Path, index: FaultIndex) -> dict[str, set[str]]:
         data = old_demo.read_bytes()
         old_demo.write_bytes(data[: len(data) // 2])  # a half-written one-file entry
         expected[UNREADABLE_METADATA] = {str(old_demo)}
+        old_dep = cache.http_entry_paths(root, index.file_url(DEP))[2]
+        entry = unpackb(old_dep.read_bytes()[len(b"cc=4,") :])
+        assert isinstance(entry, dict)
+        entry["response"]["body"] = b""  # a well-formed entry whose body was lost
+        old_dep.write_bytes(b"cc=4," + ct.packb(entry))
+        expected[EMPTY_BODY] = {str(old_dep)}
     else:
         meta, body, _old = cache.http_entry_paths(root, index.file_url(DEMO))
         body.write_bytes(body.read_bytes()[:-1000])  # truncated wheel body
