@@ -754,3 +754,108 @@ def test_example_explains_its_saved_log() -> None:
         "  a 1.0 needs c==1.0; b 2.0 needs c==2.0",
         "  no version of c satisfies all of these at once",
     ]
+
+
+def test_propose_notes_releases_whose_dependencies_it_cannot_read() -> None:
+    """An sdist-only release and a broken wheel are named in the note as unchecked."""
+    index = transitive_index()
+    index.projects["b"][1].metadata = "sdist"  # b 1.5: only an sdist, no .metadata
+    index.projects["b"].append(Release("1.7", ("c<2",)))
+    original = index.__call__
+
+    def fetch(url: str) -> bytes:
+        return b"not a zip" if url.endswith("b-1.7-py3-none-any.whl") else original(url)
+
+    proposal = propose(
+        TRANSITIVE,
+        index_url=INDEX,
+        python="python3",
+        env={},
+        fetch=fetch,
+        verify=Verifier(),
+        target=TARGET,
+    )
+    assert proposal is not None
+    assert "no metadata for b 1.7" in proposal.note
+    assert "its dependencies were not checked" in proposal.note
+
+
+def test_propose_honours_requires_python_from_metadata() -> None:
+    """A Requires-Python only in the release's METADATA (not on the page) still rules it out."""
+    index = transitive_index()
+    index.projects["b"][1].requires = ("c<2",)
+    original = index._metadata
+
+    def metadata(name: str, release: Release) -> bytes:
+        data = original(name, release)
+        if (name, release.version) == ("b", "1.5"):
+            data = data.replace(b"Version: 1.5\n", b"Version: 1.5\nRequires-Python: >=99\n")
+        return data
+
+    index._metadata = metadata  # type: ignore[method-assign]
+    proposal = run_propose(TRANSITIVE, index)
+    assert proposal is not None
+    assert proposal.requirements == ("a==1.0", "b<1.5")
+    assert "resolvelib finds a 1.0, b 1.0, c 1.0" in proposal.note
+
+
+def test_propose_skips_bad_and_direct_url_dependencies_with_a_note() -> None:
+    """An unreadable Requires-Dist and a direct-URL dependency are skipped and named."""
+    index = transitive_index()
+    index.projects["b"][1].requires = ("c<2", "not a requirement!", "d @ https://x.example/d.whl")
+    proposal = run_propose(TRANSITIVE, index)
+    assert proposal is not None
+    assert proposal.requirements == ("a==1.0", "b<2.0")
+    assert "b 1.5 has an invalid Requires-Dist: not a requirement!" in proposal.note
+    assert "b 1.5 depends on a direct URL (d): not checked" in proposal.note
+
+
+def test_propose_refuses_direct_url_requests_and_notes_unreadable_ones() -> None:
+    """A ``name @ url`` request is not searched; an unparsable request is left out, said so."""
+    url_conflict = Conflict("c", (), user_requirements=("a @ https://x.example/a.whl", "b==2.0"))
+    proposal = run_propose(url_conflict, transitive_index())
+    assert proposal is not None
+    assert proposal.change == ""
+    assert "direct URL requirements" in proposal.note
+    odd = Conflict("c", (), user_requirements=("a==1.0", "b==2.0", "-e ."))
+    proposal = run_propose(odd, transitive_index())
+    assert proposal is not None
+    assert proposal.change == "b<2.0 (instead of b==2.0)"
+    assert "left out '-e .'" in proposal.note
+
+
+def test_propose_says_when_the_request_resolves_as_given() -> None:
+    """If the index resolves the request unchanged, nothing is changed and the note says why."""
+    conflict = Conflict("c", (), user_requirements=("a==1.0", "b<2"))
+    proposal = run_propose(conflict, transitive_index())
+    assert proposal is not None
+    assert proposal.change == ""
+    assert proposal.note.startswith("the request resolves as given on this index")
+
+
+def test_propose_loosens_the_constraint_that_moves_up() -> None:
+    """Two constraints, each one release from a fix: the one moving to a newer release wins."""
+    index = MemoryIndex(
+        {
+            "a": [Release("1.0", ("c==1.0",)), Release("2.0")],
+            "c": [Release("1.0"), Release("3.0")],
+        }
+    )
+    conflict = Conflict("c", (), user_requirements=("a",), constraints=("c==3.0", "a==1.0"))
+    proposal = run_propose(conflict, index)
+    assert proposal is not None
+    assert proposal.change == "a>=2.0 in your constraints (instead of a==1.0)"
+    assert proposal.constraints == ("c==3.0", "a>=2.0")
+
+
+def test_parse_explicit_candidate_requirement_is_kept_verbatim() -> None:
+    """A link requirement ("c 1.0 (from https://...)") is not split at its commas or "and"."""
+    text = (
+        "The conflict is caused by:\n"
+        "    The user requested c 1.0 (from https://x.example/c-1.0.whl)\n"
+        "    a 1.0 depends on c==2.0\n"
+    )
+    conflict = parse_conflict(text)
+    assert conflict is not None
+    assert conflict.clashes[0].requirement == "c 1.0 (from https://x.example/c-1.0.whl)"
+    assert conflict.package == "c"
