@@ -301,8 +301,11 @@ def test_doctor_on_a_real_healthy_venv(real_venv: Path, tmp_path: Path) -> None:
     assert by_name["site-packages"].status == doctor.OK
 
 
-def test_doctor_on_a_real_broken_venv(real_venv: Path, tmp_path: Path) -> None:
+def test_doctor_on_a_real_broken_venv(
+    real_venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The same venv with a half-removed dist-info fails, and the command exits 1 (JSON too)."""
+    monkeypatch.setenv("PIP_CACHE_DIR", str(tmp_path / "cache"))  # never scan the user's cache
     site = next(real_venv.glob("lib/python3*/site-packages"))
     broken = site / "halfgone-1.0.dist-info"
     broken.mkdir()
