@@ -87,12 +87,34 @@ def _scan(log: Log, boundary: int) -> list[_Hit]:
         if index <= boundary:
             continue
         line = log.clean(index)
-        for rule in sig.RULES:
-            if rule.pattern.search(line):
-                weak = rule.warning or sig.WEAK_LINE.match(line) is not None
-                hits.append(_Hit(index, line, rule, log.nested(index), weak))
-                break
+        rule = _first_rule(line)
+        if rule is not None:
+            weak = rule.warning or sig.WEAK_LINE.match(line) is not None
+            hits.append(_Hit(index, line, rule, log.nested(index), weak))
     return hits
+
+
+def _first_rule(line: str) -> sig.Rule | None:
+    """The first rule of the table matching ``line`` (its needles gate the regex)."""
+    errno: re.Match[str] | bool | None = False  # the Errno marker and path, read once
+    for rule in sig.RULES:
+        for needle in rule.needles:
+            if needle not in line:
+                continue
+            if not rule.errnos:
+                if rule.pattern.search(line):
+                    return rule
+                break
+            if errno is False:
+                errno = sig.ERRNO_PATH.search(line)
+            if (
+                isinstance(errno, re.Match)
+                and errno.group(1) in rule.errnos
+                and rule.pattern.search(errno.group(2))
+            ):
+                return rule
+            break
+    return None
 
 
 def _decide(log: Log, hits: list[_Hit]) -> tuple[Diagnosis, int] | None:
@@ -116,7 +138,7 @@ def _refine(log: Log, hit: _Hit, hits: list[_Hit]) -> Diagnosis:  # noqa: PLR091
     if kind is K.BUILD_FAILURE:
         return _build_failure(log, hit, hits, base)
     if kind is K.NOT_FOUND:
-        return _not_found(hit, hits, base)
+        return _not_found(log, hit, hits, base)
     if "THESE PACKAGES DO NOT MATCH THE HASHES" in hit.line:
         return _hash_mismatch(log, hit, base)
     if kind is K.CACHE_CORRUPT:
@@ -153,12 +175,9 @@ def _context(log: Log, diagnosis: Diagnosis, index: int) -> Diagnosis:
                 diagnosis = replace(diagnosis, package=m.group(1))
                 break
     if diagnosis.package is None and not _package_in(diagnosis):
-        for i in range(index, max(-1, index - _LOOKBACK), -1):
-            if "Collecting" not in log.lines[i] and "versions of" not in log.lines[i]:
-                continue
-            m = sig.COLLECTING.match(log.clean(i))
-            if m:
-                return replace(diagnosis, package=m.group(1))
+        package = _package_before(log, index, top_level=False)
+        if package is not None:
+            return replace(diagnosis, package=package)
     return diagnosis
 
 
@@ -229,7 +248,7 @@ def _diag(kind: FailureKind, hit: _Hit) -> Diagnosis:
     paths: tuple[str, ...] = ()
     path = sig.ERRNO_PATH.search(hit.line)
     if path:
-        paths = (path.group(1),)
+        paths = (path.group(2),)
     urls = tuple(u.split("#", 1)[0] for u in sig.URL.findall(hit.line)[:3])
     return Diagnosis(
         kind,
@@ -243,17 +262,45 @@ def _diag(kind: FailureKind, hit: _Hit) -> Diagnosis:
 
 
 def _build_failure(log: Log, hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagnosis:
+    """Explain a build failure by its nested output first (pip-failures.md §E build-failure)."""
     inner = [replace(h, nested=False) for h in hits if h.nested and h.index < hit.index + 200]
     decided = _decide(log, inner) if inner else None
-    found = decided[0] if decided else None
-    if found is not None and found.kind in sig.NESTED_PROPAGATES:
-        return replace(found, nested=True, evidence=(*found.evidence, hit.line))
-    if found is not None and found.kind is not K.UNKNOWN:
-        return replace(base, evidence=(*found.evidence[:2], hit.line), nested=False)
+    outer = _package_before(log, hit.index, top_level=True)
+    if decided is not None and decided[0].kind in sig.NESTED_PROPAGATES:
+        found = _context(log, *decided)
+        return replace(
+            found, nested=True, evidence=(*found.evidence, hit.line), package=outer, version=None
+        )
+    if decided is not None and decided[0].kind is not K.UNKNOWN:
+        evidence = (*decided[0].evidence[:2], hit.line)
+        return replace(base, evidence=evidence, package=outer or base.package)
     return base
 
 
-def _not_found(hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagnosis:
+def _package_before(log: Log, index: int, *, top_level: bool) -> str | None:
+    """The project the user asked for, from the ``Collecting`` lines before ``index``.
+
+    A ``Collecting dep (from demo)`` line (pip >= 23.1) names a dependency: the nearest line
+    without such a parent wins, else the nearest line at all.
+    """
+    fallback = None
+    for i in range(index, max(-1, index - _LOOKBACK), -1):
+        raw = log.lines[i]
+        if "Collecting" not in raw and "versions of" not in raw:
+            continue
+        if top_level and log.nested(i):
+            continue
+        line = log.clean(i)
+        m = sig.COLLECTING.match(line)
+        if m is None:
+            continue
+        if line.lstrip().startswith("Collecting") and not sig.FROM_PARENT.search(line):
+            return m.group(1)
+        fallback = fallback or m.group(1)
+    return fallback
+
+
+def _not_found(log: Log, hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagnosis:
     cluster = [
         h for h in hits if h.rule.kind is K.NOT_FOUND and hit.index - 5 <= h.index <= hit.index
     ]
@@ -271,6 +318,16 @@ def _not_found(hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagnosis:
         and (none or h.rule.kind is K.PYTHON_INCOMPATIBLE)
     ]
     base = replace(base, evidence=lines)
+    if not causes and none:
+        first = cluster[0].index if cluster else hit.index
+        silence = _silence_before(log, first)
+        if silence >= sig.SILENT_RETRY_SECONDS:
+            return replace(
+                base,
+                kind=K.NETWORK_TRANSIENT,
+                policy=DEFAULT_POLICY[K.NETWORK_TRANSIENT],
+                rule=f"{sig.SILENT_RETRY_RULE} ({silence:.1f} s of silence)",
+            )
     if not causes:
         return base
     cause = causes[-1]
@@ -286,6 +343,23 @@ def _not_found(hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagnosis:
         evidence=(cause.line, *lines),
         rule=f"{cause.rule.source}; explains 'from versions: none'",
     )
+
+
+def _silence_before(log: Log, index: int) -> float:
+    """Seconds between the timestamps of line ``index`` and the line before it (0 if unknown)."""
+    if index < 1:
+        return 0.0
+    now = sig.TIMESTAMP.match(log.lines[index])
+    before = sig.TIMESTAMP.match(log.lines[index - 1])
+    if now is None or before is None:
+        return 0.0
+    return _seconds(now) - _seconds(before)
+
+
+def _seconds(match: re.Match[str]) -> float:
+    day, hours, minutes, seconds, fraction = match.groups()
+    whole = ((int(day) * 24 + int(hours)) * 60 + int(minutes)) * 60 + int(seconds)
+    return whole + float(f"0.{fraction or 0}")
 
 
 def _hash_mismatch(log: Log, hit: _Hit, base: Diagnosis) -> Diagnosis:

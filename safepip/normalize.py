@@ -59,20 +59,23 @@ _PREFIX = re.compile(
 )
 
 # Nested build output (pip-failures.md §E build-failure, "Classify the inner block").
-_BLOCK_MARKERS = re.compile(
-    r"""
-      (?P<open>\[\d{1,9}\x20lines\x20of\x20output\])
-    | (?P<close>\[end\x20of\x20output\])
-    | (?P<oldopen>Complete\x20output\x20\(\d{1,9}\x20lines\):|Complete\x20output\x20from\x20command)
-    | (?P<oldclose>-{40})
-    | (?P<run>Running\x20command\x20)
-    | (?P<fail>did\x20not\x20run\x20successfully|subprocess-exited-with-error
-               |\x20exited\x20with\x20-?\d|finished\x20with\x20status\x20'error'|Command\x20errored\x20out)
-    | (?P<done>finished\x20with\x20status\x20'done')
-    """,
-    re.VERBOSE,
+# Nested build output (pip-failures.md §E build-failure, "Classify the inner block"): the literal
+# that marks each kind of boundary. ``open`` is checked to follow ``[<digits> ``.
+_BLOCK_MARKERS: tuple[tuple[str, str], ...] = (
+    ("lines of output]", "open"),  # pip >= 22: ╰─> [N lines of output]
+    ("[end of output]", "close"),
+    ("Complete output (", "oldopen"),  # pip <= 21: Complete output (N lines):
+    ("Complete output from command", "oldopen"),  # pip <= 19
+    ("-" * 40, "oldclose"),
+    ("Running command ", "run"),  # --log / -v: the output is streamed, not boxed
+    ("did not run successfully", "fail"),
+    ("subprocess-exited-with-error", "fail"),
+    (" exited with ", "fail"),  # --log: "<desc> exited with 1"
+    ("finished with status 'error'", "fail"),
+    ("Command errored out", "fail"),
+    ("finished with status 'done'", "done"),
 )
-
+_COUNT_OPEN = re.compile(r"\[\d{1,9}\x20\Z", re.VERBOSE)
 _CLOSER = {"open": "close", "oldopen": "oldclose"}
 
 
@@ -134,17 +137,21 @@ class Log:
 
         Each keyword costs one ``str.find`` pass in C; each line is reported once per keyword.
         """
-        text = self.text
-        positions: set[int] = set()
-        for keyword in keywords:
-            pos = text.find(keyword)
-            while pos != -1:
-                end = text.find("\n", pos)
-                positions.add(pos)
-                if end == -1:
-                    break
-                pos = text.find(keyword, end + 1)
-        return sorted(set(_line_numbers(text, sorted(positions))))
+        return _find_lines(self.text, keywords)
+
+
+def _find_lines(text: str, keywords: Iterable[str]) -> list[int]:
+    positions: list[int] = []
+    for keyword in keywords:
+        pos = text.find(keyword)
+        while pos != -1:
+            positions.append(pos)
+            end = text.find("\n", pos)
+            if end == -1:
+                break
+            pos = text.find(keyword, end + 1)
+    positions.sort()
+    return sorted(set(_line_numbers(text, positions)))
 
 
 def _line_numbers(text: str, positions: list[int]) -> list[int]:
@@ -174,9 +181,19 @@ def normalize(text: str) -> Log:
     return Log(text=text, lines=lines, blocks=_blocks(text))
 
 
-def _blocks(text: str) -> tuple[tuple[int, int], ...]:  # noqa: C901 - one flat state machine
-    """Find the nested-output ranges from the block markers, in one regex pass."""
-    marks = [(m.start(), m.lastgroup or "") for m in _BLOCK_MARKERS.finditer(text)]
+def _blocks(text: str) -> tuple[tuple[int, int], ...]:  # noqa: C901, PLR0912 - one flat state machine
+    """Find the nested-output ranges from the block markers (``str.find`` passes in C)."""
+    marks: list[tuple[int, str]] = []
+    for literal, kind in _BLOCK_MARKERS:
+        pos = text.find(literal)
+        while pos != -1:
+            if kind != "open" or _COUNT_OPEN.search(text, max(0, pos - 12), pos):
+                marks.append((pos, kind))
+            end = text.find("\n", pos)
+            if end == -1:
+                break
+            pos = text.find(literal, end + 1)
+    marks.sort()
     numbers = _line_numbers(text, [pos for pos, _ in marks])
     blocks: list[tuple[int, int]] = []
     stack: list[str] = []  # the closers expected, innermost last

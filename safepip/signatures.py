@@ -37,31 +37,63 @@ class Rule:
         source: where the signature comes from (pip-failures.md section, pip version, issue).
         warning: True when the line is a warning or debug line: it explains a later symptom
             (``from versions: none``) or decides only when no error line does.
+        needles: literals, one of which every match contains: the pattern is tried only on a
+            line holding one (a cheap ``in`` test; ``tests/test_signatures.py`` checks it).
+        errnos: when set, the row matches a line whose ``[Errno N]``/``[WinError N]`` code is
+            one of these and whose quoted path (see :data:`ERRNO_PATH`) matches ``pattern``
+            (pip-failures.md §D: decide Errno 2 by its path).
     """
 
     kind: FailureKind
     pattern: re.Pattern[str]
     source: str
     warning: bool = False
+    needles: tuple[str, ...] = ()
+    errnos: tuple[str, ...] = ()
 
 
-def _rule(kind: FailureKind, pattern: str, source: str, *, warning: bool = False) -> Rule:
-    return Rule(kind, re.compile(pattern, re.VERBOSE), source, warning)
+def _rule(  # noqa: PLR0913 - keyword-only fields of one table row
+    kind: FailureKind,
+    pattern: str,
+    source: str,
+    *,
+    warning: bool = False,
+    needles: tuple[str, ...],
+    errnos: tuple[str, ...] = (),
+) -> Rule:
+    return Rule(kind, re.compile(pattern, re.VERBOSE), source, warning, needles, errnos)
 
 
-# A quoted path after an Errno/WinError marker: `[Errno 2] No such file or directory: '<path>'`.
-# The strerror is localised (§D), so only its length is bounded, not its words.
-_ERRNO = r"\[(?:Errno|WinError)\x20{NUM}\][^'\"\n]{{0,300}}?:\x20[\"']"
-_PATH_HEAD = r"[^'\"\n]{0,2048}?"
 _PIP_TEMP = (
-    r"pip-(?:unpack|req-tracker|build-tracker|install|req-build|ephem-wheel-cache|wheel"
+    r"[\\/]pip-(?:unpack|req-tracker|build-tracker|install|req-build|ephem-wheel-cache|wheel"
     r"|build-env|target|modern-metadata|metadata|record|uninstall|standalone-pip)-"
 )
 _CONDA = (
-    r"(?:file://)?(?:/tmp/build/80754af9/|/home/conda/feedstock_root/|/croot/|/opt/conda/conda-bld/"
+    r"^(?:file://)?(?:/tmp/build/80754af9/|/home/conda/feedstock_root/|/croot/|/opt/conda/conda-bld/"
     r"|/rapids/|/C:/|[A-Za-z]:\\{1,2}(?:b\\{1,2}abs_|ci\\{1,2}|bld\\{1,2}))"
 )
 _SEP = r"[\\/]{1,2}"
+_CACHE = (
+    r"[\\/](?:wheels"
+    + _SEP
+    + r"[0-9a-f]{2}"
+    + _SEP
+    + r"[0-9a-f]{2}"
+    + _SEP
+    + r"|http(?:-v2)?"
+    + _SEP
+    + r"[0-9a-f]"
+    + _SEP
+    + r"[0-9a-f]"
+    + _SEP
+    + ")"
+)
+
+
+def _codes(*codes: int) -> tuple[str, ...]:
+    """Needles for errno values, as ``[Errno N]`` and ``[WinError N]`` print them."""
+    return tuple(f"{prefix} {code}]" for code in codes for prefix in ("Errno", "WinError"))
+
 
 RULES: tuple[Rule, ...] = (
     # --- interrupted: pip catches KeyboardInterrupt and says so (cli/base_command.py) --------
@@ -69,12 +101,14 @@ RULES: tuple[Rule, ...] = (
         K.INTERRUPTED,
         r"^(?:[\w.]{1,200}\.)?KeyboardInterrupt\b|Operation\x20cancelled\x20by\x20user",
         "pip base_command: KeyboardInterrupt -> 'Operation cancelled by user'",
+        needles=("KeyboardInterrupt", "Operation cancelled"),
     ),
     # --- network-config before network-transient: same Retrying lines, different inner error -
     _rule(
         K.NETWORK_CONFIG,
         r"ProtocolError\(\s?'Connection\x20aborted\.',\s?FileNotFoundError\(2",
         "pip-failures.md §B network-config, pypa/pip#11892 (proxy, not a file)",
+        needles=("FileNotFoundError(2",),
     ),
     _rule(
         K.NETWORK_CONFIG,
@@ -82,18 +116,34 @@ RULES: tuple[Rule, ...] = (
         r"|Tunnel\x20connection\x20failed|HTTP\x20error\x20407|\b407\x20Client\x20Error"
         r"|WRONG_VERSION_NUMBER",
         "pip-failures.md §B network-config, pypa/pip#9190; pip>=26.2 proxy-connection-failed",
+        needles=(
+            "ProxyError(",
+            "proxy-connection-failed",
+            "connect to proxy",
+            "InvalidProxyURL",
+            "Tunnel connection",
+            "407",
+            "WRONG_VERSION",
+        ),
     ),
     # --- ssl ----------------------------------------------------------------------------------
     _rule(
         K.SSL_MISSING,
         r"SSL\x20module\x20is\x20not\x20available|\bssl-missing\b",
         "pip-failures.md §E ssl-missing, pypa/pip#7691; pip>=26.2 ssl-missing",
+        needles=("SSL module", "ssl-missing"),
     ),
     _rule(
         K.SSL_CERT,
         r"CERTIFICATE_VERIFY_FAILED|SSLCertVerificationError|ssl-verification-failed"
         r"|problem\x20confirming\x20the\x20ssl\x20certificate",
         "pip-failures.md §E ssl-cert; pip>=26.2 ssl-verification-failed",
+        needles=(
+            "CERTIFICATE_VERIFY_FAILED",
+            "SSLCertVerificationError",
+            "ssl-verification-failed",
+            "ssl certificate",
+        ),
     ),
     # --- hash mode ----------------------------------------------------------------------------
     _rule(
@@ -102,81 +152,81 @@ RULES: tuple[Rule, ...] = (
         r"|In\x20--require-hashes\x20mode,\x20all\x20requirements\x20must\x20have"
         r"|Can't\x20verify\x20hashes\x20for\x20these",
         "pip-failures.md §E hashes-required (HashMissing, HashUnpinned)",
+        needles=("require-hashes", "verify hashes"),
     ),
     # The hash block: refined into cache-corrupt / download-corrupt / hash-pin-mismatch (§C).
     _rule(
         K.DOWNLOAD_CORRUPT,
         r"THESE\x20PACKAGES\x20DO\x20NOT\x20MATCH\x20THE\x20HASHES",
         "pip-failures.md §C hash mismatch (decision procedure)",
+        needles=("DO NOT MATCH THE HASHES",),
     ),
     _rule(
         K.EXTERNALLY_MANAGED,
         r"externally-managed-environment|This\x20environment\x20is\x20externally\x20managed",
         "pip-failures.md §E externally-managed (PEP 668, pip>=23.0)",
+        needles=("externally",),
     ),
     _rule(
         K.WINDOWS_LONG_PATH,
         r"Windows\x20Long\x20Path\x20support|enable-long-paths|exceeding\x20255\x20characters",
         "pip-failures.md §E windows-long-path (HINT, pip>=21.2; 26.3 second HINT)",
+        needles=("Long Path", "long-paths", "255 characters"),
     ),
     _rule(
         K.DISK_FULL,
         r"\[Errno\x2028\]|No\x20space\x20left\x20on\x20device|\[WinError\x20112\]",
         "pip-failures.md §E disk-full",
+        needles=("Errno 28", "No space left", "WinError 112"),
     ),
-    # --- Errno 2 disambiguation by path (§D), before the generic OSError rules --------------
+    # --- Errno disambiguation by path (§D), before the generic OSError rules --------------
+    # Rows with ``errnos`` match their pattern against the quoted path after the marker.
     _rule(
         K.TEMP_VANISHED,
-        _ERRNO.format(NUM="(?:5|32|225)") + _PATH_HEAD + r"[\\/]" + _PIP_TEMP,
+        _PIP_TEMP,
         "pip-failures.md §D: WinError 5/32/225 on a pip temp file (antivirus, indexer)",
+        needles=_codes(5, 32, 225),
+        errnos=("5", "32", "225"),
     ),
     _rule(
         K.PERMISSION,
         r"\[Errno\x20(?:1|13|30)\]|\[WinError\x20(?:5|32)\]|PermissionError",
         "pip-failures.md §E permission",
+        needles=(*_codes(1, 13, 30, 5, 32), "PermissionError"),
     ),
     _rule(
         K.LOCAL_PATH_MISSING,
-        _ERRNO.format(NUM="(?:2|3|22)") + _CONDA,
+        _CONDA,
         "pip-failures.md §D: conda build path (pip freeze '@ file://' artefact)",
+        needles=_codes(2, 3, 22),
+        errnos=("2", "3", "22"),
     ),
     _rule(
         K.CACHE_CORRUPT,
-        _ERRNO.format(NUM="(?:2|3)")
-        + _PATH_HEAD
-        + r"[\\/](?:wheels"
-        + _SEP
-        + r"[0-9a-f]{2}"
-        + _SEP
-        + r"[0-9a-f]{2}"
-        + _SEP
-        + r"|http(?:-v2)?"
-        + _SEP
-        + r"[0-9a-f]"
-        + _SEP
-        + r"[0-9a-f]"
-        + _SEP
-        + ")",
+        _CACHE,
         "pip-failures.md §D: path under the pip cache (pypa/pip#7490, #9034)",
+        needles=_codes(2, 3),
+        errnos=("2", "3"),
     ),
     _rule(
         K.ENV_BROKEN,
-        _ERRNO.format(NUM="(?:2|3)")
-        + _PATH_HEAD
-        + r"[\\/](?:site|dist)-packages"
-        + _SEP
-        + r"[^'\"\\/\n]{1,256}\.(?:dist|egg)-info\b",
+        r"[\\/](?:site|dist)-packages" + _SEP + r"[^'\"\\/\n]{1,256}\.(?:dist|egg)-info\b",
         "pip-failures.md §D: site-packages/*.dist-info/(METADATA|RECORD)",
+        needles=_codes(2, 3),
+        errnos=("2", "3"),
     ),
     _rule(
         K.TEMP_VANISHED,
-        _ERRNO.format(NUM="(?:2|3|22|225)") + _PATH_HEAD + r"[\\/]" + _PIP_TEMP,
+        _PIP_TEMP,
         "pip-failures.md §D: pip temp dir removed under pip (pypa/pip#5754, #5790)",
+        needles=_codes(2, 3, 22, 225),
+        errnos=("2", "3", "22", "225"),
     ),
     _rule(
         K.UNKNOWN,
-        _ERRNO.format(NUM="2") + r"['\"]|getcwd\(\)\x20failed",
+        r"\[(?:Errno|WinError)\x202\][^'\"\n]{0,300}:\x20(?:''|\"\")|getcwd\(\)\x20failed",
         "pip-failures.md §D: empty path (pypa/pip#9685) or deleted cwd (pypa/pip#4255)",
+        needles=(": ''", ': ""', "getcwd"),
     ),
     # --- environment --------------------------------------------------------------------------
     _rule(
@@ -186,6 +236,15 @@ RULES: tuple[Rule, ...] = (
         r"|invalid-installed-package|No\x20metadata\x20found\x20in|Ignoring\x20invalid\x20distribution"
         r"|Error\x20parsing\x20dependencies\x20of",
         "pip-failures.md §E env-broken (<=24.0 one-liners, >=24.1 uninstall-*, >=25.0)",
+        needles=(
+            "uninstall-",
+            "RECORD",
+            "distutils",
+            "invalid-installed-package",
+            "No metadata found",
+            "Ignoring invalid distribution",
+            "Error parsing dependencies",
+        ),
     ),
     # --- local paths ----------------------------------------------------------------------
     _rule(
@@ -194,12 +253,14 @@ RULES: tuple[Rule, ...] = (
         r"|It\x20looks\x20like\x20a\x20path\.\x20File\x20.{1,1024}?\x20does\x20not\x20exist"
         r"|does\x20not\x20appear\x20to\x20be\x20a\x20Python\x20project",
         "pip-failures.md §E local-path-missing (pimvanpelt/vppcfg#15; pip>=22 Hint)",
+        needles=("looks like a", "does not appear to be a Python project"),
     ),
     # Any other Errno 2: a local file or directory the user named (§D, the fallback row).
     _rule(
         K.LOCAL_PATH_MISSING,
         r"\[(?:Errno|WinError)\x20[23]\]|^(?:[\w.]{1,200}\.)?FileNotFoundError\b",
         "pip-failures.md §D: Errno 2 on a local path (the fallback row)",
+        needles=("Errno 2]", "WinError 2]", "Errno 3]", "WinError 3]", "FileNotFoundError"),
     ),
     # --- resolution, python, requirements -----------------------------------------------
     _rule(
@@ -207,35 +268,51 @@ RULES: tuple[Rule, ...] = (
         r"dependency\x20resolver\x20does\x20not\x20currently\x20take",
         "pip prints this after installing: a warning, not a failure",
         warning=True,
+        needles=("dependency resolver does not",),
     ),
     _rule(
         K.RESOLUTION_CONFLICT,
         r"ResolutionImpossible|resolution-too-deep|conflicting\x20dependencies"
         r"|The\x20conflict\x20is\x20caused\x20by",
         "pip-failures.md §E resolution-conflict (20.3+; 25.1 resolution-too-deep)",
+        needles=(
+            "ResolutionImpossible",
+            "resolution-too-deep",
+            "conflicting dependencies",
+            "The conflict is caused by",
+        ),
     ),
     _rule(
         K.PYTHON_INCOMPATIBLE,
         r"Ignored\x20the\x20following\x20(?:yanked\x20)?versions\x20that\x20require\x20a\x20different",
         "pip-failures.md §E python-incompatible (pip>=22.3 hint before not-found)",
         warning=True,
+        needles=("Ignored the following",),
     ),
     _rule(
         K.PYTHON_INCOMPATIBLE,
         r"^\s{0,12}Link\x20requires\x20a\x20different\x20Python",
         "pip --log debug line (index/package_finder.py): candidate skipped for Requires-Python",
         warning=True,
+        needles=("Link requires",),
     ),
     _rule(
         K.PYTHON_INCOMPATIBLE,
         r"requires\x20a\x20different\x20Python",
         "pip-failures.md §E python-incompatible (scylladb/python-driver#482)",
+        needles=("requires a different Python",),
     ),
     _rule(
         K.INVALID_REQUIREMENT,
         r"Invalid\x20requirement:|invalid-egg-fragment|Invalid\x20wheel\x20filename"
         r"|is\x20not\x20a\x20valid\x20wheel\x20filename|Double\x20requirement\x20given",
         "pip-failures.md §E invalid-requirement (<=23.x, >=24.1 packaging 22 wording)",
+        needles=(
+            "Invalid requirement",
+            "invalid-egg-fragment",
+            "wheel filename",
+            "Double requirement",
+        ),
     ),
     # --- auth ---------------------------------------------------------------------------------
     _rule(
@@ -243,11 +320,13 @@ RULES: tuple[Rule, ...] = (
         r"^User\x20for\x20\S{1,256}:",
         "pip-failures.md §E auth: prompt without --no-input",
         warning=True,
+        needles=("User for",),
     ),
     _rule(
         K.AUTH,
         r"HTTP\x20error\x2040[13]\b|\b40[13]\x20Client\x20Error",
         "pip-failures.md §E auth (401/403)",
+        needles=("HTTP error 40", "401 Client", "403 Client"),
     ),
     # --- cache and download corruption ------------------------------------------------------
     _rule(
@@ -256,17 +335,20 @@ RULES: tuple[Rule, ...] = (
         r"\x20Content-Type:\x20(?:[Uu]nknown|\.|$)",  # pip 22.0 prints an empty type
         "pip-failures.md §A Content-Type: Unknown (pypa/pip#6970, #11340)",
         warning=True,
+        needles=("Skipping page",),
     ),
     _rule(
         K.CACHE_CORRUPT,
         r"Cache\x20entry\x20deserialization\x20failed",
         "pip-failures.md §A (pip<=23.2: harmless, self-heals)",
         warning=True,
+        needles=("Cache entry deserialization",),
     ),
     _rule(
         K.CACHE_CORRUPT,
         r"Wheel\x20'[^'\n]{1,256}'\x20located\x20at\x20.{1,4096}?\x20is\x20invalid",
         "pip-failures.md §A: invalid wheel (wheels/ race pypa/pip#13540, cached body)",
+        needles=("located at",),
     ),
     _rule(
         K.CACHE_CORRUPT,
@@ -274,17 +356,28 @@ RULES: tuple[Rule, ...] = (
         r"|Compressed\x20file\x20ended\x20before|Error\x20-3\x20while\x20decompressing"
         r"|^(?:[\w.]{1,200}\.)?EOFError\b|origin\.json",
         "pip-failures.md §E cache-corrupt (pypa/pip#9034, #13312, #11985)",
+        needles=(
+            "BadZipFile",
+            "Bad CRC-32",
+            "not a zip file",
+            "Compressed file ended",
+            "while decompressing",
+            "EOFError",
+            "origin.json",
+        ),
     ),
     _rule(
         K.DOWNLOAD_CORRUPT,
         r"inconsistent\x20[\w-]{1,64}\x20between\x20its\x20PEP\x20658",
         "pip-failures.md §F 26.2 SidecarMetadataInconsistent (stale mirror or cache)",
+        needles=("PEP 658",),
     ),
     # --- network-transient ------------------------------------------------------------------
     _rule(
         K.NOT_FOUND,
         r"HTTP\x20error\x2040[4]\b|\b404\x20Client\x20Error|\b410\x20Client\x20Error",
         "pip-failures.md §B: a file the index lists is gone",
+        needles=("HTTP error 404", "404 Client", "410 Client"),
     ),
     _rule(
         K.NETWORK_TRANSIENT,
@@ -299,6 +392,37 @@ RULES: tuple[Rule, ...] = (
         r"|Connection\x20interrupted\x20while\x20downloading|Retrying\x20\(Retry\(total="
         r"|Could\x20not\x20fetch\x20URL",
         "pip-failures.md §B network-transient (urllib3 1.x and 2.x reprs; pip>=25.1/26.2 refs)",
+        needles=(
+            "HTTP error 5",
+            "HTTP error 429",
+            "Server Error",
+            "429 Client",
+            "error responses",
+            "ResponseError(",
+            "TimeoutError",
+            "NewConnectionError",
+            "NameResolutionError",
+            "RemoteDisconnected",
+            "ConnectionResetError",
+            "ConnectionRefusedError",
+            "IncompleteRead",
+            "Connection broken",
+            "ProtocolError",
+            "SSLEOFError",
+            "ChunkedEncodingError",
+            "timed out",
+            "MaxRetryError",
+            "connection-failed",
+            "connection-timeout",
+            "incomplete-download",
+            "Errno",
+            "WinError",
+            "getaddrinfo",
+            "name resolution",
+            "Connection interrupted",
+            "Retrying (",
+            "Could not fetch URL",
+        ),
     ),
     # --- not-found (a symptom: classify looks for its cause, §B and §E not-found) -----------
     _rule(
@@ -306,6 +430,7 @@ RULES: tuple[Rule, ...] = (
         r"Could\x20not\x20find\x20a\x20(?:final\x20)?version\x20that\x20satisfies"
         r"|No\x20matching\x20distribution\x20found",
         "pip-failures.md §E not-found (symptom of every index-page failure, §B)",
+        needles=("Could not find a", "No matching distribution"),
     ),
     # --- build failures: classify re-reads the nested output first (§E build-failure) -------
     _rule(
@@ -319,12 +444,32 @@ RULES: tuple[Rule, ...] = (
         r"|fatal\x20error:|Microsoft\x20Visual\x20C\+\+|invalid\x20command\x20'bdist_wheel'"
         r"|metadata\x20generation\x20failed|has\x20inconsistent\x20[\w-]{1,64}:",
         "pip-failures.md §E build-failure (<=21 'Command errored out', >=22 references)",
+        needles=(
+            "-error",
+            "-failed",
+            "-failure",
+            "backend-unavailable",
+            "-requires",
+            "Failed",
+            "Could not build",
+            "Command errored out",
+            "did not run successfully",
+            "exited with",
+            "... error",
+            "error: command",
+            "fatal error:",
+            "Visual C++",
+            "bdist_wheel",
+            "metadata generation failed",
+            "inconsistent",
+        ),
     ),
     # --- generic OSError without a known errno ----------------------------------------------
     _rule(
         K.UNKNOWN,
         r"Could\x20not\x20install\x20packages\x20due\x20to\x20an\x20(?:OSError|EnvironmentError)",
         "pip-failures.md §F: OSError (>=21.0) / EnvironmentError (<=20.3) without a known errno",
+        needles=("Could not install packages due to an",),
     ),
 )
 
@@ -360,9 +505,10 @@ WEAK_LINE = re.compile(
     re.VERBOSE,
 )
 
-#: A path quoted after an Errno marker; group 1 is the path.
+#: An errno marker and the path quoted after it (the strerror between is localised, §D);
+#: groups: the code, the path.
 ERRNO_PATH = re.compile(
-    r"\[(?:Errno|WinError)\x20-?\d{1,6}\][^'\"\n]{0,300}?:\x20['\"]([^'\"\n]{1,4096})['\"]",
+    r"\[(?:Errno|WinError)\x20(-?\d{1,6})\][^'\"\n]{0,300}:\x20['\"]([^'\"\n]{1,4096})['\"]",
     re.VERBOSE,
 )
 
@@ -412,6 +558,8 @@ COLLECTING = re.compile(
     r"([A-Za-z0-9][A-Za-z0-9._-]{0,200})",
     re.VERBOSE,
 )
+#: ``Collecting dep (from demo)``: a dependency, not a requirement the user gave (pip >= 23.1).
+FROM_PARENT = re.compile(r"\x20\(from\x20(?!-r\x20|-c\x20)", re.VERBOSE)
 #: ``Found link <url>[#sha256=<h>] (from <page>)...`` in pip's --log file (§I).
 FOUND_LINK = re.compile(
     r"Found\x20link\x20([^\s#]{1,4096})(?:\#sha256=([0-9a-f]{64}))?[^\s]{0,512}\x20", re.VERBOSE
@@ -468,6 +616,10 @@ PACKAGE = (
         re.VERBOSE,
     ),
     re.compile(
+        r"(?:site|dist)-packages[\\/]{1,2}([A-Za-z_][A-Za-z0-9_]{0,200})(?:[\\/'\"]|$)",
+        re.VERBOSE,
+    ),
+    re.compile(
         r"(?:^|[\\/\s])([A-Za-z0-9][A-Za-z0-9._]{0,200})-([0-9][\w.+!]{0,64})(?:-[\w.]{1,64}){2,3}"
         r"\.whl\b",
         re.VERBOSE,
@@ -477,6 +629,16 @@ PACKAGE = (
         re.VERBOSE,
     ),
 )
+
+#: A ``--log`` or GitHub Actions timestamp at the start of a raw line; groups: day of month,
+#: hours, minutes, seconds, fraction.
+TIMESTAMP = re.compile(r"\d{4}-\d\d-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?")
+#: pip fetches an index page with urllib3 retries whose 5xx retries print nothing (§B.1); with
+#: the default --retries 5 the backoff sleeps 0.5 + 1 + 2 + 4 s. A bare "from versions: none"
+#: after this much silence is that backoff, not a missing project (seen in the nested pip of a
+#: build step, whose debug lines never reach the log).
+SILENT_RETRY_SECONDS = 5.0
+SILENT_RETRY_RULE = "pip-failures.md §B.1: silent 5xx retries before 'from versions: none'"
 
 #: Kinds that a failure inside nested build output passes on to the whole run (§E build-failure:
 #: build dependencies are fetched by a nested pip).
@@ -491,7 +653,6 @@ NESTED_PROPAGATES = frozenset(
         K.SSL_MISSING,
         K.AUTH,
         K.DISK_FULL,
-        K.NOT_FOUND,
     }
 )
 
