@@ -125,7 +125,7 @@ class GitHubReporter(Reporter):
         if self._summary_failed:
             return
         try:
-            with Path(path).open("a", encoding="utf-8") as handle:
+            with Path(path).open("a", encoding="utf-8", errors="replace") as handle:
                 handle.write(text)
         except OSError as exc:
             self._summary_failed = True

@@ -307,6 +307,15 @@ def test_conflict_explanation_is_a_notice_and_a_summary_section(tmp_path: Path) 
     assert SECRET not in text + stream.getvalue()
 
 
+def test_summary_survives_undecodable_bytes_from_a_log(tmp_path: Path) -> None:
+    """A lone surrogate (bytes a log could not decode) is replaced, not an encoding crash."""
+    odd = Diagnosis(FailureKind.UNKNOWN, RetryPolicy.RETRY, evidence=("bad byte \udcff here",))
+    path = tmp_path / "summary.md"
+    reporter, _ = github(str(path))
+    reporter.finished(InstallResult(Outcome.FAILED, 1, (Attempt(1, 1, 1.0, odd),)))
+    assert "bad byte ? here" in path.read_text(encoding="utf-8")
+
+
 def test_unwritable_summary_warns_only_once(tmp_path: Path) -> None:
     """After one failed write the reporter stops trying: one warning for the whole run."""
     reporter, stream = github(str(tmp_path / "missing-dir" / "summary.md"))
