@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from safepip import cache
 from safepip.errors import SafepipError, UsageError
@@ -407,3 +409,21 @@ def test_delete_reports_failures_without_raising(root: Path) -> None:
         entry_parent.chmod(0o755)
     assert len(report.failed) == 1
     assert report.deleted == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["..", ".", "a", "wheels", "http-v2", "", "link", "/"]), max_size=8))
+def test_delete_never_accepts_a_path_outside(tmp_path_factory: pytest.TempPathFactory,
+                                             parts: list[str]) -> None:
+    """Whatever the path (dots, slashes, a symlink leading out), an accepted path is inside."""
+    base = tmp_path_factory.mktemp("prop")
+    root = base / "cache"
+    (root / "wheels").mkdir(parents=True)
+    (root / "link").symlink_to(base, target_is_directory=True)
+    path = "/".join(parts)
+    for candidate in (path, f"{root}/{path}"):
+        report = cache.delete(root, [candidate], dry_run=True)
+        for accepted in (*report.deleted, *report.missing):
+            real_parent = Path(os.path.realpath(Path(accepted).parent))
+            assert real_parent == root.resolve() or root.resolve() in real_parent.parents
+            assert Path(accepted) != root.resolve()
