@@ -1033,6 +1033,7 @@ class _Search:
             ),
         )
         self.resolutions = 0
+        self.found: list[_Option] = []
 
     def _get(self, item: tuple[str, int]) -> Requirement:
         kind, i = item
@@ -1142,18 +1143,28 @@ class _Search:
             detail="",
         )
 
-    def run(self) -> list[_Option]:
-        """All working options, best first; stops early at the first level that has some."""
-        options = [o for o in (self.loosen([item]) for item in self.items) if o is not None]
-        if not options:
-            for i, first in enumerate(self.items):
-                for second in self.items[i + 1 :]:
-                    option = self.loosen([first, second])
-                    if option is not None:
-                        options.append(option)
-        if not options:
-            options = [o for o in (self.remove(item) for item in self.items) if o is not None]
-        return sorted(options, key=lambda o: o.score)
+    def run(self) -> None:
+        """Collect working options in ``found``; stop at the first level that has some.
+
+        Options land in ``found`` as they are found, so what was found before the time limit
+        or the candidate cap stopped the search is kept.
+        """
+        for item in self.items:
+            self._keep(self.loosen([item]))
+        for i, first in enumerate(self.items):
+            for second in self.items[i + 1 :]:
+                if self.found:
+                    return
+                self._keep(self.loosen([first, second]))
+        for item in self.items:
+            if self.found and self.found[0].score[0] < 3:
+                return
+            self._keep(self.remove(item))
+
+    def _keep(self, option: _Option | None) -> None:
+        if option is not None:
+            self.found.append(option)
+            self.found.sort(key=lambda o: o.score)
 
 
 def _pip_verifier(
@@ -1291,12 +1302,11 @@ def propose(  # noqa: PLR0913 - the options are the documented API
     )
     focus = {conflict.package} | {c.requirer_name or "" for c in conflict.clashes}
     search = _Search(index, roots, constraints, focus)
-    options: list[_Option] = []
     baseline: dict[str, Version] | None = None
     try:
         baseline = search.resolve(roots, constraints)
         if baseline is None:
-            options = search.run()
+            search.run()
     except _OutOfBudgetError:
         limit = (
             f"the time limit ({time_limit:g} s)"
@@ -1304,6 +1314,9 @@ def propose(  # noqa: PLR0913 - the options are the documented API
             else f"the candidate cap ({max_candidates})"
         )
         notes.append(f"the search stopped at {limit} after {search.resolutions} resolutions")
+        if search.found:
+            notes.append("a smaller change may exist beyond it")
+    options = list(search.found)
     notes.extend(dict.fromkeys(index.problems))
     if baseline is not None:
         options = [_pin_option(conflict, roots, constraints, baseline)]

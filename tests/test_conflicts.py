@@ -859,3 +859,43 @@ def test_parse_explicit_candidate_requirement_is_kept_verbatim() -> None:
     assert conflict is not None
     assert conflict.clashes[0].requirement == "c 1.0 (from https://x.example/c-1.0.whl)"
     assert conflict.package == "c"
+
+
+def test_propose_keeps_what_it_found_when_a_limit_stops_it() -> None:
+    """The cap stops the search of b's 100 releases; a's fix, found first, is still proposed."""
+    index = MemoryIndex(
+        {
+            "a": [Release("1.0", ("c==1.0",)), Release("1.1", ("c==2.0",))],
+            "b": [Release(f"1.{i}", ("c==2.0",)) for i in range(100)],
+            "c": [Release("1.0"), Release("2.0")],
+        }
+    )
+    conflict = Conflict(
+        "c",
+        (Clash("a 1.0", "c==1.0"), Clash("b 1.0", "c==2.0")),
+        user_requirements=("a==1.0", "b==1.0"),
+    )
+    proposal = run_propose(conflict, index, max_candidates=30)
+    assert proposal is not None
+    assert proposal.change == "a>=1.1 (instead of a==1.0)"
+    assert proposal.verified
+    assert "the search stopped at the candidate cap (30)" in proposal.note
+    assert "a smaller change may exist beyond it" in proposal.note
+
+
+def test_propose_finds_a_fix_many_releases_away_within_the_default_limits() -> None:
+    """b==3.59 is 60 releases above the last b that fits: found in time, reads capped at 200."""
+    index = MemoryIndex(
+        {
+            "a": [Release("1.0", ("c==1.0",))],
+            "b": [Release(f"3.{i}", ("c==2.0",)) for i in range(60)]
+            + [Release(f"2.{i}", ("c==1.0",)) for i in range(60)],
+            "c": [Release("1.0"), Release("2.0")],
+        }
+    )
+    conflict = Conflict("c", (), user_requirements=("a==1.0", "b==3.59"))
+    proposal = run_propose(conflict, index)
+    assert proposal is not None
+    assert proposal.change == "b<3.0 (instead of b==3.59)"
+    assert "b 2.59" in proposal.note
+    assert len([u for u in index.fetched if u.endswith(".whl")]) <= 200
