@@ -181,9 +181,9 @@ def _size(path: Path, st: os.stat_result) -> int:
 def _with_partners(root_real: Path, paths: list[Path]) -> list[Path]:
     """Add the other half of each http-v2 entry and order every body before its metadata.
 
-    pip serves an http-v2 entry only when both files exist (26.3 ``SafeFileCache.get`` checks
-    both; in 23.3-25.x a missing body makes ``get_body`` return None, a miss). Removing the body
-    first means a concurrent pip never reads a metadata whose body is about to vanish.
+    pip serves an http-v2 entry only when both files exist (``SafeFileCache.get`` checks both,
+    read in pip 24.0 and 26.3). Removing the body first means a concurrent pip never reads a
+    metadata whose body is about to vanish.
     """
     v2 = root_real / HTTP_V2
     out: dict[Path, None] = {}
