@@ -138,11 +138,16 @@ _TOO_DEEP = re.compile(r"resolution-too-deep|ResolutionTooDeep|exceeded maximum 
 _BLOCK_END = ("To fix this you could try to", "ERROR:", "Additionally,")
 
 
+#: Longer lines are cut before matching: pip's report lines are short, and the cut keeps every
+#: pattern linear on hostile input (DESIGN.md §3).
+MAX_LINE = 8192
+
+
 def _clean_lines(text: str) -> list[str]:
     """Return the lines of ``text`` without colour codes and log or CI prefixes."""
     lines = []
     for raw in text.splitlines():
-        line = _ANSI.sub("", raw)
+        line = _ANSI.sub("", raw[:MAX_LINE])
         line = _LOG_TS.sub("", line, count=1)
         line = _CI_MARK.sub("", line, count=1)
         lines.append(line.rstrip())

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from dataclasses import dataclass, field
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from safepip.conflicts import (
     Clash,
@@ -899,3 +902,26 @@ def test_propose_finds_a_fix_many_releases_away_within_the_default_limits() -> N
     assert proposal.change == "b<3.0 (instead of b==3.59)"
     assert "b 2.59" in proposal.note
     assert len([u for u in index.fetched if u.endswith(".whl")]) <= 200
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*PIP26_RANGE.splitlines(), "", "    ", "x"]), max_size=40))
+def test_parse_never_fails_on_shuffled_report_lines(lines: list[str]) -> None:
+    """Any arrangement of report lines parses to a Conflict or None without raising."""
+    result = parse_conflict("\n".join(lines))
+    assert result is None or isinstance(result, Conflict)
+
+
+def test_parse_is_fast_on_hostile_input() -> None:
+    """Megabytes of near-miss lines (no pip report at all) are read in well under a second."""
+    hostile = "\n".join(
+        [
+            "Cannot install " * 20_000,
+            "Collecting " + " (from x" * 20_000,
+            "    a 1.0 depends on " + "c, " * 50_000,
+        ]
+        * 3
+    )
+    started = time.perf_counter()
+    parse_conflict(hostile)
+    assert time.perf_counter() - started < 1.0
