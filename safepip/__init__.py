@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+# Imported eagerly on purpose: a lazy module ``__getattr__`` cannot keep ``safepip.classify``
+# bound to the function once the ``safepip.classify`` submodule is imported (the import system
+# rebinds the package attribute to the module).
+from safepip.classify import classify
 from safepip.model import (
     Attempt,
     Diagnosis,
@@ -16,21 +18,7 @@ from safepip.model import (
     RetryPolicy,
 )
 
-if TYPE_CHECKING:
-    from safepip.classify import classify
-
 __version__ = "0.1.0"
-
-
-def __getattr__(name: str) -> Any:  # noqa: ANN401 - module __getattr__ (PEP 562)
-    # The classifier compiles its signature table on import; a successful
-    # `safepip install` never needs it, so it is imported on first use.
-    if name == "classify":
-        from safepip.classify import classify  # noqa: PLC0415
-
-        return classify
-    msg = f"module 'safepip' has no attribute {name!r}"
-    raise AttributeError(msg)
 
 __all__ = [
     "Attempt",
