@@ -18,6 +18,7 @@ from packaging.version import InvalidVersion, Version
 
 from safepip import cache as _cache
 from safepip import remedies, runner
+from safepip.classify import classify
 from safepip.model import (
     Attempt,
     Diagnosis,
@@ -166,9 +167,6 @@ class Installer:
                 attempt = Attempt(number, 0, pip.duration, None, args=tuple(argv))
                 state.attempts.append(attempt)
                 return Step(attempt, again=False)
-            # Imported on the first failure: a clean install never pays for the signature table.
-            from safepip.classify import classify  # noqa: PLC0415
-
             diagnosis = classify(pip.log, returncode=pip.returncode)
             if pip.timed_out:
                 state.timed_out = True
