@@ -457,9 +457,17 @@ class Target:
         return cls(tuple(sorted(env.items())), frozenset(str(tag) for tag in sys_tags()))
 
     @property
-    def python_version(self) -> str:
-        """The interpreter's full version (``python_full_version``)."""
-        return dict(self.markers).get("python_full_version", "3")
+    def python_version(self) -> Version:
+        """The interpreter's version, for ``Requires-Python`` (``python_full_version``).
+
+        A local build may report ``3.13.0+``; the release part is what counts then.
+        """
+        markers = dict(self.markers)
+        for text in (markers.get("python_full_version", ""), markers.get("python_version", "")):
+            match = re.match(r"\d+(?:\.\d+)*", text)
+            if match:
+                return Version(match.group(0))
+        return Version("3")
 
 
 _TARGET_PROBE = (
@@ -679,7 +687,7 @@ class _Index:
                 files = _parse_page(body, page_url, name)
             except ValueError as exc:
                 self.problems.append(f"could not parse {_redact(page_url)}: {exc}")
-        python = Version(self.target.python_version)
+        python = self.target.python_version
         by_version: dict[Version, list[_File]] = {}
         for file in files:
             if file.wheel_tags is not None and not file.wheel_tags & self.target.tags:
@@ -744,7 +752,7 @@ class _UrlFetch:
 
     def __init__(self, index_url: str, timeout: float) -> None:
         parts = urlsplit(index_url)
-        self.host = parts.hostname or ""
+        self.host = _host_port(index_url)
         self.timeout = timeout
         self.auth = ""
         if parts.username is not None:
@@ -755,13 +763,11 @@ class _UrlFetch:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"}:
             raise _FetchError(f"not an http(s) URL: {parts.scheme}")
-        netloc = parts.hostname or ""
-        if parts.port is not None:
-            netloc = f"{netloc}:{parts.port}"
+        netloc = _host_port(url)
         clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
         headers = {"Accept": _ACCEPT, "User-Agent": "safepip-conflicts"}
         request = urllib.request.Request(clean, headers=headers)  # noqa: S310 - scheme checked
-        if self.auth and parts.hostname == self.host:
+        if self.auth and netloc == self.host:
             # Unredirected: urllib copies ordinary headers onto a redirect to another host.
             request.add_unredirected_header("Authorization", self.auth)
         with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
@@ -772,6 +778,15 @@ class _UrlFetch:
         if len(data) > MAX_DOWNLOAD_BYTES:
             raise _FetchError("the body is larger than the metadata download limit")
         return data
+
+
+def _host_port(url: str) -> str:
+    """The netloc of ``url`` without credentials (``[::1]:8080``, ``example.org``)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{parts.port}" if parts.port is not None else host
 
 
 def _redact(text: str) -> str:
@@ -850,7 +865,7 @@ class _Provider(AbstractProvider[_Req, _Cand, str]):
         reqs = list(requirements[identifier])
         bad = {cand.version for cand in incompatibilities[identifier]}
         if identifier == _PYTHON:
-            python = Version(self.index.target.python_version)
+            python = self.index.target.python_version
             if python in bad or not all(
                 r.specifier.contains(python, prereleases=True) for r in reqs
             ):

@@ -925,3 +925,10 @@ def test_parse_is_fast_on_hostile_input() -> None:
     started = time.perf_counter()
     parse_conflict(hostile)
     assert time.perf_counter() - started < 1.0
+
+
+def test_target_python_version_survives_local_builds() -> None:
+    """A local build's "3.13.0+" still gives 3.13.0 for Requires-Python checks."""
+    target = Target(markers=(("python_full_version", "3.13.0+"),), tags=frozenset())
+    assert str(target.python_version) == "3.13.0"
+    assert str(Target(markers=(), tags=frozenset()).python_version) == "3"
