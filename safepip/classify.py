@@ -346,14 +346,25 @@ def _not_found(log: Log, hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagno
 
 
 def _silence_before(log: Log, index: int) -> float:
-    """Seconds between the timestamps of line ``index`` and the line before it (0 if unknown)."""
+    """Seconds between the timestamps of line ``index`` and the line before it (0 if unknown).
+
+    The innermost timestamp of a line counts: pip's own ``--log`` stamp, not the one a CI
+    system added when it printed the file.
+    """
     if index < 1:
         return 0.0
-    now = sig.TIMESTAMP.match(log.lines[index])
-    before = sig.TIMESTAMP.match(log.lines[index - 1])
+    now = _stamp(log.lines[index])
+    before = _stamp(log.lines[index - 1])
     if now is None or before is None:
         return 0.0
-    return _seconds(now) - _seconds(before)
+    return now - before
+
+
+def _stamp(raw: str) -> float | None:
+    last = None
+    for last in sig.TIMESTAMP.finditer(raw, 0, 120):  # noqa: B007 - keep the last one
+        pass
+    return None if last is None else _seconds(last)
 
 
 def _seconds(match: re.Match[str]) -> float:

@@ -446,6 +446,7 @@ RULES: tuple[Rule, ...] = (
         "pip-failures.md §E build-failure (<=21 'Command errored out', >=22 references)",
         needles=(
             "-error",
+            "failed-",
             "-failed",
             "-failure",
             "backend-unavailable",
