@@ -255,10 +255,19 @@ def run_checks(  # noqa: PLR0913 - every collaborator is injected on purpose
     config = parse_config_debug(text) if rc == 0 else None
     checks.append(config_check(config))
     checks.append(proxy_check(env))
-    if network:
+    if _no_index(config, env):
+        checks.append(Check(OK, "index", "no-index configured: pip uses only --find-links"))
+    elif network:
         checks.extend(index_checks(configured_indexes(config, env), probe, timeout))
     checks.extend(site_checks(info))
     return checks
+
+
+def _no_index(config: PipConfig | None, env: Mapping[str, str]) -> bool:
+    """True when pip is told not to use any index (``PIP_NO_INDEX`` or ``no-index`` in a file)."""
+    values = [env.get("PIP_NO_INDEX", "")]
+    values += [v for k, v in (config.values.items() if config else ()) if k.endswith(".no-index")]
+    return any(v.strip().lower() in ("1", "true", "yes", "on") for v in values)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -261,6 +261,21 @@ def test_run_checks_broken_environment(tmp_path: Path) -> None:
     assert all(env == {"PIP_INDEX_URL": "https://m/simple"} for env in query.envs)
 
 
+def test_run_checks_no_index_skips_probes(tmp_path: Path) -> None:
+    """With PIP_NO_INDEX (or no-index in a config file) no index is probed."""
+    info = _fake_env(tmp_path, venv=True)
+    query = ScriptedQuery(info, str(tmp_path / "cache"), "global:\n  /etc/pip.conf, exists: True\n"
+                          "    global.no-index: true\n")
+
+    def probe(url: str, timeout: float) -> tuple[bool, str]:  # pragma: no cover - never called
+        raise AssertionError(url)
+
+    checks = doctor.run_checks("py", {}, query, probe)
+    assert [c.detail for c in checks if c.name == "index"] == [
+        "no-index configured: pip uses only --find-links"
+    ]
+
+
 def test_run_checks_cannot_run_python() -> None:
     """A target interpreter that does not run gives a single fail line."""
     checks = doctor.run_checks("/nope/python", {}, ScriptedQuery(None, "", ""), lambda _u, _t: (True, ""))
