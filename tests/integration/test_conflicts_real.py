@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import dataclasses
 import http.server
 import sys
 import threading
@@ -222,7 +221,7 @@ def test_verification_really_asks_pip(
     fresh = _serve(tmp_path / "two", fault_index, DIRECT)
     index.remove("c-1.0-py3-none-any.whl")
     proposal = propose(
-        dataclasses.replace(conflict),
+        conflict,
         index_url=index.url,
         python=str(pip_python),
         env=pips.isolated_env({"PIP_TRUSTED_HOST": "127.0.0.1"}),
