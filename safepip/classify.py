@@ -567,7 +567,7 @@ def _finish(diagnosis: Diagnosis) -> Diagnosis:
         paths = tuple(_dist_info_dir(p) for p in paths)
     fields = {
         "package": package or "the package",
-        "path": paths[0] if paths else "",
+        "path": paths[0] if paths else _NO_PATH.get(diagnosis.kind, "the path pip names above"),
         "url": diagnosis.urls[0] if diagnosis.urls else "",
         "where": (diagnosis.urls or paths or ("",))[0],
         "got": diagnosis.got_hash or "?",
@@ -584,6 +584,9 @@ def _finish(diagnosis: Diagnosis) -> Diagnosis:
         hint=hint,
         evidence=tuple(dict.fromkeys(diagnosis.evidence)),
     )
+
+
+_NO_PATH = {K.ENV_BROKEN: "its *.dist-info directory in site-packages"}
 
 
 def _dist_info_dir(path: str) -> str:

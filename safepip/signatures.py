@@ -540,7 +540,8 @@ HASH_REQ = re.compile(
 )
 HASH_REQ_BARE = re.compile(r"^\s{1,16}(\S{1,512}?)(?:\x20\(from\x20.{0,1024})?:$", re.VERBOSE)
 HASH_EXPECTED = re.compile(
-    r"^\s{0,16}Expected\s{1,16}(?:sha256|or)\s{1,16}([0-9a-fA-F]{16,128})\s*$", re.VERBOSE
+    r"^\s{0,16}Expected\s{1,16}(?:sha(?:1|224|256|384|512)|md5|or)\s{1,16}([0-9a-fA-F]{16,128})\s*$",
+    re.VERBOSE,
 )
 HASH_GOT = re.compile(r"^\s{0,16}Got\s{1,16}([0-9a-fA-F]{16,128})\s*$", re.VERBOSE)
 
@@ -606,8 +607,10 @@ PACKAGE = (
         r"Cannot\x20uninstall\x20'?([A-Za-z0-9][A-Za-z0-9._-]{0,200})'?(?:\x20([\w.+!-]{1,64}))?",
         re.VERBOSE,
     ),
+    re.compile(r"projects\x20\(([A-Za-z0-9][A-Za-z0-9._-]{0,200})[,)]", re.VERBOSE),
     re.compile(
-        r"Failed\x20(?:building\x20wheel\x20for|to\x20build)\x20'?([A-Za-z0-9][A-Za-z0-9._-]{0,200})",
+        r"Failed\x20(?:building\x20wheel\x20for|to\x20build)\x20(?!installable\x20)'?"
+        r"([A-Za-z0-9][A-Za-z0-9._-]{0,200})",
         re.VERBOSE,
     ),
     re.compile(r"Package\x20'([A-Za-z0-9][A-Za-z0-9._-]{0,200})'\x20requires", re.VERBOSE),
