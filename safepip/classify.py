@@ -127,8 +127,11 @@ def _decide(log: Log, hits: list[_Hit]) -> tuple[Diagnosis, int] | None:
     if inner:
         found = _decide(log, [replace(h, nested=False) for h in inner])
         return None if found is None else (replace(found[0], nested=True), found[1])
-    if top:
-        return _refine(log, top[-1], hits), top[-1].index
+    # Only a warning that can explain a failure decides alone (not "Ignoring invalid
+    # distribution" or the resolver's after-install note).
+    explaining = [h for h in top if h.rule.kind in sig.NOT_FOUND_CAUSES]
+    if explaining:
+        return _refine(log, explaining[-1], hits), explaining[-1].index
     return None
 
 
@@ -308,14 +311,16 @@ def _not_found(log: Log, hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagno
     # "(from versions: none)"; pip <= 18 printed "(from versions: )"; some lines carry neither.
     listed = [ln for ln in lines if "(from versions:" in ln]
     none = not listed or any("versions: none" in ln or "versions: )" in ln for ln in listed)
+    wanted = _project(lines)
     causes = [
         h
         for h in hits
         if h.weak
-        and h.index < hit.index
+        and hit.index - _LOOKBACK < h.index < hit.index
         and h.nested == hit.nested
         and h.rule.kind in sig.NOT_FOUND_CAUSES
         and (none or h.rule.kind is K.PYTHON_INCOMPATIBLE)
+        and _about(h.line, wanted)
     ]
     base = replace(base, evidence=lines)
     if not causes and none:
@@ -343,6 +348,26 @@ def _not_found(log: Log, hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagno
         evidence=(cause.line, *lines),
         rule=f"{cause.rule.source}; explains 'from versions: none'",
     )
+
+
+def _project(lines: tuple[str, ...]) -> str | None:
+    """The normalised project name a not-found line is about (PEP 503)."""
+    for line in lines:
+        for pattern in sig.NOT_FOUND_PROJECT:
+            m = pattern.search(line)
+            if m:
+                return _canonical(m.group(1))
+    return None
+
+
+def _about(line: str, project: str | None) -> bool:
+    """Whether a warning concerns ``project``: an index page of another project does not."""
+    page = sig.SIMPLE_PAGE.search(line)
+    return project is None or page is None or _canonical(page.group(1)) == project
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _silence_before(log: Log, index: int) -> float:

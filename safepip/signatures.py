@@ -570,6 +570,8 @@ FOUND_LINK = re.compile(
 PAGE_URL = re.compile(
     r"(?:Skipping\x20page|Could\x20not\x20fetch\x20URL)\x20(\S{1,4096}?):?\x20", re.VERBOSE
 )
+#: ``/simple/<project>/`` in a Retrying, Could not fetch URL or Skipping page line.
+SIMPLE_PAGE = re.compile(r"/simple/([A-Za-z0-9][A-Za-z0-9._-]{0,200})/", re.VERBOSE)
 #: Any http(s) URL (for HTTP errors, incomplete downloads).
 URL = re.compile(r"https?://[^\s'\"<>()]{1,4096}", re.VERBOSE)
 #: urllib3's ``HTTPSConnectionPool(host='h', port=443): Max retries exceeded with url: /path``
@@ -586,14 +588,8 @@ USER_REQUESTED = re.compile(
 #: User-supplied hash pins are in play (§C: Expected values are then the user's).
 USER_HASHES = re.compile(r"--require-hashes|--hash[=\x20]sha256:", re.VERBOSE)
 
-#: Where the package name sits in a decisive line; group 1 is the name (and group 2 a version).
-PACKAGE = (
-    re.compile(r"Invalid\x20requirement:\x20'([A-Za-z0-9][A-Za-z0-9._-]{0,200})", re.VERBOSE),
-    re.compile(
-        r"(?:80754af9|feedstock_root[\\/]{1,2}build_artifacts|croot|conda-bld|abs_[\w]{0,40})[\\/]{1,2}"
-        r"([A-Za-z0-9][A-Za-z0-9.-]{0,200}?)_\d{1,20}[\\/_]",
-        re.VERBOSE,
-    ),
+#: The project of a not-found line (§E not-found); group 1 the name, group 2 a version.
+NOT_FOUND_PROJECT = (
     re.compile(
         r"satisfies\x20the\x20requirement\x20([A-Za-z0-9][A-Za-z0-9._-]{0,200})(?:[=<>!~]=?([\w.+!-]{1,64}))?",
         re.VERBOSE,
@@ -601,6 +597,17 @@ PACKAGE = (
     re.compile(
         r"No\x20matching\x20distribution\x20found\x20for\x20([A-Za-z0-9][A-Za-z0-9._-]{0,200})"
         r"(?:[=<>!~]=?([\w.+!-]{1,64}))?",
+        re.VERBOSE,
+    ),
+)
+
+#: Where the package name sits in a decisive line; group 1 is the name (and group 2 a version).
+PACKAGE = (
+    *NOT_FOUND_PROJECT,
+    re.compile(r"Invalid\x20requirement:\x20'([A-Za-z0-9][A-Za-z0-9._-]{0,200})", re.VERBOSE),
+    re.compile(
+        r"(?:80754af9|feedstock_root[\\/]{1,2}build_artifacts|croot|conda-bld|abs_[\w]{0,40})[\\/]{1,2}"
+        r"([A-Za-z0-9][A-Za-z0-9.-]{0,200}?)_\d{1,20}[\\/_]",
         re.VERBOSE,
     ),
     re.compile(
