@@ -195,7 +195,6 @@ _URL_KINDS = frozenset(
         K.CACHE_CORRUPT,
         K.DOWNLOAD_CORRUPT,
         K.HASH_PIN_MISMATCH,
-        K.NOT_FOUND,
     }
 )
 
@@ -336,10 +335,8 @@ def _not_found(log: Log, hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagno
     if not causes:
         return base
     cause = causes[-1]
-    urls = base.urls
     page = sig.PAGE_URL.search(cause.line)
-    if page:
-        urls = (page.group(1).split("#", 1)[0],)
+    urls = (page.group(1).split("#", 1)[0],) if page else _url_in(cause.line, pool_only=False)
     return replace(
         base,
         kind=cause.rule.kind,
