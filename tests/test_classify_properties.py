@@ -79,7 +79,16 @@ def test_success_and_interrupt_return_codes(path: Path) -> None:
     assert classify(text, returncode=130).kind is FailureKind.INTERRUPTED
 
 
-@settings(max_examples=20, deadline=None)
+def _best_time(text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        classify(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@settings(max_examples=8, deadline=None)
 @given(
     fragment=st.sampled_from(
         [
@@ -96,11 +105,7 @@ def test_success_and_interrupt_return_codes(path: Path) -> None:
 )
 def test_time_is_linear_in_size(fragment: str) -> None:
     """Doubling a hostile input at most about doubles the time (no quadratic pattern)."""
-    small = fragment * (200_000 // len(fragment))
-    start = time.perf_counter()
-    classify(small)
-    one = time.perf_counter() - start
-    start = time.perf_counter()
-    classify(small + small)
-    two = time.perf_counter() - start
-    assert two < 3 * one + 0.05
+    small = fragment * (300_000 // len(fragment))
+    one = _best_time(small)
+    two = _best_time(small + small)
+    assert two < 3 * one + 0.1
