@@ -60,7 +60,7 @@ def build(megabytes: float) -> str:
     return unit * half + long_line + unit * (count - half)
 
 
-def measure(text: str, repeat: int = 3) -> float:
+def measure(text: str, repeat: int = 5) -> float:
     """Best wall time of ``repeat`` classifications, in seconds."""
     best = float("inf")
     for _ in range(repeat):

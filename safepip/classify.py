@@ -251,7 +251,9 @@ def _diag(kind: FailureKind, hit: _Hit) -> Diagnosis:
     path = sig.ERRNO_PATH.search(hit.line)
     if path:
         paths = (path.group(2),)
-    urls = tuple(u.split("#", 1)[0] for u in sig.URL.findall(hit.line)[:3])
+    urls: tuple[str, ...] = ()
+    if kind in _URL_KINDS:  # not the documentation links of other errors
+        urls = tuple(u.split("#", 1)[0] for u in sig.URL.findall(hit.line)[:3])
     return Diagnosis(
         kind,
         DEFAULT_POLICY[kind],

@@ -492,6 +492,8 @@ TRIGGERS: tuple[str, ...] = (
     "Skipping",
     "Retrying",
     "different Python",
+    "located at",
+    "exceptions.",  # the last line of a traceback: pip._internal.exceptions.<Class>: ...
 )
 
 # ---- auxiliary patterns (context and extraction) -----------------------------------------
