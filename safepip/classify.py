@@ -87,11 +87,16 @@ def _scan(log: Log, boundary: int) -> list[_Hit]:
         if index <= boundary:
             continue
         line = log.clean(index)
+        if line.lstrip().startswith(_SOURCE_LINES):
+            continue  # a traceback frame's source line, not a message
         rule = _first_rule(line)
         if rule is not None:
             weak = rule.warning or sig.WEAK_LINE.match(line) is not None
             hits.append(_Hit(index, line, rule, log.nested(index), weak))
     return hits
+
+
+_SOURCE_LINES = ("raise ", "except ", 'File "')
 
 
 def _first_rule(line: str) -> sig.Rule | None:

@@ -385,7 +385,8 @@ RULES: tuple[Rule, ...] = (
         r"|too\x20many\x205\d\d\x20error\x20responses|ResponseError\("
         r"|ReadTimeoutError|ConnectTimeoutError|NewConnectionError|NameResolutionError"
         r"|RemoteDisconnected|ConnectionResetError|ConnectionRefusedError|IncompleteRead"
-        r"|Connection\x20broken|ProtocolError|SSLEOFError|ChunkedEncodingError|Read\x20timed\x20out"
+        r"|Connection\x20broken|ProtocolError|SSLEOFError|SSLError\(|UNEXPECTED_EOF_WHILE_READING"
+        r"|ChunkedEncodingError|Read\x20timed\x20out"
         r"|MaxRetryError|connection-failed|connection-timeout|incomplete-download"
         r"|\[(?:Errno|WinError)\x20(?:104|110|111|113|-2|-3|-5|8|11001|11004|10054|10060|10061)\]"
         r"|getaddrinfo\x20failed|Temporary\x20failure\x20in\x20name\x20resolution"
@@ -409,6 +410,8 @@ RULES: tuple[Rule, ...] = (
             "Connection broken",
             "ProtocolError",
             "SSLEOFError",
+            "SSLError(",
+            "UNEXPECTED_EOF",
             "ChunkedEncodingError",
             "timed out",
             "MaxRetryError",
