@@ -83,13 +83,16 @@ def _success_boundary(log: Log) -> int:
 
 def _scan(log: Log, boundary: int) -> list[_Hit]:
     hits = []
+    seen: dict[str, sig.Rule | None] = {}  # logs repeat lines (warnings, retries)
     for index in log.find(sig.TRIGGERS):
         if index <= boundary:
             continue
         line = log.clean(index)
         if line.lstrip().startswith(_SOURCE_LINES):
             continue  # a traceback frame's source line, not a message
-        rule = _first_rule(line)
+        if line not in seen:
+            seen[line] = _first_rule(line)
+        rule = seen[line]
         if rule is not None:
             weak = rule.warning or sig.WEAK_LINE.match(line) is not None
             hits.append(_Hit(index, line, rule, log.nested(index), weak))
