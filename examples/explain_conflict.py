@@ -1,10 +1,11 @@
 """Explain a pip dependency conflict from a saved log, and propose the smallest verified fix.
 
 Scenario: a CI job stopped with pip's ``ResolutionImpossible``. The log says which packages
-clash, in pip's words. ``safepip.conflicts`` reads that report (console output or ``--log``
-file, pip 22.0 to 26.x), says in plain words who needs what, and, given the index, searches for
-the smallest change to the request that installs (loosen one pin, then two, then drop one), and
-has pip confirm it with ``pip install --dry-run`` before proposing it.
+clash, in pip's words. ``safepip.conflictreport`` reads that report (console output or
+``--log`` file, pip 22.0 to 26.x) and says in plain words who needs what. Given the index,
+``safepip.conflicts`` searches for the smallest change to the request that installs (loosen
+one pin, then two, then drop one), and has pip confirm it with ``pip install --dry-run``
+before proposing it.
 
 Run::
 
@@ -25,7 +26,8 @@ import os
 import sys
 from pathlib import Path
 
-from safepip.conflicts import explain, parse_conflict, propose
+from safepip.conflictreport import explain, parse_conflict
+from safepip.conflicts import propose
 from safepip.redact import redact
 
 # A --log excerpt of `pip install a==1.0 b==2.0` with pip 24.0 (a 1.0 needs c==1.0, b 2.0 needs

@@ -106,7 +106,8 @@ def _explain_conflict(
     Returns:
         The ``conflict`` member of the JSON report, or None when pip's report names no clash.
     """
-    from safepip.conflicts import explain, parse_conflict, propose  # noqa: PLC0415
+    from safepip.conflictreport import explain, parse_conflict  # noqa: PLC0415
+    from safepip.conflicts import propose  # noqa: PLC0415
 
     conflict = parse_conflict(log_text)
     if conflict is None:

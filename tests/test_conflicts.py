@@ -1,4 +1,4 @@
-"""Tests of safepip.conflicts: parsing pip's conflict report, explaining it, proposing a fix.
+"""Tests of safepip.conflictreport and safepip.conflicts: parse, explain, propose a fix.
 
 The report texts below follow pip's source (``factory.get_installation_error`` and
 ``SpecifierRequirement.format_for_error``) and were checked against real runs of pip 22.0.4,
@@ -12,20 +12,18 @@ import json
 import time
 import zipfile
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safepip.conflicts import (
-    Clash,
-    Conflict,
-    Proposal,
-    Target,
-    explain,
-    parse_conflict,
-    propose,
-)
+from safepip.conflictreport import Clash, Conflict, explain, parse_conflict
+from safepip.conflicts import propose
+from safepip.target import Target
+
+if TYPE_CHECKING:
+    from safepip.proposal import Proposal
 
 # -- report texts, one per pip generation -------------------------------------------------------
 

@@ -58,6 +58,7 @@ EXPECTED_FILES = (
     "install.sh",
     "classify_log.py",
     "custom_reporter.py",
+    "explain_conflict.py",
 )
 
 CACHED_CORRUPT_LOG = """\

@@ -21,13 +21,17 @@ from packaging.requirements import Requirement
 from support import pips
 from support.wheels import build_wheel
 
-from safepip.conflicts import Conflict, Proposal, Target, explain, parse_conflict, propose
+from safepip.conflictreport import Conflict, explain, parse_conflict
+from safepip.conflicts import propose
+from safepip.target import Target
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from support.indexserver import FaultIndex
+
+    from safepip.proposal import Proposal
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,80 @@
+"""The target interpreter: the marker environment and wheel tags its installs must satisfy.
+
+:func:`probe_target` asks the interpreter itself, through pip's vendored ``packaging``, so that
+markers and tags are those of the environment pip installs into, not safepip's own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from packaging.version import Version
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the target interpreter accepts: its marker environment and wheel tags.
+
+    Attributes:
+        markers: PEP 508 marker variables (``python_version``, ``sys_platform``, ...).
+        tags: the wheel tags it supports, most preferred first, as ``py3-none-any`` strings.
+    """
+
+    markers: tuple[tuple[str, str], ...]
+    tags: frozenset[str]
+
+    @classmethod
+    def current(cls) -> Target:
+        """Describe the interpreter running safepip."""
+        from packaging.markers import default_environment  # noqa: PLC0415 - only here
+        from packaging.tags import sys_tags  # noqa: PLC0415 - only here
+
+        env = {key: str(value) for key, value in default_environment().items()}
+        return cls(tuple(sorted(env.items())), frozenset(str(tag) for tag in sys_tags()))
+
+    @property
+    def python_version(self) -> Version:
+        """The interpreter's version, for ``Requires-Python`` (``python_full_version``).
+
+        A local build may report ``3.13.0+``; the release part is what counts then.
+        """
+        markers = dict(self.markers)
+        for text in (markers.get("python_full_version", ""), markers.get("python_version", "")):
+            match = re.match(r"\d+(?:\.\d+)*", text)
+            if match:
+                return Version(match.group(0))
+        return Version("3")
+
+
+_TARGET_PROBE = (
+    "import json\n"
+    "from pip._vendor.packaging import markers, tags\n"
+    "print(json.dumps({'markers': markers.default_environment(),"
+    " 'tags': [str(t) for t in tags.sys_tags()]}))\n"
+)
+
+
+def probe_target(python: str, env: Mapping[str, str]) -> Target | None:
+    """Ask the target interpreter (through pip's vendored packaging) for markers and tags."""
+    from safepip import runner  # noqa: PLC0415 - the process seam, needed only here
+
+    code, out = runner.query([python, "-c", _TARGET_PROBE], env, timeout=30)
+    if code != 0:
+        return None
+    try:
+        data: object = json.loads(out)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    markers, tags = data.get("markers"), data.get("tags")
+    if not isinstance(markers, dict) or not isinstance(tags, list):
+        return None
+    pairs = tuple(sorted((str(k), str(v)) for k, v in markers.items()))
+    return Target(pairs, frozenset(str(tag) for tag in tags))
