@@ -72,12 +72,18 @@ def classify(text: str, *, returncode: int | None = None) -> Diagnosis:
 
 def _success_boundary(log: Log) -> int:
     """Index of the last top-level ``Successfully installed`` line, or -1."""
-    pos = log.text.rfind("Successfully installed")
+    text = log.text
+    pos = text.rfind("Successfully installed")
+    if pos == -1:
+        return -1
+    index = text.count("\n", 0, pos)
     while pos != -1:
-        index = log.text.count("\n", 0, pos)
         if not log.nested(index) and sig.SUCCESS.match(log.clean(index)):
             return index
-        pos = log.text.rfind("Successfully installed", 0, pos)
+        previous = text.rfind("Successfully installed", 0, pos)
+        if previous != -1:
+            index -= text.count("\n", previous, pos)  # walk back without recounting
+        pos = previous
     return -1
 
 
