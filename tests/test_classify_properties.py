@@ -88,7 +88,7 @@ def _best_time(text: str) -> float:
     return best
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(
     fragment=st.sampled_from(
         [
@@ -100,6 +100,8 @@ def _best_time(text: str) -> float:
             "ERROR",
             "\x1b[31m",
             "\r",
+            "╰─> [1 lines of output]\n  Successfully installed x\n",
+            "  Found link https://h/x-1.0.whl#sha256=ab (from https://h/simple/x/), version: 1\n",
         ]
     )
 )
