@@ -129,7 +129,7 @@ def _cache_problems(cache: Path, served: dict[str, bytes], base_url: str) -> lis
     An http-v2 entry must have both halves and a non-empty body; a cached copy of a served file
     must equal its bytes exactly; a wheel in ``wheels/`` must be a valid zip.
     """
-    import hashlib  # noqa: PLC0415
+    import hashlib
 
     problems = []
     v2 = cache / "http-v2"
