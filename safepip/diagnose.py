@@ -115,6 +115,10 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: 
         UsageError: a log path is missing, a directory, or unreadable.
     """
     sources: list[str] = list(options.logs) or ["-"]
+    if not options.logs and sys.stdin.isatty():
+        raise UsageError(
+            "no log to diagnose", hint="name a log file, or pipe one in: ... | safepip diagnose -"
+        )
     results = [diagnose_source(source) for source in sources]
     if options.json:
         document = {"schema": SCHEMA, "results": [to_json(result) for result in results]}

@@ -177,3 +177,15 @@ def test_pipe_keeps_bounded_tail(monkeypatch: pytest.MonkeyPatch) -> None:
     assert status == 0
     assert result["truncated"] is True
     assert result["kind"] == "cache-corrupt"
+
+
+def test_no_argument_on_a_terminal_is_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a LOG argument and with a terminal on stdin, diagnose refuses instead of hanging."""
+
+    class _Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", _Tty())
+    with pytest.raises(UsageError):
+        _run()
