@@ -1,6 +1,7 @@
 """``safepip diagnose [LOG ...|-] [--json]``: classify saved pip or CI logs.
 
-Each log (a file, or ``-`` / no argument for standard input) gets one result: the failure
+Each log (a file, or ``-`` for standard input; no argument reads a piped standard input and
+is a usage error on a terminal) gets one result: the failure
 kind, its retry policy, the evidence lines, the package, URLs and paths involved, what
 ``safepip install`` would do about it, and the next step for a human. Logs are read as bytes,
 decoded as UTF-8 with replacement, and at most :data:`MAX_BYTES` of each are read: the **last**
