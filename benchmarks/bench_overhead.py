@@ -101,6 +101,18 @@ def _measure(
     return plain, safe
 
 
+def _startup_floor(runs: int) -> dict[str, float]:
+    """What any safepip run pays before pip starts: the interpreter, then safepip's imports."""
+    probes = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "python -m safepip --version": [sys.executable, "-m", "safepip", "--version"],
+        "import safepip.install": [sys.executable, "-c", "import safepip.cli, safepip.install"],
+    }
+    return {
+        name: statistics.median(_timed(argv) for _ in range(runs)) for name, argv in probes.items()
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the median wall times of plain pip and safepip and their ratio."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -142,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "ok" if ratio <= TARGET_RATIO else "MISSED"
         print(f"{version:<6} | {cache:<5} | {p:7.3f} | {s:9.3f} | {ratio:6.3f} | {verdict}")
     print(f"worst ratio safepip/pip: {worst:.3f} (target <= {TARGET_RATIO})")
+    floor = _startup_floor(options.runs)
+    print(
+        "start-up floor, median: "
+        + ", ".join(f"`{name}` {seconds:.3f}s" for name, seconds in floor.items())
+    )
     return 0
 
 

@@ -174,7 +174,7 @@ def test_concurrent_installs_share_one_cold_cache(
     files = [*demo_dists, sdist]
     index = fault_index(files)
     cache = tmp_path / "shared-cache"
-    env = pips.isolated_env()
+    env = pips.isolated_env({"PIP_CACHE_DIR": str(tmp_path / "env-pip-cache")})
     procs = []
     for number in range(CONCURRENCY):
         target = tmp_path / f"target-{number}"
@@ -238,7 +238,7 @@ def _start_stalled(
     )
     proc = subprocess.Popen(
         argv,
-        env=pips.isolated_env(),
+        env=pips.isolated_env({"PIP_CACHE_DIR": str(tmp_path / "env-pip-cache")}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -367,7 +367,7 @@ def test_shell_metacharacters_never_reach_a_shell(
     )
     done = subprocess.run(
         argv,
-        env=pips.isolated_env(),
+        env=pips.isolated_env({"PIP_CACHE_DIR": str(tmp_path / "env-pip-cache")}),
         capture_output=True,
         text=True,
         timeout=120,
