@@ -292,7 +292,11 @@ def _build_failure(log: Log, hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Di
     if decided is not None and decided[0].kind is not K.UNKNOWN:
         evidence = (*decided[0].evidence[:2], hit.line)
         return replace(base, evidence=evidence, package=outer or base.package)
-    return base
+    # No signature inside: the last lines of the build's own output say what went wrong.
+    blocks = [b for b in log.blocks if b[1] < hit.index + 200]
+    tail = [log.clean(i) for i in range(blocks[-1][1], blocks[-1][0] - 1, -1)] if blocks else []
+    said = [line for line in tail[:12] if line.strip() and "[end of output]" not in line][:2]
+    return replace(base, evidence=(*reversed(said), hit.line), package=outer or base.package)
 
 
 def _package_before(log: Log, index: int, *, top_level: bool) -> str | None:
