@@ -114,8 +114,10 @@ RULES: tuple[Rule, ...] = (
         K.NETWORK_CONFIG,
         r"ProxyError\(|proxy-connection-failed|Cannot\x20connect\x20to\x20proxy|InvalidProxyURL"
         r"|Tunnel\x20connection\x20failed|HTTP\x20error\x20407|\b407\x20Client\x20Error"
-        r"|WRONG_VERSION_NUMBER",
-        "pip-failures.md §B network-config, pypa/pip#9190; pip>=26.2 proxy-connection-failed",
+        r"|WRONG_VERSION_NUMBER|ProxySchemeUnknown|Proxy\x20URL\x20had\x20no\x20scheme"
+        r"|Missing\x20dependencies\x20for\x20SOCKS|check_hostname\x20requires\x20server_hostname",
+        "pip-failures.md §B network-config, pypa/pip#9190; pip>=26.2 proxy-connection-failed;"
+        " a proxy variable without scheme or an https:// proxy URL on urllib3 1.26",
         needles=(
             "ProxyError(",
             "proxy-connection-failed",
@@ -124,6 +126,10 @@ RULES: tuple[Rule, ...] = (
             "Tunnel connection",
             "407",
             "WRONG_VERSION",
+            "ProxySchemeUnknown",
+            "had no scheme",
+            "SOCKS",
+            "check_hostname",
         ),
     ),
     # --- ssl ----------------------------------------------------------------------------------
