@@ -181,9 +181,10 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         K.DISK_FULL,
-        r"\[Errno\x2028\]|No\x20space\x20left\x20on\x20device|\[WinError\x20112\]",
+        r"\[Errno\x20(?:28|122)\]|No\x20space\x20left\x20on\x20device|Disk\x20quota\x20exceeded"
+        r"|\[WinError\x20112\]",
         "pip-failures.md §E disk-full",
-        needles=("Errno 28", "No space left", "WinError 112"),
+        needles=("Errno 28", "Errno 122", "No space left", "quota exceeded", "WinError 112"),
     ),
     # --- Errno disambiguation by path (§D), before the generic OSError rules --------------
     # Rows with ``errnos`` match their pattern against the quoted path after the marker.
