@@ -140,6 +140,11 @@ def test_every_rule_fires_somewhere_in_the_corpus() -> None:
             "ERROR: Could not install packages due to an OSError: [Errno 5] Input/output error",
             "unknown",
         ),
+        (
+            "ERROR: Could not install packages due to an OSError: [Errno 122] Disk quota exceeded",
+            "disk-full",
+        ),
+        ("ValueError: check_hostname requires server_hostname", "network-config"),
         ("error: connection-timeout", "network-transient"),
         ("error: proxy-connection-failed", "network-config"),
         ("ERROR: HTTP error 403 while getting https://x/y.whl", "auth"),
