@@ -415,61 +415,87 @@ def _seconds(match: re.Match[str]) -> float:
     return whole + float(f"0.{fraction or 0}")
 
 
-def _hash_mismatch(log: Log, hit: _Hit, base: Diagnosis) -> Diagnosis:
-    """Split a hash mismatch into cache-corrupt / download-corrupt / hash-pin-mismatch (§C)."""
+@dataclass(frozen=True)
+class _HashBlock:
+    """What the hash-mismatch block says (pip-failures.md §C)."""
+
+    req: str | None
+    url: str | None
+    expected: tuple[str, ...]
+    got: str | None
+    lines: tuple[str, ...]
+
+
+def _read_hash_block(log: Log, header: int) -> _HashBlock:
     req = url = got = None
     expected: list[str] = []
-    evidence = [hit.line]
-    for index in range(hit.index + 1, min(len(log.lines), hit.index + 40)):
+    lines = [log.clean(header)]
+    for index in range(header + 1, min(len(log.lines), header + 40)):
         line = log.clean(index)
         m_req = sig.HASH_REQ.match(line) or sig.HASH_REQ_BARE.match(line)
         m_exp = sig.HASH_EXPECTED.match(line)
         m_got = sig.HASH_GOT.match(line)
         if m_got:
             got = m_got.group(1).lower()
-            evidence.append(line)
+            lines.append(line)
             break
         if m_exp:
             expected.append(m_exp.group(1).lower())
-            evidence.append(line)
+            lines.append(line)
         elif m_req and req is None:
             req = m_req.group(1)
             url = m_req.group(2) if m_req.re is sig.HASH_REQ else None
-            evidence.append(line)
+            lines.append(line)
+    return _HashBlock(req, url, tuple(expected), got, tuple(lines))
+
+
+def _hash_mismatch(log: Log, hit: _Hit, base: Diagnosis) -> Diagnosis:
+    """Split a hash mismatch into cache-corrupt / download-corrupt / hash-pin-mismatch (§C)."""
+    block = _read_hash_block(log, hit.index)
+    url, got = block.url, block.got
     plain = url.split("#", 1)[0] if url else None
     fragment = url.split("#sha256=", 1)[1][:64].lower() if url and "#sha256=" in url else None
     name = posixpath.basename(plain) if plain else None
     index_hash = fragment or (_found_links(log).get(name, ("", None))[1] if name else None)
     fetch = _fetch_before(log, hit.index, name)
     cached = fetch is not None and fetch[0] == "Using cached"
-    pins = len(expected) > 1 or sig.USER_HASHES.search(log.text) is not None
     if got is not None and got == index_hash:
         kind, why = K.HASH_PIN_MISMATCH, "Got equals the index hash: the pins are stale"
     elif got == sig.EMPTY_SHA256:
         kind, why = K.CACHE_CORRUPT, "Got is the sha256 of empty input (pypa/pip#12361)"
     elif cached:
         kind, why = K.CACHE_CORRUPT, "the file came from the cache (Using cached)"
-    elif index_hash is None and pins:
+    elif fetch is not None and _stopped_short(log, fetch[4], hit.index):
+        kind, why = K.DOWNLOAD_CORRUPT, "the progress bar stopped short: a truncated download"
+    elif index_hash is None and (
+        len(block.expected) > 1 or sig.USER_HASHES.search(log.text) is not None
+    ):
         kind, why = K.HASH_PIN_MISMATCH, "user hash pins and a fresh download"
     else:
         kind, why = K.DOWNLOAD_CORRUPT, "a fresh download does not match the index hash"
-    if fetch is not None:
-        evidence.insert(0, fetch[3])
-    package, version = _split_req(req)
-    urls = (plain,) if plain else (_resolve(log, fetch[1]) if fetch else ())
+    package, version = _split_req(block.req)
     return replace(
         base,
         kind=kind,
         policy=DEFAULT_POLICY[kind],
-        evidence=tuple(evidence),
+        evidence=block.lines if fetch is None else (fetch[3], *block.lines),
         rule=f"{hit.rule.source}: {why}",
         package=package,
         version=version,
-        urls=urls,
+        urls=(plain,) if plain else (_resolve(log, fetch[1]) if fetch else ()),
         got_hash=got,
-        expected_hashes=tuple(expected),
+        expected_hashes=block.expected,
         from_cache=cached,
     )
+
+
+def _stopped_short(log: Log, start: int, end: int) -> bool:
+    """Whether the last progress bar between two lines stopped before its total (§C step 4)."""
+    for i in range(end - 1, start, -1):
+        m = sig.PROGRESS.search(log.clean(i))
+        if m:
+            return float(m.group(1)) < float(m.group(2))
+    return False
 
 
 def _corrupt_file(log: Log, hit: _Hit, hits: list[_Hit], base: Diagnosis) -> Diagnosis:
@@ -538,11 +564,11 @@ def _same_path(processing: str, path: str) -> bool:
     )
 
 
-def _fetch_before(log: Log, index: int, name: str | None) -> tuple[str, str, bool, str] | None:
+def _fetch_before(log: Log, index: int, name: str | None) -> tuple[str, str, bool, str, int] | None:
     """The nearest ``Using cached``/``Downloading`` line before ``index`` (for file ``name``).
 
     Returns:
-        (verb, target, size shown, line) or None.
+        (verb, target, size shown, line, line index) or None.
     """
     for i in range(index - 1, max(-1, index - _LOOKBACK), -1):
         raw = log.lines[i]
@@ -551,7 +577,7 @@ def _fetch_before(log: Log, index: int, name: str | None) -> tuple[str, str, boo
         line = log.clean(i)
         m = sig.FETCH.match(line)
         if m and (name is None or posixpath.basename(m.group(2).split("#", 1)[0]) == name):
-            return m.group(1), m.group(2), m.group(3) is not None, line
+            return m.group(1), m.group(2), m.group(3) is not None, line, i
     return None
 
 

@@ -564,6 +564,10 @@ EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 FETCH = re.compile(
     r"^\s{0,12}(Using\x20cached|Downloading)\x20(\S{1,4096})(\x20\([^)\n]{1,40}\))?", re.VERBOSE
 )
+#: A progress bar's ``done/total unit`` (rich ``━━╸ 402.7/755.5 MB``; the console only).
+PROGRESS = re.compile(
+    r"\x20(\d{1,9}(?:\.\d{1,3})?)/(\d{1,9}(?:\.\d{1,3})?)\x20(?:bytes|kB|MB|GB)\b", re.VERBOSE
+)
 #: ``Processing <path>`` (§D local-path-missing context).
 PROCESSING = re.compile(r"^\s{0,12}Processing\x20(\S{1,4096})", re.VERBOSE)
 #: ``Collecting <req>`` or (``--log``) ``1 location(s) to search for versions of <name>:``.
