@@ -185,17 +185,37 @@ def _context(log: Log, diagnosis: Diagnosis, index: int) -> Diagnosis:
     kind = diagnosis.kind
     if not diagnosis.urls and kind in _URL_KINDS:
         diagnosis = replace(diagnosis, urls=_urls_near(log, index))
-    if kind is K.RESOLUTION_CONFLICT and diagnosis.package is None:
-        for i in range(index, max(-1, index - 40), -1):
-            m = sig.USER_REQUESTED.search(log.clean(i))
-            if m:
-                diagnosis = replace(diagnosis, package=m.group(1))
-                break
+    if kind is K.RESOLUTION_CONFLICT:
+        diagnosis = _conflict(log, diagnosis, index)
     if diagnosis.package is None and not _package_in(diagnosis):
         package = _package_before(log, index, top_level=False)
         if package is not None:
             return replace(diagnosis, package=package)
     return diagnosis
+
+
+def _conflict(log: Log, diagnosis: Diagnosis, index: int) -> Diagnosis:
+    """Show pip's own explanation of a conflict and name the package the user pinned (§E)."""
+    for start in range(index, max(-1, index - 60), -1):
+        if "The conflict is caused by" in log.lines[start]:
+            break
+    else:
+        return diagnosis
+    cause = []
+    for i in range(start + 1, min(len(log.lines), start + 12)):
+        line = log.clean(i)
+        if not line.strip():
+            break
+        cause.append(line)
+    requested = [m.group(1) for m in map(sig.USER_REQUESTED.search, cause) if m]
+    lead = [
+        log.clean(i) for i in range(max(0, start - 3), start) if "Cannot install" in log.lines[i]
+    ]
+    return replace(
+        diagnosis,
+        evidence=(*lead, log.clean(start), *cause, *diagnosis.evidence),
+        package=diagnosis.package or (requested[0] if requested else None),
+    )
 
 
 _RICH_CONTEXT = ("\u00d7", "\u2570", "\u2502", "URL")  # rich's cross, corner, bar (pip >= 22)
