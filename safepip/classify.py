@@ -283,8 +283,11 @@ def _package_in(diagnosis: Diagnosis) -> bool:
 def _diag(kind: FailureKind, hit: _Hit) -> Diagnosis:
     paths: tuple[str, ...] = ()
     path = sig.ERRNO_PATH.search(hit.line)
+    local = sig.LOCAL_PATH.search(hit.line) if kind is K.LOCAL_PATH_MISSING else None
     if path:
         paths = (path.group(2),)
+    elif local:
+        paths = (local.group(1),)
     urls: tuple[str, ...] = ()
     if kind in _URL_KINDS:  # not the documentation links of other errors
         urls = tuple(u.split("#", 1)[0] for u in sig.URL.findall(hit.line)[:3])

@@ -543,6 +543,12 @@ CACHE_PATH = re.compile(
     re.VERBOSE,
 )
 
+#: The path of pip's own local-path messages (§E local-path-missing); group 1 the path.
+LOCAL_PATH = re.compile(
+    r"(?:File|Requirement)\x20'([^'\n]{1,4096})'\x20(?:does\x20not\x20exist|looks\x20like\x20a\x20filename)",
+    re.VERBOSE,
+)
+
 #: ``Wheel 'x' located at <path> is invalid``; group 1 the path.
 INVALID_WHEEL = re.compile(r"located\x20at\x20(.{1,4096}?)\x20is\x20invalid", re.VERBOSE)
 
@@ -725,9 +731,10 @@ HINTS: dict[FailureKind, str] = {
         "--generate-hashes, or pip hash)."
     ),
     K.LOCAL_PATH_MISSING: (
-        "A requirement points to a local path that does not exist ({path}), typically a conda"
-        " `pip freeze` line `pkg @ file:///...`; rewrite it as pkg==version with `safepip "
-        "fix-requirements requirements.txt -o fixed.txt`."
+        "A requirement points to a local path that does not exist ({path}). Lines like "
+        "`pkg @ file:///...` come from `pip freeze` in a conda environment: rewrite them as "
+        "pkg==version with `safepip fix-requirements requirements.txt -o fixed.txt`; otherwise "
+        "fix the path."
     ),
     K.ENV_BROKEN: (
         "The environment has a broken installation: remove {path} (or reinstall with "
