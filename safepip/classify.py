@@ -632,11 +632,14 @@ def _split_req(req: str | None) -> tuple[str | None, str | None]:
 
 
 def _last_errors(log: Log, hits: list[_Hit]) -> tuple[str, ...]:
-    """Up to 5 last error-looking lines, for an ``unknown`` diagnosis."""
-    if hits:
-        return tuple(h.line for h in hits[-5:])
-    lines = [log.clean(i) for i in log.find(("ERROR", "error:", "Error"))[-5:]]
-    return tuple(line for line in lines if line)
+    """Up to 5 last error lines (not warnings, not traceback source), for ``unknown``."""
+    lines = [log.clean(i) for i in log.find(("ERROR", "error:", "Error:", "rror:"))[-20:]]
+    errors = [
+        line
+        for line in lines
+        if line.strip() and not line.lstrip().startswith(("WARNING", *_SOURCE_LINES))
+    ]
+    return tuple(errors[-5:]) or tuple(h.line for h in hits[-5:])
 
 
 def _finish(diagnosis: Diagnosis) -> Diagnosis:
