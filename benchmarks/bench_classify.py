@@ -12,6 +12,7 @@ Run: ``.venv/bin/python benchmarks/bench_classify.py``
 
 from __future__ import annotations
 
+import gc
 import time
 
 from safepip.classify import classify
@@ -64,6 +65,7 @@ def measure(text: str, repeat: int = 5) -> float:
     """Best wall time of ``repeat`` classifications, in seconds."""
     best = float("inf")
     for _ in range(repeat):
+        gc.collect()  # start each run from the same heap: the ratio measures classify, not GC
         start = time.perf_counter()
         diagnosis = classify(text)
         best = min(best, time.perf_counter() - start)
