@@ -4,7 +4,8 @@ Each log (a file, or ``-`` for standard input; no argument reads a piped standar
 is a usage error on a terminal) gets one result: the failure
 kind, its retry policy, the evidence lines, the package, URLs and paths involved, what
 ``safepip install`` would do about it, and the next step for a human. Logs are read as bytes,
-decoded as UTF-8 with replacement, and at most :data:`MAX_BYTES` of each are read: the **last**
+decoded as UTF-8 with replacement (UTF-16 when it starts with a byte-order mark, as PowerShell 5
+redirections do), and at most :data:`MAX_BYTES` of each are read: the **last**
 64 MB, because pip's decisive error is at the end (the result then says it was truncated).
 All output is passed through :func:`safepip.redact.redact`.
 
@@ -45,6 +46,7 @@ Keys are only ever added within a schema version; a change of meaning bumps ``sc
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from dataclasses import dataclass
@@ -151,11 +153,18 @@ def diagnose_source(source: str) -> Result:
             raise UsageError(f"{source}: no such file", hint="name an existing log file") from None
         except OSError as exc:
             raise UsageError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    text = data.decode("utf-8", errors="replace")
+    text = _decode(data)
     if truncated:
         text = text.partition("\n")[2]  # the first line was cut in the middle
     diagnosis = classify(text)
     return Result(source, diagnosis, describe_remedy(diagnosis), len(data), truncated)
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 with replacement; UTF-16 when a byte-order mark says so (PowerShell 5 ``>``)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def _read_tail(stream: BinaryIO) -> tuple[bytes, bool]:

@@ -189,3 +189,12 @@ def test_no_argument_on_a_terminal_is_usage_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("sys.stdin", _Tty())
     with pytest.raises(UsageError):
         _run()
+
+
+def test_utf16_log_from_powershell(tmp_path: Path) -> None:
+    """A log saved by PowerShell 5 (UTF-16 with a byte-order mark) is decoded, not garbled."""
+    log = tmp_path / "ps.log"
+    log.write_bytes(NOT_FOUND_CASE.read_text(encoding="utf-8").encode("utf-16"))
+    status, out, _ = _run("--json", str(log))
+    assert status == 0
+    assert json.loads(out)["results"][0]["kind"] == "not-found"
