@@ -198,7 +198,7 @@ class Installer:
                 self.reporter.remedy_applied(remedy, deleted, dry_run=options.remedy_dry_run)
             if not again:
                 self.reporter.stopping(attempt, plan.why)
-            return Step(attempt, again=again)
+            return Step(attempt, again=again, immediate=plan.immediate)
 
         def before_wait(attempt: Attempt, wait: float) -> None:
             state.attempts[-1] = replace(attempt, wait=wait)

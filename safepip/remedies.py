@@ -57,11 +57,14 @@ class Plan:
         again: another attempt can help (subject to the attempt cap and time budget).
         remedies: what to change before it, in order.
         why: one short line for the report.
+        immediate: the remedies themselves fix the cause, so the next attempt needs no
+            backoff wait (cache purges, a private cache, ``--no-cache-dir``).
     """
 
     again: bool
     remedies: tuple[Remedy, ...] = ()
     why: str = ""
+    immediate: bool = False
 
 
 def purge_targets(diagnosis: Diagnosis, cache_root: Path) -> tuple[str, ...]:
@@ -108,7 +111,9 @@ def _plan_cache(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Con
             else "the corrupt entry could not be located"
         )
         remedies.append(Remedy(RemedyAction.PRIVATE_CACHE, f"use a private cache: {why}"))
-    return Plan(again=True, remedies=tuple(remedies), why="a corrupt pip cache entry")
+    return Plan(
+        again=True, remedies=tuple(remedies), why="a corrupt pip cache entry", immediate=True
+    )
 
 
 def _plan_download(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context) -> Plan:
@@ -132,7 +137,9 @@ def _plan_download(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: 
         )
     if not context.no_cache:
         remedies.append(Remedy(RemedyAction.NO_CACHE_DIR, "download again, bypassing the cache"))
-    return Plan(again=True, remedies=tuple(remedies), why="a download arrived corrupt")
+    return Plan(
+        again=True, remedies=tuple(remedies), why="a download arrived corrupt", immediate=True
+    )
 
 
 def _plan_network(context: Context) -> Plan:

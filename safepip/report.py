@@ -109,7 +109,10 @@ class TextReporter(Reporter):
 
     def retry_scheduled(self, attempt: Attempt, wait: float) -> None:
         """Say how long safepip waits and for what."""
-        self._line(f"retrying in {wait:.1f}s (attempt {attempt.number + 1})")
+        if wait <= 0:
+            self._line(f"retrying now (attempt {attempt.number + 1})")
+        else:
+            self._line(f"retrying in {wait:.1f}s (attempt {attempt.number + 1})")
 
     def finished(self, result: InstallResult) -> None:
         """One summary: recovered, or the diagnosis and the next step."""

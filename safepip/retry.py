@@ -55,10 +55,18 @@ def compute_wait(backoff: Backoff, retry_number: int, rand: float) -> float:
 
 @dataclass(frozen=True)
 class Step(Generic[T]):
-    """What one step returned and whether it asks for another."""
+    """What one step returned and whether it asks for another.
+
+    Attributes:
+        value: the step's result.
+        again: another step is wanted.
+        immediate: the next step needs no backoff wait (a remedy changed what it will do,
+            e.g. a purged cache entry), so it starts at once.
+    """
 
     value: T
     again: bool
+    immediate: bool = False
 
 
 def retry_loop(  # noqa: PLR0913 - every collaborator is injected on purpose
@@ -90,6 +98,10 @@ def retry_loop(  # noqa: PLR0913 - every collaborator is injected on purpose
     gave_up: list[str] = []
 
     def wait(state: _t.RetryCallState) -> float:
+        assert state.outcome is not None  # noqa: S101 - tenacity waits after a step
+        last: Step[T] = state.outcome.result()
+        if last.immediate:
+            return 0.0
         return compute_wait(backoff, state.attempt_number, rand())
 
     def stop(state: _t.RetryCallState) -> bool:

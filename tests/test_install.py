@@ -220,6 +220,7 @@ def test_cached_corrupt_download_purges_exactly_its_entries(
     )
     result = installer.install(["demo"])
     assert result.outcome is Outcome.RECOVERED
+    assert clock.sleeps == [0.0]  # the purge is the fix: no backoff wait
     assert not bad[0].exists()
     assert not bad[1].exists()
     assert other[0].exists()

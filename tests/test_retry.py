@@ -72,3 +72,19 @@ def test_loop_respects_the_budget() -> None:
     )
     assert result == 2
     assert seen == ["budget"]
+
+
+def test_immediate_step_skips_the_wait_but_keeps_the_sequence() -> None:
+    """A step marked immediate is followed by a zero wait; later waits keep their place."""
+    sleeps: list[float] = []
+    steps = iter([Step(1, again=True, immediate=True), Step(2, again=True), Step(3, again=False)])
+    retry_loop(
+        lambda n: next(steps),
+        backoff=Backoff(base=1.0, jitter=0.0),
+        sleep=sleeps.append,
+        clock=lambda: 0.0,
+        rand=lambda: 0.0,
+        before_wait=lambda value, wait: None,
+        on_give_up=lambda value, why: None,
+    )
+    assert sleeps == [0.0, 2.0]
