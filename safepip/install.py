@@ -29,7 +29,8 @@ from safepip.model import (
     RemedyAction,
     assert_never,
 )
-from safepip.pipargs import Options, build_argv, inspect
+from safepip.normalize import hidden_build_output
+from safepip.pipargs import Options, PipFacts, build_argv, inspect
 from safepip.report import Reporter
 from safepip.retry import Backoff, Step, retry_loop
 
@@ -89,6 +90,10 @@ def pip_version(python: str, env: Mapping[str, str], query: Query) -> tuple[int,
 class _State:
     """The mutable state of one install run (private to the loop)."""
 
+    pip_args: tuple[str, ...]
+    facts: PipFacts
+    workdir: Path
+    start: float
     extra: list[str] = field(default_factory=list)
     history: list[Diagnosis] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
@@ -140,10 +145,15 @@ class Installer:
         Returns:
             The result; ``returncode`` is 0, pip's own status, or 124 after a budget timeout.
         """
-        workdir = Path(tempfile.mkdtemp(prefix="safepip-"))
         facts = inspect(pip_args, self.env)
-        state = _State(no_cache=facts.no_cache, resume=facts.resume_retries)
-        start = self.clock()
+        state = _State(
+            pip_args=tuple(pip_args),
+            facts=facts,
+            workdir=Path(tempfile.mkdtemp(prefix="safepip-")),
+            start=self.clock(),
+            no_cache=facts.no_cache,
+            resume=facts.resume_retries,
+        )
         options = self.options
         backoff = Backoff(
             base=options.backoff_base,
@@ -151,54 +161,6 @@ class Installer:
             attempts=1 if options.no_remedy else options.attempts,
             budget=options.time_budget,
         )
-
-        def step(number: int) -> Step[Attempt]:
-            log_path = Path(facts.log) if facts.log else workdir / f"pip-{number}.log"
-            argv = build_argv(
-                self.python,
-                pip_args,
-                log_path=None if facts.log else str(log_path),
-                extra=state.extra,
-            )
-            self.reporter.attempt_started(number, argv)
-            remaining = max(1.0, options.time_budget - (self.clock() - start))
-            pip = self.run(argv, env=self.env, log_path=log_path, timeout=remaining)
-            if pip.returncode == 0 and not pip.timed_out:
-                attempt = Attempt(number, 0, pip.duration, None, args=tuple(argv))
-                state.attempts.append(attempt)
-                return Step(attempt, again=False)
-            diagnosis = classify(pip.log, returncode=pip.returncode)
-            if pip.timed_out:
-                state.timed_out = True
-                attempt = Attempt(
-                    number, pip.returncode, pip.duration, diagnosis, args=tuple(argv)
-                )
-                state.attempts.append(attempt)
-                self.reporter.attempt_failed(attempt)
-                return Step(attempt, again=False)
-            log_empty = not pip.log.strip()
-            context = self._context(state, diagnosis, facts.cache_dir, log_empty=log_empty)
-            plan = remedies.plan(diagnosis, state.history, context)
-            state.history.append(diagnosis)
-            again = plan.again and not options.no_remedy
-            applied: tuple[Remedy, ...] = plan.remedies if again else ()
-            deleted = self._apply(applied, state, workdir)
-            attempt = Attempt(
-                number,
-                pip.returncode,
-                pip.duration,
-                diagnosis,
-                remedies=applied,
-                deleted=tuple(deleted),
-                args=tuple(argv),
-            )
-            state.attempts.append(attempt)
-            self.reporter.attempt_failed(attempt)
-            for remedy in applied:
-                self.reporter.remedy_applied(remedy, deleted, dry_run=options.remedy_dry_run)
-            if not again:
-                self.reporter.stopping(attempt, plan.why)
-            return Step(attempt, again=again, immediate=plan.immediate)
 
         def before_wait(attempt: Attempt, wait: float) -> None:
             state.attempts[-1] = replace(attempt, wait=wait)
@@ -209,7 +171,7 @@ class Installer:
 
         try:
             retry_loop(
-                step,
+                lambda number: self._step(state, number),
                 backoff=backoff,
                 sleep=self.sleep,
                 clock=self.clock,
@@ -220,9 +182,60 @@ class Installer:
         finally:
             if state.private_cache is not None:
                 _remove_own(state.private_cache)
-        result = self._result(state, workdir)
+        result = self._result(state)
         self.reporter.finished(result)
         return result
+
+    def _step(self, state: _State, number: int) -> Step[Attempt]:
+        """Run pip once; on failure classify, plan and apply the remedies."""
+        facts = state.facts
+        log_path = Path(facts.log) if facts.log else state.workdir / f"pip-{number}.log"
+        argv = build_argv(
+            self.python,
+            state.pip_args,
+            log_path=None if facts.log else str(log_path),
+            extra=state.extra,
+        )
+        self.reporter.attempt_started(number, argv)
+        remaining = max(1.0, self.options.time_budget - (self.clock() - state.start))
+        pip = self.run(argv, env=self.env, log_path=log_path, timeout=remaining)
+        if pip.returncode == 0 and not pip.timed_out:
+            attempt = Attempt(number, 0, pip.duration, None, args=tuple(argv))
+            state.attempts.append(attempt)
+            return Step(attempt, again=False)
+        diagnosis = classify(pip.log, returncode=pip.returncode)
+        if (diagnosis.kind is FailureKind.BUILD_FAILURE or diagnosis.nested) and not facts.verbose:
+            hidden = hidden_build_output(pip.log)
+            if hidden:
+                self.reporter.build_output(hidden)
+        if pip.timed_out:
+            state.timed_out = True
+            attempt = Attempt(number, pip.returncode, pip.duration, diagnosis, args=tuple(argv))
+            state.attempts.append(attempt)
+            self.reporter.attempt_failed(attempt)
+            return Step(attempt, again=False)
+        context = self._context(state, diagnosis, facts.cache_dir, log_empty=not pip.log.strip())
+        plan = remedies.plan(diagnosis, state.history, context)
+        state.history.append(diagnosis)
+        again = plan.again and not self.options.no_remedy
+        applied: tuple[Remedy, ...] = plan.remedies if again else ()
+        deleted = self._apply(applied, state)
+        attempt = Attempt(
+            number,
+            pip.returncode,
+            pip.duration,
+            diagnosis,
+            remedies=applied,
+            deleted=tuple(deleted),
+            args=tuple(argv),
+        )
+        state.attempts.append(attempt)
+        self.reporter.attempt_failed(attempt)
+        for remedy in applied:
+            self.reporter.remedy_applied(remedy, deleted, dry_run=self.options.remedy_dry_run)
+        if not again:
+            self.reporter.stopping(attempt, plan.why)
+        return Step(attempt, again=again, immediate=plan.immediate)
 
     def _context(
         self, state: _State, diagnosis: Diagnosis, cache_dir: str | None, *, log_empty: bool
@@ -250,7 +263,7 @@ class Installer:
             log_empty=log_empty,
         )
 
-    def _apply(self, applied: Sequence[Remedy], state: _State, workdir: Path) -> list[str]:
+    def _apply(self, applied: Sequence[Remedy], state: _State) -> list[str]:
         deleted: list[str] = []
         for remedy in applied:
             action = remedy.action
@@ -264,7 +277,7 @@ class Installer:
                 state.extra.append("--no-cache-dir")
                 state.no_cache = True
             elif action is RemedyAction.PRIVATE_CACHE:
-                state.private_cache = workdir / "cache"
+                state.private_cache = state.workdir / "cache"
                 state.private_cache.mkdir(exist_ok=True)
                 state.extra += ["--cache-dir", str(state.private_cache)]
             elif action is RemedyAction.RESUME_RETRIES:
@@ -274,7 +287,7 @@ class Installer:
                 assert_never(action)
         return deleted
 
-    def _result(self, state: _State, workdir: Path) -> InstallResult:
+    def _result(self, state: _State) -> InstallResult:
         attempts = tuple(state.attempts)
         last = attempts[-1]
         if last.diagnosis is None:
@@ -288,9 +301,9 @@ class Installer:
             returncode = _status(last.returncode)
         log_path: str | None = None
         if outcome in (Outcome.SUCCESS, Outcome.RECOVERED):
-            _remove_own(workdir)
+            _remove_own(state.workdir)
         else:
-            logs = sorted(workdir.glob("pip-*.log"), key=lambda p: int(p.stem.split("-")[1]))
+            logs = sorted(state.workdir.glob("pip-*.log"), key=lambda p: int(p.stem.split("-")[1]))
             log_path = str(logs[-1]) if logs else None
         return InstallResult(
             outcome=outcome,

@@ -233,3 +233,39 @@ def _merge(blocks: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((first, last))
     return merged
+
+
+#: Lines of a build step's output shown when pip kept them out of the console.
+SHOWN_BUILD_LINES = 40
+
+
+def hidden_build_output(text: str, *, limit: int = SHOWN_BUILD_LINES) -> list[str]:
+    """The output of the last build step that pip streamed to its ``--log`` only.
+
+    With ``--log`` pip raises its logging to DEBUG, decides the build output is "already shown",
+    logs it at VERBOSE (the file gets it, the console does not) and the error block then says
+    "No available output" / "See above for output" (pip's ``utils/subprocess.py``). safepip adds
+    ``--log``, so it gives the user those lines back from the log.
+
+    Args:
+        text: pip's ``--log`` text.
+        limit: the most lines returned (the last ones, where the error is).
+
+    Returns:
+        The cleaned lines after the last ``Running command <step>`` line up to the step's end
+        (pip's ``error: subprocess-exited-with-error`` or ``...: finished with status``);
+        empty when the log has no such step.
+    """
+    start = text.rfind("Running command ")
+    if start < 0:
+        return []
+    lines = text[start:].splitlines()[1:]
+    shown: list[str] = []
+    for raw in lines:
+        line = clean_line(raw)
+        if "error: subprocess-exited-with-error" in line or ": finished with status" in line:
+            break
+        shown.append(line)
+    while shown and not shown[-1].strip():
+        shown.pop()
+    return shown[-limit:]

@@ -241,6 +241,7 @@ class PipFacts:
         quiet: pip was asked to be quiet (``-q``).
         resume_retries: the user already chose ``--resume-retries``.
         index_url: the index pip uses (``-i``/``--index-url``, ``PIP_INDEX_URL``, else PyPI).
+        verbose: pip was asked for verbose output (``-v``): it shows build output itself.
     """
 
     cache_dir: str | None
@@ -249,6 +250,7 @@ class PipFacts:
     quiet: bool
     resume_retries: bool
     index_url: str = "https://pypi.org/simple"
+    verbose: bool = False
 
 
 def _option_value(args: Sequence[str], names: tuple[str, ...]) -> str | None:
@@ -281,6 +283,10 @@ def inspect(pip_args: Sequence[str], env: Mapping[str, str]) -> PipFacts:
         index_url=_option_value(pip_args, ("-i", "--index-url"))
         or env.get("PIP_INDEX_URL")
         or "https://pypi.org/simple",
+        verbose=any(
+            token == "--verbose" or (token.startswith("-v") and set(token[1:]) == {"v"})
+            for token in options
+        ),
     )
 
 

@@ -47,6 +47,9 @@ class Reporter:
     def explained(self, lines: Sequence[str]) -> None:
         """Extra explanation of the final failure (a resolution conflict and its fix)."""
 
+    def build_output(self, lines: Sequence[str]) -> None:
+        """The output of a failed build step that pip wrote to its log only."""
+
 
 def _color_enabled(stream: IO[str], env: Mapping[str, str]) -> bool:
     # https://no-color.org and the FORCE_COLOR convention; otherwise only on a terminal.
@@ -129,6 +132,12 @@ class TextReporter(Reporter):
             )
             return
         self._final(result)
+
+    def build_output(self, lines: Sequence[str]) -> None:
+        """Show the build step's output that pip's console left out (pip shows it even with -q)."""
+        self._line("the failed build step's output (pip wrote it only to its log):", force=True)
+        for line in lines:
+            self._line(f"  | {line}", force=True)
 
     def explained(self, lines: Sequence[str]) -> None:
         """Write the explanation; shown even with -q since it belongs to the final failure."""
@@ -256,3 +265,8 @@ class FanOut(Reporter):
         """Forward to each reporter."""
         for reporter in self.reporters:
             reporter.explained(lines)
+
+    def build_output(self, lines: Sequence[str]) -> None:
+        """Forward to each reporter."""
+        for reporter in self.reporters:
+            reporter.build_output(lines)

@@ -309,3 +309,32 @@ def test_killed_pip_reports_failure_status(clock: FakeClock, status: int) -> Non
     installer, _, _ = make(clock, [(status, NOT_FOUND)])
     result = installer.install(["demo"])
     assert result.returncode == 1
+
+
+BUILD_LOG = (
+    Path(__file__).parent / "data/pip-logs/build-failure/real-pip26.3-backend-fails-wheel-log.txt"
+)
+
+
+def test_build_output_hidden_by_log_is_shown_once(clock: FakeClock) -> None:
+    """pip keeps build output out of the console under --log; safepip shows it from the log."""
+    from safepip.report import Reporter
+
+    shown: list[list[str]] = []
+
+    class Recorder(Reporter):
+        def build_output(self, lines: Sequence[str]) -> None:
+            shown.append(list(lines))
+
+    runner = FakeRunner([(1, BUILD_LOG.read_text())], clock)
+    installer = Installer(
+        "python3", Options(), env={}, run=runner, query=no_query, sleep=clock.sleep,
+        clock=clock, rand=lambda: 0.0, cache=FakeCache(None), reporter=Recorder(),
+    )
+    result = installer.install(["broken-build"])
+    assert result.diagnosis is not None
+    assert result.diagnosis.kind is FailureKind.BUILD_FAILURE
+    (lines,) = shown
+    assert any("refusing to build broken-build at stage wheel" in line for line in lines)
+    assert not any(line.startswith("2026-") for line in lines)  # timestamps stripped
+    assert len(runner.calls) == 1

@@ -128,3 +128,20 @@ def test_unclosed_block_runs_to_the_end() -> None:
     """A block whose end marker is missing (truncated log) extends to the last line."""
     log = normalize("x\n╰─> [9 lines of output]\n  a\n  b")
     assert log.blocks == ((2, 3),)
+
+
+def test_hidden_build_output_ends_at_the_step_end() -> None:
+    """The lines after the last 'Running command' up to the step's end, timestamps removed."""
+    from safepip.normalize import hidden_build_output
+
+    log = (
+        "2026-11-25T20:15:48,436   Building wheel for x (pyproject.toml): started\n"
+        "2026-11-25T20:15:48,437   Running command Building wheel for x (pyproject.toml)\n"
+        "2026-11-25T20:15:48,518   compiler says no\n"
+        "2026-11-25T20:15:48,519   error: subprocess-exited-with-error\n"
+        "2026-11-25T20:15:48,520   unrelated later line\n"
+    )
+    assert hidden_build_output(log) == ["  compiler says no"]
+    assert hidden_build_output("no build here\n") == []
+    many = "Running command x\n" + "".join(f"line {n}\n" for n in range(100))
+    assert hidden_build_output(many, limit=3) == ["line 97", "line 98", "line 99"]
