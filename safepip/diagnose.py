@@ -36,7 +36,8 @@ JSON document (``--json``), schema version 1::
           "remedy": "<what safepip install would do, one sentence>",
           "hint": "<the next step for a human>",
           "bytes_read": 1234,
-          "truncated": false               # true when only the last MAX_BYTES were read
+          "truncated": false,              # true when only the last MAX_BYTES were read
+          "conflict": ["<plain-words line>", ...]  # resolution-conflict only: who needs what
         }
       ]
     }
@@ -54,6 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Union
 
 from safepip.classify import classify
+from safepip.conflictreport import explain, parse_conflict
 from safepip.errors import UsageError
 from safepip.model import Diagnosis, FailureKind
 from safepip.redact import redact
@@ -81,6 +83,7 @@ class Result:
         remedy: what ``safepip install`` would do, in one sentence.
         bytes_read: how many bytes were classified.
         truncated: True when the log was longer than :data:`MAX_BYTES`.
+        conflict: for a resolution conflict, which requirements clash, in plain words.
     """
 
     source: str
@@ -88,6 +91,7 @@ class Result:
     remedy: str
     bytes_read: int
     truncated: bool
+    conflict: tuple[str, ...] = ()
 
     @property
     def recognised(self) -> bool:
@@ -157,7 +161,11 @@ def diagnose_source(source: str) -> Result:
     if truncated:
         text = text.partition("\n")[2]  # the first line was cut in the middle
     diagnosis = classify(text)
-    return Result(source, diagnosis, describe_remedy(diagnosis), len(data), truncated)
+    conflict: tuple[str, ...] = ()
+    if diagnosis.kind is FailureKind.RESOLUTION_CONFLICT:
+        parsed = parse_conflict(text)
+        conflict = tuple(explain(parsed)) if parsed is not None else ()
+    return Result(source, diagnosis, describe_remedy(diagnosis), len(data), truncated, conflict)
 
 
 def _decode(data: bytes) -> str:
@@ -224,6 +232,7 @@ def to_json(result: Result) -> dict[str, JSONValue]:
         "hint": d.hint,
         "bytes_read": result.bytes_read,
         "truncated": result.truncated,
+        "conflict": list(result.conflict),
     }
 
 
@@ -250,6 +259,9 @@ def render(result: Result, *, several: bool) -> str:
         lines.append(f"hashes: got {d.got_hash}, expected {expected}")
     if d.rule:
         lines.append(f"rule: {d.rule}")
+    if result.conflict:
+        lines.append("conflict:")
+        lines.extend(f"  {line}" for line in result.conflict)
     lines.append(f"safepip install would: {result.remedy}")
     lines.append(f"next step: {d.hint}")
     return "\n".join(lines) + "\n"

@@ -198,3 +198,13 @@ def test_utf16_log_from_powershell(tmp_path: Path) -> None:
     status, out, _ = _run("--json", str(log))
     assert status == 0
     assert json.loads(out)["results"][0]["kind"] == "not-found"
+
+
+def test_conflict_is_explained_in_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """A resolution-conflict log gets the plain-words clash in both renderings."""
+    log = next((CORPUS / "resolution-conflict").glob("real-pip24.0-*console.txt"))
+    assert main(["diagnose", str(log)]) == 0
+    assert "needs dep==2.0" in capsys.readouterr().out
+    assert main(["diagnose", "--json", str(log)]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert any("needs dep==2.0" in line for line in document["results"][0]["conflict"])
