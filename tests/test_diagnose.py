@@ -63,6 +63,7 @@ def test_several_logs_one_result_each_in_json() -> None:
         "hint",
         "bytes_read",
         "truncated",
+        "conflict",
     }
     first = document["results"][0]
     assert first["from_cache"] is True
