@@ -340,7 +340,8 @@ def test_corrupt_download_cached_is_purged_exactly(
     The first plain run downloads corrupt bytes and fails the hash check; with the server
     healthy again the next plain run says "Using cached" and fails the same way. safepip on
     that cache diagnoses cache-corrupt, deletes exactly the two http-v2 files of the wheel
-    URL (sha224 key), leaves every other cache entry alone, and installs on attempt two.
+    URL (sha224 key), leaves every other cache entry alone, and installs on attempt two;
+    a plain pip on that cache then succeeds.
     """
     index = fault_index(demo_dists)
     cache = lab.fresh("cache")
@@ -368,6 +369,8 @@ def test_corrupt_download_cached_is_purged_exactly(
     _assert_others_survive(before, cache, run.deleted)
     assert _installed(args, "demo", "dep")
     assert index.hits(f"/files/{DEMO_WHEEL}") == 2  # the corrupt one, and the one after the purge
+    healed = lab.pip(lab.args(index, cache, "demo"))
+    assert healed.returncode == 0, "safepip must leave the user's cache healthy"
 
 
 def test_corrupt_download_is_never_left_in_the_cache(
@@ -451,6 +454,8 @@ def test_damaged_cached_body(
         assert run.deleted == entry
         _assert_others_survive(before, cache, run.deleted)
     assert _installed(args, "demo", "dep")
+    healed = lab.pip(lab.args(index, cache, "demo"))
+    assert healed.returncode == 0, "safepip must leave the user's cache healthy"
 
 
 def test_truncated_wheel_in_wheel_cache(
@@ -460,7 +465,8 @@ def test_truncated_wheel_in_wheel_cache(
 
     Every plain run says "Using cached <file>" (no size) and "Wheel ... is invalid", on both
     versions. safepip deletes exactly that ``wheels/`` entry directory (named in pip's
-    message), pip rebuilds from the cached sdist, and the install succeeds on attempt two.
+    message), pip rebuilds from the cached sdist into the user's cache, and the install
+    succeeds on attempt two; a plain pip on that cache then uses the rebuilt wheel.
     """
     sdist = build_sdist(tmp_path / "dists", "built-demo", "3.0")
     index = fault_index([sdist])
@@ -483,6 +489,9 @@ def test_truncated_wheel_in_wheel_cache(
     assert run.deleted == {os.path.realpath(wheel.parent)}
     _assert_others_survive(before - {os.path.realpath(wheel)}, cache, run.deleted)
     assert _installed(args, "built_demo")
+    healed = lab.pip(lab.args(index, cache, "built-demo"))
+    assert healed.returncode == 0, "safepip must leave the user's cache healthy"
+    assert "Using cached built_demo-3.0-py3-none-any.whl" in healed.output  # rebuilt in place
 
 
 # -- deterministic: safepip stops after one attempt with the right diagnosis ------------------
