@@ -1,6 +1,8 @@
 """The classifier's data: ordered signature rules and the few auxiliary patterns it needs.
 
-Nothing here decides anything; :mod:`safepip.classify` reads these tables.
+Nothing here decides anything; :mod:`safepip.classify`, :mod:`safepip.scan`,
+:mod:`safepip.refine` and :mod:`safepip.evidence` read these tables. The hint texts live in
+:mod:`safepip.hints` (re-exported here as :data:`HINTS`).
 
 - :data:`RULES` is the one ordered table of :class:`Rule`. The first rule that matches a line
   labels that line, so the order is the precedence (pip-failures.md §0): the Errno 2 path rules
@@ -22,9 +24,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from safepip import hints as _hints
 from safepip.model import FailureKind
 
 K = FailureKind
+
+#: The hint texts per kind, kept in :mod:`safepip.hints`; re-exported for the table's readers.
+HINTS = _hints.HINTS
 
 
 @dataclass(frozen=True)
@@ -526,22 +532,7 @@ ERRNO_PATH = re.compile(
 )
 
 #: A path inside pip's cache: ``wheels/ab/cd/ef/...`` or ``http(-v2)/a/b/c/d/e/...`` (§A).
-CACHE_PATH = re.compile(
-    r"[\\/](?:wheels"
-    + _SEP
-    + r"[0-9a-f]{2}"
-    + _SEP
-    + r"[0-9a-f]{2}"
-    + _SEP
-    + r"|http(?:-v2)?"
-    + _SEP
-    + r"[0-9a-f]"
-    + _SEP
-    + r"[0-9a-f]"
-    + _SEP
-    + ")",
-    re.VERBOSE,
-)
+CACHE_PATH = re.compile(_CACHE, re.VERBOSE)
 
 #: The path of pip's own local-path messages (§E local-path-missing); group 1 the path.
 LOCAL_PATH = re.compile(
@@ -701,107 +692,4 @@ NOT_FOUND_CAUSES = frozenset(
         K.PYTHON_INCOMPATIBLE,
         K.LOCAL_PATH_MISSING,
     }
-)
-
-#: The next step for a human, per kind (``str.format`` fields: ``package``, ``path``, ``url``,
-#: ``where`` (url or path), ``got``, ``expected``; classify fills absent ones with a neutral
-#: word, and drops a ``()`` left empty).
-HINTS: dict[FailureKind, str] = {
-    K.NETWORK_TRANSIENT: (
-        "The network or the index failed for a while ({url}); retry with backoff (pip >= "
-        "25.1: --resume-retries), or raise --timeout/--retries."
-    ),
-    K.NETWORK_CONFIG: (
-        "The proxy or DNS setup is wrong, not flaky: check HTTP_PROXY/HTTPS_PROXY/NO_PROXY "
-        "and `pip config debug`; retrying will not help."
-    ),
-    K.CACHE_CORRUPT: (
-        "pip's cache holds a bad entry for {package} ({where}); purge exactly that entry "
-        "(`safepip cache purge {package}`) and retry, or use a private --cache-dir when "
-        "several pips share the cache."
-    ),
-    K.DOWNLOAD_CORRUPT: (
-        "The download of {package} arrived damaged (got sha256 {got}); retry once with --no-"
-        "cache-dir. If the same hash comes back, something on the network path (proxy, "
-        "antivirus, mirror) rewrites the file."
-    ),
-    K.HASH_PIN_MISMATCH: (
-        "The hash pins for {package} are stale: the file is intact, but the requirements "
-        "expect {expected} and the index serves {got}. Regenerate the hashes (pip-compile "
-        "--generate-hashes, or pip hash)."
-    ),
-    K.LOCAL_PATH_MISSING: (
-        "A requirement points to a local path that does not exist ({path}). Lines like "
-        "`pkg @ file:///...` come from `pip freeze` in a conda environment: rewrite them as "
-        "pkg==version with `safepip fix-requirements requirements.txt -o fixed.txt`; otherwise "
-        "fix the path."
-    ),
-    K.ENV_BROKEN: (
-        "The environment has a broken installation: remove {path} (or reinstall with "
-        "--ignore-installed --no-deps {package}), or start from a fresh virtual environment."
-    ),
-    K.TEMP_VANISHED: (
-        "A pip temporary directory vanished during the run ({path}): a /tmp cleaner, a "
-        "concurrent process or antivirus; retry in a fresh process (on Windows, add an "
-        "antivirus exclusion for %TEMP%)."
-    ),
-    K.DISK_FULL: (
-        "The disk is full (often /tmp or the cache volume, not the target); free space or "
-        "point TMPDIR and --cache-dir at a bigger volume."
-    ),
-    K.PERMISSION: (
-        "pip may not write there ({path}); use a virtual environment (or --user), fix the "
-        "permissions, or close the program holding the file."
-    ),
-    K.EXTERNALLY_MANAGED: (
-        "This interpreter is managed by the OS (PEP 668); install into a virtual environment "
-        "(python -m venv) or use pipx. Do not add --break-system-packages blindly."
-    ),
-    K.AUTH: (
-        "The index refused the credentials ({url}); check the token or the netrc/keyring "
-        "setup for that index. Retrying will not help."
-    ),
-    K.SSL_CERT: (
-        "The TLS certificate of the index is not trusted; set PIP_CERT / --cert to your CA "
-        "bundle (corporate proxy?), or use a Python with truststore (pip >= 24.2)."
-    ),
-    K.SSL_MISSING: (
-        "This Python was built without the ssl module; install the OpenSSL headers and "
-        "rebuild Python, or use another interpreter."
-    ),
-    K.INVALID_REQUIREMENT: (
-        "A requirement line is not valid PEP 508; fix the line pip quotes above."
-    ),
-    K.HASHES_REQUIRED: (
-        "Hash-checking mode is on (--require-hashes, or a --hash in some file): every "
-        "requirement needs a pinned version and hashes; add the missing ones or drop the hash"
-        " mode."
-    ),
-    K.PYTHON_INCOMPATIBLE: (
-        "{package} does not support this Python version; use a Python it supports or pin an "
-        "older {package} release."
-    ),
-    K.RESOLUTION_CONFLICT: (
-        "The requirements conflict ({package}); loosen or change the pins pip lists under "
-        "'The conflict is caused by'."
-    ),
-    K.BUILD_FAILURE: (
-        "Building {package} from source failed (see the nested output): install the missing "
-        "compiler or headers, or pin a version that has a wheel for this platform."
-    ),
-    K.WINDOWS_LONG_PATH: (
-        "A path is longer than Windows allows; enable LongPathsEnabled "
-        "(https://pip.pypa.io/warnings/enable-long-paths) or use a short TMP and venv path."
-    ),
-    K.NOT_FOUND: (
-        "No release of {package} matches the requirement on this index; check the name, the "
-        "version, the platform/Python tags and --index-url."
-    ),
-    K.INTERRUPTED: ("pip was interrupted (Ctrl-C or a signal); nothing to diagnose."),
-    K.UNKNOWN: ("safepip did not recognise this failure; read the evidence lines above."),
-}
-
-#: The hint of an ``unknown`` diagnosis without any error line.
-NOTHING_FOUND = (
-    "No pip error in this text: pip may have succeeded, or the log ends before the failure."
 )
