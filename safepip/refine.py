@@ -164,6 +164,7 @@ def cut_short(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
     return replace(
         base,
         kind=K.CACHE_CORRUPT,
+        policy=DEFAULT_POLICY[K.CACHE_CORRUPT],
         from_cache=True,
         urls=resolve(log, fetch.target),
         evidence=(fetch.line, hit.line),
