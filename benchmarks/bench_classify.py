@@ -1,4 +1,4 @@
-"""Throughput and linearity of ``safepip.classify.classify`` on large synthetic logs.
+"""Throughput and linearity of ``safepip.classifier.classify`` on large synthetic logs.
 
 Scenario: a CI log of realistic pip ``--log`` output (collecting, downloading, progress bars,
 ``Found link`` lines, streamed build output with compiler noise, thousands of harmless
@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import time
 
-from safepip.classify import classify
+from safepip.classifier import classify
 
 BLOCK = """\
 2026-11-24T21:28:27,513 Collecting requests==2.31.0 (from -r requirements.txt (line 3))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-# Imported eagerly on purpose: a lazy module ``__getattr__`` cannot keep ``safepip.classify``
-# bound to the function once the ``safepip.classify`` submodule is imported (the import system
-# rebinds the package attribute to the module).
-from safepip.classify import classify
+from typing import TYPE_CHECKING, Any
+
 from safepip.model import (
     Attempt,
     Diagnosis,
@@ -18,7 +16,22 @@ from safepip.model import (
     RetryPolicy,
 )
 
+if TYPE_CHECKING:
+    from safepip.classifier import classify
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:  # noqa: ANN401 - module __getattr__ (PEP 562)
+    # The classifier compiles its signature table when imported; a clean `safepip install`
+    # never needs it, so `safepip.classify` loads it on first use. The module is named
+    # `classifier` so that importing it cannot rebind `safepip.classify` to a module.
+    if name == "classify":
+        from safepip.classifier import classify  # noqa: PLC0415
+
+        return classify
+    msg = f"module 'safepip' has no attribute {name!r}"
+    raise AttributeError(msg)
 
 __all__ = [
     "Attempt",

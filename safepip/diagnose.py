@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Union
 
-from safepip.classify import classify
+from safepip.classifier import classify
 from safepip.conflictreport import explain, parse_conflict
 from safepip.errors import UsageError
 from safepip.model import Diagnosis, FailureKind

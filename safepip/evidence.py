@@ -2,7 +2,7 @@
 
 Hashes, URLs, the package and its version, timestamps and paths, read from the lines around
 the decisive one with the patterns of :mod:`safepip.signatures`. Nothing here decides a kind:
-:mod:`safepip.classify` and :mod:`safepip.refine` ask, these functions answer.
+:mod:`safepip.classifier` and :mod:`safepip.refine` ask, these functions answer.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from packaging.version import InvalidVersion, Version
 
 from safepip import cache as _cache
 from safepip import remedies, runner
-from safepip.classify import classify
 from safepip.model import (
     Attempt,
     Diagnosis,
@@ -203,6 +202,9 @@ class Installer:
             attempt = Attempt(number, 0, pip.duration, None, args=tuple(argv))
             state.attempts.append(attempt)
             return Step(attempt, again=False)
+        # Loaded on the first failure: a clean install never compiles the signature table.
+        from safepip.classifier import classify  # noqa: PLC0415
+
         diagnosis = classify(pip.log, returncode=pip.returncode)
         if (diagnosis.kind is FailureKind.BUILD_FAILURE or diagnosis.nested) and not facts.verbose:
             hidden = hidden_build_output(pip.log)

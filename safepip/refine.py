@@ -4,7 +4,7 @@ Each function takes the decisive :class:`~safepip.scan.Hit` and the diagnosis it
 gives (``base``), reads the lines around it and returns ``base`` or a sharper diagnosis: the
 hash block (§C), the preceding ``Using cached``/``Downloading``/``Processing`` line (§A, §D),
 the warning that explains a bare not-found (§B, §E), pip's own conflict explanation (§E).
-:mod:`safepip.classify` picks which one applies.
+:mod:`safepip.classifier` picks which one applies.
 """
 
 from __future__ import annotations

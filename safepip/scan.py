@@ -3,7 +3,7 @@
 Step 1 of the decision (pip-failures.md §G.2): only lines holding a trigger keyword are tried
 against :data:`safepip.signatures.RULES`, and lines before the last top-level ``Successfully
 installed`` belong to an earlier, successful pip run and are ignored. Which hit decides is
-:mod:`safepip.classify`'s business.
+:mod:`safepip.classifier`'s business.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The classifier's data: ordered signature rules and the few auxiliary patterns it needs.
 
-Nothing here decides anything; :mod:`safepip.classify`, :mod:`safepip.scan`,
+Nothing here decides anything; :mod:`safepip.classifier`, :mod:`safepip.scan`,
 :mod:`safepip.refine` and :mod:`safepip.evidence` read these tables. The hint texts live in
 :mod:`safepip.hints` (re-exported here as :data:`HINTS`).
 

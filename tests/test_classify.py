@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from safepip.classify import classify
+from safepip.classifier import classify
 from safepip.model import FailureKind
 
 if sys.version_info >= (3, 11):

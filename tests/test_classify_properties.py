@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from safepip.classify import classify
+from safepip.classifier import classify
 from safepip.model import DEFAULT_POLICY, FailureKind
 
 CORPUS = Path(__file__).parent / "data" / "pip-logs"

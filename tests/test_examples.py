@@ -25,7 +25,7 @@ from support import pips
 from support.indexserver import FaultIndex
 from support.wheels import build_wheel
 
-from safepip.classify import classify
+from safepip.classifier import classify
 from safepip.model import (
     DEFAULT_POLICY,
     Attempt,
@@ -213,7 +213,7 @@ def _corpus_case() -> Path | None:
 
 
 def test_classify_log_on_a_corpus_log() -> None:
-    """On a real pip log from the classifier corpus the example agrees with `safepip.classify`."""
+    """On a real pip log from the classifier corpus the example agrees with `safepip.classifier`."""
     case = _corpus_case()
     if case is None:
         pytest.skip("the classifier corpus (tests/data/pip-logs) is empty")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from safepip import signatures as sig
-from safepip.classify import classify
+from safepip.classifier import classify
 from safepip.model import FailureKind
 from safepip.normalize import MAX_LINE, clean_line
 
