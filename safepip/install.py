@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Callable, Protocol
 
 from packaging.version import InvalidVersion, Version
 
-from safepip import cache as _cache
-from safepip import remedies, runner
+from safepip import runner
 from safepip.model import (
     Attempt,
     Diagnosis,
@@ -35,6 +34,11 @@ from safepip.retry import Backoff, Step, retry_loop
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    from safepip.remedies import Context
+
+# The cache module, remedy planning and the classifier are imported on the first failure
+# (PLC0415 below): a clean install pays only for running pip (benchmarks/bench_overhead.py).
 
 #: Exit status when safepip ended pip because the time budget ran out (as timeout(1) does).
 TIMEOUT_STATUS = 124
@@ -64,12 +68,16 @@ class PipCache:
         self, python: str, *, cache_dir_arg: str | None, no_cache: bool, env: Mapping[str, str]
     ) -> Path | None:
         """Locate pip's cache exactly as that pip does (see :func:`safepip.cache.locate`)."""
+        from safepip import cache as _cache  # noqa: PLC0415
+
         return _cache.locate(
             python, cache_dir_arg=cache_dir_arg, no_cache=no_cache, env=env, query=self.query
         )
 
     def delete(self, root: Path, paths: Sequence[str], *, dry_run: bool) -> Sequence[str]:
         """Delete through the one guarded delete; refused paths are never removed."""
+        from safepip import cache as _cache  # noqa: PLC0415
+
         report = _cache.delete(root, paths, dry_run=dry_run)
         return report.deleted
 
@@ -202,7 +210,7 @@ class Installer:
             attempt = Attempt(number, 0, pip.duration, None, args=tuple(argv))
             state.attempts.append(attempt)
             return Step(attempt, again=False)
-        # Loaded on the first failure: a clean install never compiles the signature table.
+        from safepip import remedies  # noqa: PLC0415
         from safepip.classifier import classify  # noqa: PLC0415
 
         diagnosis = classify(pip.log, returncode=pip.returncode)
@@ -241,8 +249,10 @@ class Installer:
 
     def _context(
         self, state: _State, diagnosis: Diagnosis, cache_dir: str | None, *, log_empty: bool
-    ) -> remedies.Context:
+    ) -> Context:
         """Gather what the plan needs, querying pip only when this kind needs it."""
+        from safepip.remedies import Context  # noqa: PLC0415
+
         kind = diagnosis.kind
         if kind is FailureKind.NETWORK_TRANSIENT and not state.version_known:
             state.version = pip_version(self.python, self.env, self.query)
@@ -256,7 +266,7 @@ class Installer:
             )
             state.cache_known = True
         root = state.private_cache if state.private_cache is not None else state.cache_root
-        return remedies.Context(
+        return Context(
             cache_root=root,
             pip_version=state.version,
             resume_retries=state.resume,
@@ -283,7 +293,9 @@ class Installer:
                 state.private_cache.mkdir(exist_ok=True)
                 state.extra += ["--cache-dir", str(state.private_cache)]
             elif action is RemedyAction.RESUME_RETRIES:
-                state.extra += ["--resume-retries", str(remedies.RESUME_RETRIES)]
+                from safepip.remedies import RESUME_RETRIES  # noqa: PLC0415
+
+                state.extra += ["--resume-retries", str(RESUME_RETRIES)]
                 state.resume = True
             else:
                 assert_never(action)

@@ -20,9 +20,10 @@ def test_a_clean_install_does_not_load_the_classifier() -> None:
     """Importing the CLI and the install loop leaves the signature table uncompiled."""
     code = (
         "import sys, safepip.cli, safepip.install, safepip.cireport;"
-        "print('safepip.classifier' in sys.modules, 'resolvelib' in sys.modules)"
+        "print(*(m in sys.modules for m in"
+        " ('safepip.classifier', 'safepip.cache', 'safepip.remedies', 'resolvelib')))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.split() == ["False", "False"]
+    assert out.split() == ["False"] * 4
