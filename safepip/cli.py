@@ -7,7 +7,6 @@ Exit statuses: 0 success; pip's own status when ``safepip install`` fails; 2 usa
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib
 import os
@@ -20,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Callable
 from safepip.errors import SafepipError, Terminated, UsageError
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Iterator, Mapping, Sequence
     from types import FrameType, ModuleType
 
@@ -187,6 +187,8 @@ def _install(args: Sequence[str]) -> int:
 
 
 def _subcommand(name: str, args: Sequence[str]) -> int:
+    import argparse  # noqa: PLC0415 - `safepip install` does not need it
+
     module_name, summary = COMMANDS[name]
     module: ModuleType = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog=f"safepip {name}", description=summary)

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol
 
-from packaging.version import InvalidVersion, Version
-
 from safepip import runner
 from safepip.model import (
     Attempt,
@@ -27,7 +25,6 @@ from safepip.model import (
     RemedyAction,
     assert_never,
 )
-from safepip.normalize import hidden_build_output
 from safepip.pipargs import Options, PipFacts, build_argv, inspect
 from safepip.report import Reporter
 from safepip.retry import Backoff, Step, retry_loop
@@ -84,6 +81,8 @@ class PipCache:
 
 def pip_version(python: str, env: Mapping[str, str], query: Query) -> tuple[int, ...] | None:
     """The version of the pip installed for ``python``, or None if it cannot be read."""
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+
     status, out = query([python, "-c", "import pip; print(pip.__version__)"], env)
     if status != 0:
         return None
@@ -212,6 +211,7 @@ class Installer:
             return Step(attempt, again=False)
         from safepip import remedies  # noqa: PLC0415
         from safepip.classifier import classify  # noqa: PLC0415
+        from safepip.normalize import hidden_build_output  # noqa: PLC0415
 
         diagnosis = classify(pip.log, returncode=pip.returncode)
         if (diagnosis.kind is FailureKind.BUILD_FAILURE or diagnosis.nested) and not facts.verbose:

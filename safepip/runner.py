@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from typing import TYPE_CHECKING, Protocol
 
@@ -99,12 +100,20 @@ def run_pip(
         process = subprocess.Popen(list(argv), env=dict(env))
     except OSError as exc:
         raise PipNotFound(argv[0], exc.strerror or str(exc)) from exc
-    timed_out = False
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
+    # A timer ends pip when the budget runs out. Popen.wait(timeout=...) would poll with
+    # sleeps of up to 50 ms on POSIX and add that to every run; a blocking wait returns at once.
+    expired = threading.Event()
+
+    def on_timeout() -> None:
+        expired.set()
         _stop(process, signal.SIGTERM)
+
+    timer = threading.Timer(timeout, on_timeout) if timeout is not None else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        process.wait()
     except KeyboardInterrupt:
         _stop(process, signal.SIGINT)
         raise
@@ -114,12 +123,15 @@ def run_pip(
     except BaseException:
         _stop(process, signal.SIGKILL if os.name != "nt" else signal.SIGTERM)
         raise
+    finally:
+        if timer is not None:
+            timer.cancel()
     return PipRun(
         args=tuple(argv),
         returncode=process.returncode,
         log=_read_log(log_path, offset),
         duration=time.monotonic() - start,
-        timed_out=timed_out,
+        timed_out=expired.is_set(),
     )
 
 
