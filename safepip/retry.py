@@ -10,9 +10,10 @@ Sleep, clock and randomness are injected so that tests assert the exact waits
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Generic, TypeVar
+from typing import TYPE_CHECKING, Callable, Generic, TypeVar
 
-import tenacity as _t
+if TYPE_CHECKING:
+    import tenacity as _t
 
 T = TypeVar("T")
 
@@ -95,6 +96,38 @@ def retry_loop(  # noqa: PLR0913 - every collaborator is injected on purpose
         The value of the last step.
     """
     start = clock()
+    first = step(1)
+    if not first.again:
+        # Most installs succeed at once: tenacity is imported only when a retry may follow.
+        return first.value
+    return _retry(
+        first,
+        step,
+        backoff=backoff,
+        sleep=sleep,
+        clock=clock,
+        rand=rand,
+        before_wait=before_wait,
+        on_give_up=on_give_up,
+        start=start,
+    )
+
+
+def _retry(  # noqa: PLR0913 - retry_loop's collaborators, passed on
+    first: Step[T],
+    step: Callable[[int], Step[T]],
+    *,
+    backoff: Backoff,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    rand: Callable[[], float],
+    before_wait: Callable[[T, float], None],
+    on_give_up: Callable[[T, str], None],
+    start: float,
+) -> T:
+    """Drive the attempts after the first one with tenacity (first = its outcome)."""
+    import tenacity as _t  # noqa: PLC0415
+
     gave_up: list[str] = []
 
     def wait(state: _t.RetryCallState) -> float:
@@ -141,7 +174,7 @@ def retry_loop(  # noqa: PLR0913 - every collaborator is injected on purpose
 
     def attempt() -> Step[T]:
         counter[0] += 1
-        return step(counter[0])
+        return first if counter[0] == 1 else step(counter[0])
 
     final: Step[T] = retrying(attempt)
     return final.value

@@ -21,9 +21,9 @@ def test_a_clean_install_does_not_load_the_classifier() -> None:
     code = (
         "import sys, safepip.cli, safepip.install, safepip.cireport;"
         "print(*(m in sys.modules for m in"
-        " ('safepip.classifier', 'safepip.cache', 'safepip.remedies', 'resolvelib')))"
+        " ('safepip.classifier', 'safepip.cache', 'safepip.remedies', 'resolvelib', 'tenacity')))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.split() == ["False"] * 4
+    assert out.split() == ["False"] * 5
