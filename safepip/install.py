@@ -325,6 +325,8 @@ class Installer:
             attempts=attempts,
             log_path=log_path,
             pip_version=".".join(map(str, state.version)) if state.version else None,
+            timed_out=state.timed_out,
+            budget=self.options.time_budget,
         )
 
 

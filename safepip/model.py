@@ -225,6 +225,8 @@ class InstallResult:
         attempts: every attempt in order.
         log_path: where pip's full log of the last attempt is kept (None when removed).
         pip_version: the version of the pip that was driven, when known.
+        timed_out: safepip ended pip because the time budget ran out.
+        budget: the time budget in seconds.
     """
 
     outcome: Outcome
@@ -232,6 +234,8 @@ class InstallResult:
     attempts: tuple[Attempt, ...]
     log_path: str | None = None
     pip_version: str | None = None
+    timed_out: bool = False
+    budget: float | None = None
 
     @property
     def diagnosis(self) -> Diagnosis | None:

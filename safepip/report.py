@@ -145,6 +145,9 @@ class TextReporter(Reporter):
             self._line(f"  {line}", force=True)
 
     def _final(self, result: InstallResult) -> None:
+        if result.timed_out:
+            self._timed_out(result)
+            return
         diagnosis = result.diagnosis
         kind = diagnosis.kind.value if diagnosis else "unknown"
         headline = {
@@ -159,6 +162,24 @@ class TextReporter(Reporter):
                 self._line(f"  evidence: {line.strip()}", force=True)
             if diagnosis.hint:
                 self._line(f"  next step: {diagnosis.hint}", force=True)
+        if result.log_path:
+            self._line(f"  full pip log: {result.log_path}", force=True)
+
+
+    def _timed_out(self, result: InstallResult) -> None:
+        budget = f"{result.budget:g} s " if result.budget is not None else ""
+        headline = f"time budget {budget}ran out: pip was still running and was ended"
+        self._line(self._paint(headline, "31;1"), force=True)
+        diagnosis = result.diagnosis
+        if diagnosis is not None and diagnosis.evidence:
+            for line in diagnosis.evidence[-2:]:
+                self._line(f"  last error before the end: {line.strip()}", force=True)
+        self._line(
+            "  next step: raise --time-budget (SAFEPIP_TIME_BUDGET) if the install is just slow;"
+            " if pip hung on a stalled download, check the index or proxy (pip's --timeout"
+            " bounds each read)",
+            force=True,
+        )
         if result.log_path:
             self._line(f"  full pip log: {result.log_path}", force=True)
 
@@ -216,6 +237,7 @@ def to_json(result: InstallResult, *, conflict: Mapping[str, Any] | None = None)
         "returncode": result.returncode,
         "pip_version": result.pip_version,
         "log_path": result.log_path,
+        "timed_out": result.timed_out,
         "diagnosis": _diagnosis_json(result.diagnosis) if result.diagnosis else None,
         "attempts": [_attempt_json(attempt) for attempt in result.attempts],
     }

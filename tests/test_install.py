@@ -161,6 +161,7 @@ def test_pip_runs_are_bounded_by_the_remaining_budget(clock: FakeClock) -> None:
     assert runner.timeouts == [20.0]
     assert result.outcome is Outcome.GAVE_UP
     assert result.returncode == TIMEOUT_STATUS
+    assert result.timed_out is True
 
 
 def test_no_remedy_diagnoses_without_retrying(clock: FakeClock) -> None:
