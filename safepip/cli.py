@@ -98,8 +98,14 @@ def _write_report(
         raise SafepipError(f"cannot write the JSON report to {path}: {exc.strerror}") from exc
 
 
-def _explain_conflict(
-    log_text: str, *, index_url: str, python: str, search: bool, reporter: Reporter
+def _explain_conflict(  # noqa: PLR0913 - all keyword data for one report section
+    log_text: str,
+    *,
+    index_url: str,
+    python: str,
+    env: Mapping[str, str],
+    search: bool,
+    reporter: Reporter,
 ) -> dict[str, object] | None:
     """Explain a resolution conflict and, unless ``search`` is off, propose a verified fix.
 
@@ -115,7 +121,7 @@ def _explain_conflict(
     lines = explain(conflict)
     document: dict[str, object] = {"explanation": lines, "proposal": None}
     proposal = (
-        propose(conflict, index_url=index_url, python=python, env=dict(os.environ))
+        propose(conflict, index_url=index_url, python=python, env=env)
         if search
         else None
     )
@@ -143,6 +149,7 @@ def _install(args: Sequence[str]) -> int:
     from safepip.install import Installer  # noqa: PLC0415 - lazy: fast --help and subcommands
     from safepip.model import FailureKind  # noqa: PLC0415
     from safepip.pipargs import (  # noqa: PLC0415
+        carried_env,
         default_python,
         help_text,
         inspect,
@@ -178,6 +185,7 @@ def _install(args: Sequence[str]) -> int:
             Path(log).read_text(encoding="utf-8", errors="replace"),
             index_url=facts.index_url,
             python=python,
+            env={**os.environ, **carried_env(pip_args)},
             search=not options.no_explain,
             reporter=reporter,
         )

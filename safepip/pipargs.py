@@ -290,6 +290,48 @@ def inspect(pip_args: Sequence[str], env: Mapping[str, str]) -> PipFacts:
     )
 
 
+#: pip options that change where a verifying ``pip install --dry-run`` may look or write, and the
+#: ``PIP_*`` variable each maps to (pip reads list options from space-separated variables).
+_CARRIED = (
+    (("--cache-dir",), "PIP_CACHE_DIR"),
+    (("--trusted-host",), "PIP_TRUSTED_HOST"),
+    (("--extra-index-url",), "PIP_EXTRA_INDEX_URL"),
+    (("-f", "--find-links"), "PIP_FIND_LINKS"),
+)
+_CARRIED_FLAGS = (("--no-cache-dir", "PIP_NO_CACHE_DIR"), ("--no-index", "PIP_NO_INDEX"))
+
+
+def carried_env(pip_args: Sequence[str]) -> dict[str, str]:
+    """The user's index and cache options as ``PIP_*`` variables, for safepip's own pip runs.
+
+    A verifying ``pip install --dry-run`` must use the same cache, trusted hosts and extra
+    indexes as the user's install, or it would write the machine's default cache and miss
+    packages only reachable there.
+    """
+    overlay: dict[str, str] = {}
+    for names, variable in _CARRIED:
+        values = [
+            args_value
+            for position, token in enumerate(pip_args)
+            for name in names
+            for args_value in _values_at(pip_args, position, token, name)
+        ]
+        if values:
+            overlay[variable] = " ".join(values)
+    for flag, variable in _CARRIED_FLAGS:
+        if flag in pip_args:
+            overlay[variable] = "1"
+    return overlay
+
+
+def _values_at(args: Sequence[str], position: int, token: str, name: str) -> list[str]:
+    if token == name and position + 1 < len(args):
+        return [args[position + 1]]
+    if name.startswith("--") and token.startswith(name + "="):
+        return [token[len(name) + 1 :]]
+    return []
+
+
 def _env_true(raw: str | None) -> bool:
     # pip reads PIP_NO_CACHE_DIR through strtobool: any truthy word disables the cache.
     return raw is not None and raw.strip().lower() in {"1", "true", "yes", "on", "y", "t"}

@@ -100,3 +100,21 @@ def test_index_url_from_args_env_or_pypi() -> None:
     assert inspect(["--index-url=http://h/s", "x"], {"PIP_INDEX_URL": "http://e/s"}).index_url == "http://h/s"
     assert inspect(["x"], {"PIP_INDEX_URL": "http://e/s"}).index_url == "http://e/s"
     assert inspect(["x"], {}).index_url == "https://pypi.org/simple"
+
+
+def test_carried_env_maps_cache_and_index_options() -> None:
+    """The user's cache and index options become PIP_* variables for safepip's own pip runs."""
+    from safepip.pipargs import carried_env
+
+    env = carried_env(
+        ["--cache-dir", "/c", "--trusted-host", "a", "--trusted-host=b", "-f", "/w",
+         "--extra-index-url", "http://x/simple", "--no-index", "demo"]
+    )
+    assert env == {
+        "PIP_CACHE_DIR": "/c",
+        "PIP_TRUSTED_HOST": "a b",
+        "PIP_FIND_LINKS": "/w",
+        "PIP_EXTRA_INDEX_URL": "http://x/simple",
+        "PIP_NO_INDEX": "1",
+    }
+    assert carried_env(["demo"]) == {}
