@@ -318,10 +318,13 @@ RULES: tuple[Rule, ...] = (
     _rule(
         K.INVALID_REQUIREMENT,
         r"Invalid\x20requirement:|invalid-egg-fragment|Invalid\x20wheel\x20filename"
-        r"|is\x20not\x20a\x20valid\x20wheel\x20filename|Double\x20requirement\x20given",
-        "pip-failures.md §E invalid-requirement (<=23.x, >=24.1 packaging 22 wording)",
+        r"|is\x20not\x20a\x20valid\x20wheel\x20filename|Double\x20requirement\x20given"
+        r"|\bInvalidMarker:\x20Invalid\x20marker",
+        "pip-failures.md §E invalid-requirement (<=23.x, >=24.1 packaging 22 wording);"
+        " pip 24.0 crashes with packaging's InvalidMarker on `pkg; <not a marker>` [lab]",
         needles=(
             "Invalid requirement",
+            "InvalidMarker",
             "invalid-egg-fragment",
             "wheel filename",
             "Double requirement",
