@@ -10,6 +10,10 @@ safepip/pip (target: <= 1.05).
 Run it on its own::
 
     .venv/bin/python benchmarks/bench_overhead.py [--runs 5] [--pip 26.3 --pip 24.0]
+    .venv/bin/python benchmarks/bench_overhead.py --wheels 40 --size-kb 500   # a bigger install
+
+safepip's cost is a fixed ~0.1 s (a second interpreter and its imports), so the ratio depends
+on how long the install takes: it is highest on the default sub-second install.
 
 Every pip runs isolated from the machine's configuration (``PIP_CONFIG_FILE=os.devnull``, no
 inherited ``PIP_*``), with its own cache, ``--trusted-host 127.0.0.1`` and
@@ -36,13 +40,18 @@ REQUIREMENTS = ("app",)
 TARGET_RATIO = 1.05
 
 
-def _dists(directory: Path) -> list[Path]:
-    """Four small wheels: app needs lib-a and lib-b, lib-b needs lib-c."""
+def _dists(directory: Path, count: int = 4, size_kb: int = 32) -> list[Path]:
+    """Build ``count`` wheels: app needs lib-a and lib-b, lib-b needs lib-c.
+
+    With more than the default four, app also needs lib-4 ... lib-<count-1>.
+    """
+    extra = [f"lib-{n}" for n in range(4, count)]
     return [
-        build_wheel(directory, "app", "1.0", requires=("lib-a", "lib-b"), size_kb=32),
-        build_wheel(directory, "lib-a", "1.0", size_kb=32),
-        build_wheel(directory, "lib-b", "1.0", requires=("lib-c",), size_kb=32),
-        build_wheel(directory, "lib-c", "1.0", size_kb=32),
+        build_wheel(directory, "app", "1.0", requires=("lib-a", "lib-b", *extra), size_kb=size_kb),
+        build_wheel(directory, "lib-a", "1.0", size_kb=size_kb),
+        build_wheel(directory, "lib-b", "1.0", requires=("lib-c",), size_kb=size_kb),
+        build_wheel(directory, "lib-c", "1.0", size_kb=size_kb),
+        *(build_wheel(directory, name, "1.0", size_kb=size_kb) for name in extra),
     ]
 
 
@@ -123,7 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         dest="versions",
         help="pip version(s) to drive (default: 26.3 and 24.0, those in .ci/wheelhouse)",
     )
+    parser.add_argument("--wheels", type=int, default=4, help="wheels installed (at least 4)")
+    parser.add_argument("--size-kb", type=int, default=32, help="size of each wheel")
     options = parser.parse_args(argv)
+    options.wheels = max(4, options.wheels)
     versions = options.versions or [
         v for v in ("26.3", "24.0") if v in pips.available_pip_versions()
     ]
@@ -132,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="safepip-bench-") as tmp:
         work = Path(tmp)
-        with FaultIndex(_dists(work / "dists")) as index:
+        with FaultIndex(_dists(work / "dists", options.wheels, options.size_kb)) as index:
             for version in versions:
                 python = pips.pip_python(version)
                 for warm in (False, True):
@@ -142,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append((version, "warm" if warm else "cold", plain, safe))
     print(
         f"safepip overhead on a no-retry install of {len(REQUIREMENTS)} requirement "
-        f"(4 wheels, 32 kB each), median of {options.runs} interleaved runs"
+        f"({options.wheels} wheels, {options.size_kb} kB each), median of {options.runs}"
+        " interleaved runs"
     )
     print(f"{'pip':<6} | {'cache':<5} | {'pip s':>7} | {'safepip s':>9} | {'ratio':>6} | target")
     print("-" * 55)
