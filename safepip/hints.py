@@ -123,6 +123,14 @@ NOTHING_FOUND = (
 _NO_PATH = {K.ENV_BROKEN: "its *.dist-info directory in site-packages"}
 
 
+#: pip's own message when a ``-r``/``-c`` file is missing: the path is the user's typo,
+#: not a conda freeze artefact (pip ``req_file.get_file_content``).
+REQUIREMENTS_FILE_MISSING = (
+    "The requirements file {path} does not exist: check the path (a relative path is "
+    "resolved from the directory pip runs in)."
+)
+
+
 def render(diagnosis: Diagnosis) -> str:
     """The hint of ``diagnosis``, whose package and paths are final; absent fields read neutral."""
     if diagnosis.kind is K.UNKNOWN and not diagnosis.evidence:
@@ -136,4 +144,9 @@ def render(diagnosis: Diagnosis) -> str:
         "got": diagnosis.got_hash or "?",
         "expected": ", ".join(diagnosis.expected_hashes) or "?",
     }
-    return HINTS[diagnosis.kind].format(**fields).replace(" ()", "")
+    template = HINTS[diagnosis.kind]
+    if diagnosis.kind is K.LOCAL_PATH_MISSING and any(
+        "Could not open requirements file" in line for line in diagnosis.evidence
+    ):
+        template = REQUIREMENTS_FILE_MISSING
+    return template.format(**fields).replace(" ()", "")

@@ -214,6 +214,8 @@ class Installer:
         from safepip.normalize import hidden_build_output  # noqa: PLC0415
 
         diagnosis = classify(pip.log, returncode=pip.returncode)
+        if not pip.log.strip() and not pip.timed_out:
+            diagnosis = replace(diagnosis, hint=_no_log_hint(self.python))
         if (diagnosis.kind is FailureKind.BUILD_FAILURE or diagnosis.nested) and not facts.verbose:
             hidden = hidden_build_output(pip.log)
             if hidden:
@@ -328,6 +330,15 @@ class Installer:
             timed_out=state.timed_out,
             budget=self.options.time_budget,
         )
+
+
+def _no_log_hint(python: str) -> str:
+    """The next step when pip wrote no log at all: it never got as far as installing."""
+    return (
+        "pip failed before it started (its own message is above): a pip option it does not"
+        f" know, or no pip in {python} (install it with `{python} -m ensurepip`, or pass"
+        " --python)"
+    )
 
 
 def _status(returncode: int) -> int:

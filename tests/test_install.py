@@ -302,6 +302,8 @@ def test_empty_log_is_not_retried(clock: FakeClock) -> None:
     result = installer.install(["--no-such-option", "demo"])
     assert len(runner.calls) == 1
     assert result.returncode == 2
+    assert result.diagnosis is not None
+    assert "ensurepip" in result.diagnosis.hint
 
 
 @pytest.mark.parametrize("status", [-9, -15])
