@@ -141,8 +141,6 @@ def _error_command(result: InstallResult) -> str:
     count = len(result.attempts)
     if result.outcome is Outcome.GAVE_UP:
         headline = f"pip install still failing after {count} attempt(s): {kind}"
-    elif result.outcome is Outcome.INTERRUPTED:
-        headline = "pip install interrupted"
     else:
         headline = f"pip install failed: {kind} (pip exit {result.returncode})"
     lines = [headline]

@@ -5,11 +5,6 @@ Each carries data; only ``cli.py`` turns them into messages and exit statuses.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from safepip.model import InstallResult
-
 
 class SafepipError(Exception):
     """Base class of every error safepip reports to the user without a traceback.
@@ -44,28 +39,6 @@ class PipNotFound(SafepipError):
             hint=f"install pip into that interpreter ({python} -m ensurepip) or pass --python",
         )
         self.python = python
-
-
-class UnsafePath(SafepipError):
-    """A delete was refused because the path does not resolve inside the cache root."""
-
-    def __init__(self, path: str, root: str) -> None:
-        """Name the refused path and the root it escaped."""
-        super().__init__(f"refusing to delete {path!r}: it is not inside the pip cache {root!r}")
-        self.path = path
-        self.root = root
-
-
-class PipFailed(SafepipError):
-    """``safepip install`` ended without success; carries the whole result."""
-
-    def __init__(self, result: InstallResult) -> None:
-        """Keep the result; the exit status is pip's own."""
-        diagnosis = result.diagnosis
-        kind = diagnosis.kind.value if diagnosis else "unknown"
-        super().__init__(f"pip install failed ({kind})", hint=diagnosis.hint if diagnosis else "")
-        self.result = result
-        self.exit_status = result.returncode
 
 
 class Terminated(BaseException):

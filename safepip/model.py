@@ -212,7 +212,6 @@ class Outcome(enum.Enum):
     """Stopped on a kind a retry cannot fix."""
     GAVE_UP = "gave-up"
     """A retryable failure outlasted the attempts or the time budget."""
-    INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)
@@ -221,7 +220,7 @@ class InstallResult:
 
     Attributes:
         outcome: how it ended.
-        returncode: the exit status safepip should return (pip's, or 130/143).
+        returncode: the exit status safepip should return (0, pip's, or 124).
         attempts: every attempt in order.
         log_path: where pip's full log of the last attempt is kept (None when removed).
         pip_version: the version of the pip that was driven, when known.

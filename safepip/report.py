@@ -154,7 +154,6 @@ class TextReporter(Reporter):
             Outcome.FAILED: f"pip install failed: {kind}",
             Outcome.GAVE_UP: f"pip install still failing after {len(result.attempts)}"
             f" attempt(s): {kind}",
-            Outcome.INTERRUPTED: "interrupted",
         }.get(result.outcome, kind)
         self._line(self._paint(headline, "31;1"), force=True)
         if diagnosis is not None:
@@ -225,7 +224,7 @@ def _attempt_json(attempt: Attempt) -> dict[str, Any]:
 def to_json(result: InstallResult, *, conflict: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The ``--report-json`` document (schema version :data:`SCHEMA_VERSION`).
 
-    Keys: ``schema``, ``outcome`` (success, recovered, failed, gave-up, interrupted),
+    Keys: ``schema``, ``outcome`` (success, recovered, failed, gave-up),
     ``returncode``, ``pip_version``, ``log_path``, ``diagnosis`` (of the last failed attempt, or
     null) and ``attempts`` (each: number, returncode, duration, diagnosis, remedies, deleted,
     wait, args), and ``conflict`` (only on a resolution conflict: ``explanation`` lines and the
