@@ -321,6 +321,8 @@ class Installer:
         else:
             logs = sorted(state.workdir.glob("pip-*.log"), key=lambda p: int(p.stem.split("-")[1]))
             log_path = str(logs[-1]) if logs else None
+            if not logs:  # the user's own --log holds everything: keep no empty temp dir
+                _remove_own(state.workdir)
         return InstallResult(
             outcome=outcome,
             returncode=returncode,

@@ -292,6 +292,7 @@ def test_users_own_log_is_used_and_not_replaced(clock: FakeClock, tmp_path: Path
     installer, runner, _ = make(clock, [(1, NOT_FOUND)])
     result = installer.install(["--log", str(log), "nosuchpkg"])
     assert runner.calls[0].count("--log") == 1
+    assert result.log_path is None  # the user's log is the log; no private copy is kept
     assert result.diagnosis is not None
     assert result.diagnosis.kind is FailureKind.NOT_FOUND
 
