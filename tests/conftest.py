@@ -110,3 +110,37 @@ class FakeCache:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+# --- the local fault index, shared by tests/integration and tests/test_examples.py ------------
+
+from collections.abc import Callable, Iterable, Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+from support.indexserver import FaultIndex  # noqa: E402
+from support.wheels import build_wheel  # noqa: E402
+
+
+@pytest.fixture
+def fault_index() -> Iterator[Callable[..., FaultIndex]]:
+    """A factory: ``fault_index(files, **options)`` starts a :class:`FaultIndex`, stopped at teardown."""
+    started: list[FaultIndex] = []
+
+    def make(files: Iterable[Path | str] = (), **options: Any) -> FaultIndex:
+        index = FaultIndex(files, **options)
+        started.append(index.start())
+        return index
+
+    yield make
+    for index in started:
+        index.stop()
+
+
+@pytest.fixture
+def demo_dists(tmp_path: Path) -> list[Path]:
+    """Wheels for ``demo 1.0`` (requires ``dep``) and ``dep 2.0``, about 150 kB each."""
+    dists = tmp_path / "dists"
+    return [
+        build_wheel(dists, "demo", "1.0", requires=("dep",)),
+        build_wheel(dists, "dep", "2.0"),
+    ]

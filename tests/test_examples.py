@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips
-from support.indexserver import FaultIndex
-from support.wheels import build_wheel
 
 from safepip.classifier import classify
 from safepip.model import (
@@ -40,8 +38,10 @@ from safepip.model import (
 from safepip.pipargs import SPECS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Sequence
     from types import ModuleType
+
+    from support.indexserver import FaultIndex
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CORPUS = Path(__file__).resolve().parent / "data" / "pip-logs"
@@ -259,31 +259,6 @@ def test_custom_reporter_events_are_json_lines_and_redacted() -> None:
 
 
 # -- scripts against the local fault index ---------------------------------------------------
-
-
-@pytest.fixture
-def fault_index() -> Iterator[Callable[..., FaultIndex]]:
-    """A factory of started fault indexes (as in tests/integration), stopped at teardown."""
-    started: list[FaultIndex] = []
-
-    def make(files: Sequence[Path], **options: Any) -> FaultIndex:
-        index = FaultIndex(files, **options)
-        started.append(index.start())
-        return index
-
-    yield make
-    for index in started:
-        index.stop()
-
-
-@pytest.fixture
-def demo_dists(tmp_path: Path) -> list[Path]:
-    """Wheels for ``demo 1.0`` (requires ``dep``) and ``dep 2.0``."""
-    dists = tmp_path / "dists"
-    return [
-        build_wheel(dists, "demo", "1.0", requires=("dep",)),
-        build_wheel(dists, "dep", "2.0"),
-    ]
 
 
 @pytest.fixture

@@ -6,15 +6,12 @@ skipped with a pointer to ``.ci/prepare-pips``. Nothing here reaches beyond 127.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from support import pips
-from support.indexserver import FaultIndex
-from support.wheels import build_wheel
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
     from pathlib import Path
 
 #: The pip versions every integration test runs against (pip-failures.md §I was checked on these).
@@ -48,28 +45,3 @@ def pip_cache(tmp_path: Path) -> Path:
     path = tmp_path / "pip-cache"
     path.mkdir()
     return path
-
-
-@pytest.fixture
-def fault_index() -> Iterator[Callable[..., FaultIndex]]:
-    """A factory: ``fault_index(files, **options)`` starts a :class:`FaultIndex`, stopped at teardown."""
-    started: list[FaultIndex] = []
-
-    def make(files: Iterable[Path | str] = (), **options: Any) -> FaultIndex:
-        index = FaultIndex(files, **options)
-        started.append(index.start())
-        return index
-
-    yield make
-    for index in started:
-        index.stop()
-
-
-@pytest.fixture
-def demo_dists(tmp_path: Path) -> list[Path]:
-    """Wheels for ``demo 1.0`` (requires ``dep``) and ``dep 2.0``, about 150 kB each."""
-    dists = tmp_path / "dists"
-    return [
-        build_wheel(dists, "demo", "1.0", requires=("dep",)),
-        build_wheel(dists, "dep", "2.0"),
-    ]
