@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from support import cachetree as ct
 
-from safepip.cachescan import verify
+from safepip.cache.entries import verify
 
 
 def build(root: Path, entries: int) -> int:
@@ -60,8 +60,10 @@ def main() -> None:
             best = min(best, time.perf_counter() - started)
         if report.checked != args.entries or len(report.problems) != damaged:
             sys.exit(f"wrong result: {report.checked} checked, {len(report.problems)} corrupt")
-        print(f"verify: {report.checked} entries, {len(report.problems)} corrupt, best of "
-              f"{args.repeat}: {best:.3f} s = {report.checked / best:,.0f} entries/s")
+        print(
+            f"verify: {report.checked} entries, {len(report.problems)} corrupt, best of "
+            f"{args.repeat}: {best:.3f} s = {report.checked / best:,.0f} entries/s"
+        )
 
 
 if __name__ == "__main__":

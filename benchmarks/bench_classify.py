@@ -1,4 +1,4 @@
-"""Throughput and linearity of ``safepip.classifier.classify`` on large synthetic logs.
+"""Throughput and linearity of ``safepip.classifier.decide.classify`` on large synthetic logs.
 
 Scenario: a CI log of realistic pip ``--log`` output (collecting, downloading, progress bars,
 ``Found link`` lines, streamed build output with compiler noise, thousands of harmless

@@ -1,4 +1,4 @@
-"""Accuracy of ``safepip.classifier.classify`` on folders of labelled real pip logs.
+"""Accuracy of ``safepip.classifier.decide.classify`` on folders of labelled real pip logs.
 
 Scenario: every labelled log of each folder is classified as ``safepip diagnose`` would, and the
 first remedy is planned as ``safepip install`` would. Printed per folder: overall accuracy,

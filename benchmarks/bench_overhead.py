@@ -115,7 +115,11 @@ def _startup_floor(runs: int) -> dict[str, float]:
     probes = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "python -m safepip --version": [sys.executable, "-m", "safepip", "--version"],
-        "import safepip.install": [sys.executable, "-c", "import safepip.cli, safepip.install"],
+        "import safepip.install.loop": [
+            sys.executable,
+            "-c",
+            "import safepip.cli, safepip.install.loop",
+        ],
     }
     return {
         name: statistics.median(_timed(argv) for _ in range(runs)) for name, argv in probes.items()

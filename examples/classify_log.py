@@ -2,7 +2,8 @@
 
 Scenario: last night's CI job failed inside ``pip install`` and you have its log. Was it the
 network (re-run the job), a corrupt pip cache (purge that entry), or something a re-run will
-never fix (a conflict, a missing local path)? ``safepip.classifier.classify`` is the same pure
+never fix (a conflict, a missing local path)? ``safepip.classifier.decide.classify`` is the same
+pure
 function the install loop uses: text in, a ``Diagnosis`` out; it reads no files and prints
 nothing.
 (It is also exported as ``safepip.classify``; importing it from its module works on every

@@ -2,7 +2,8 @@
 
 Scenario: a build farm wants every attempt, remedy and retry of ``safepip install`` as
 machine-readable events, to count flaky mirrors and poisoned caches across thousands of builds.
-``safepip.install.Installer`` calls the hooks of a ``safepip.report.Reporter`` at each step (the
+``safepip.install.loop.Installer`` calls the hooks of a ``safepip.report.hooks.Reporter`` at each
+step (the
 base class does nothing; override only what you need) and never prints by itself.
 
 Run (every argument after ``--`` goes to ``pip install``)::
@@ -24,10 +25,10 @@ import sys
 import time
 from typing import IO, TYPE_CHECKING
 
-from safepip.install import Installer
+from safepip.install.loop import Installer
 from safepip.pipargs import Options, default_python
-from safepip.redact import redact
-from safepip.report import Reporter
+from safepip.report.hooks import Reporter
+from safepip.report.redact import redact
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -1,9 +1,9 @@
 """Explain a pip dependency conflict from a saved log, and propose the smallest verified fix.
 
 Scenario: a CI job stopped with pip's ``ResolutionImpossible``. The log says which packages
-clash, in pip's words. ``safepip.conflictreport`` reads that report (console output or
+clash, in pip's words. ``safepip.conflicts.explain`` reads that report (console output or
 ``--log`` file, pip 22.0 to 26.x) and says in plain words who needs what. Given the index,
-``safepip.conflicts`` searches for the smallest change to the request that installs (loosen
+``safepip.conflicts.propose`` searches for the smallest change to the request that installs (loosen
 one pin, then two, then drop one), and has pip confirm it with ``pip install --dry-run``
 before proposing it.
 
@@ -26,9 +26,9 @@ import os
 import sys
 from pathlib import Path
 
-from safepip.conflictreport import explain, parse_conflict
-from safepip.conflicts import propose
-from safepip.redact import redact
+from safepip.conflicts.explain import explain, parse_conflict
+from safepip.conflicts.propose import propose
+from safepip.report.redact import redact
 
 # A --log excerpt of `pip install a==1.0 b==2.0` with pip 24.0 (a 1.0 needs c==1.0, b 2.0 needs
 # c==2.0; b 1.x works with c 1.0). pip's log prefixes each line with a timestamp.

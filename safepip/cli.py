@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from types import FrameType, ModuleType
 
     from safepip.model import InstallResult
-    from safepip.report import Reporter
+    from safepip.report.hooks import Reporter
 
 INTERNAL_ERROR = 3
 USAGE_ERROR = 2
@@ -32,13 +32,13 @@ USAGE_ERROR = 2
 #: Subcommands other than ``install``, each a module with ``configure(parser)`` and
 #: ``run(options, out, err) -> int``; imported only when used, to keep start-up fast.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "diagnose": ("safepip.diagnose", "classify saved pip / CI logs"),
-    "cache": ("safepip.cachecmd", "purge one package's cache entries, or verify the cache"),
+    "diagnose": ("safepip.commands.diagnose", "classify saved pip / CI logs"),
+    "cache": ("safepip.commands.cache", "purge one package's cache entries, or verify the cache"),
     "fix-requirements": (
-        "safepip.fixreq",
+        "safepip.commands.fix_requirements",
         "rewrite conda `pkg @ file:///...` freeze lines as pkg==version",
     ),
-    "doctor": ("safepip.doctor", "check the environment pip runs in, one line per check"),
+    "doctor": ("safepip.commands.doctor", "check the environment pip runs in, one line per check"),
 }
 
 
@@ -81,12 +81,10 @@ def _sigterm_raises() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _write_report(
-    path: str, result: InstallResult, conflict: Mapping[str, object] | None
-) -> None:
+def _write_report(path: str, result: InstallResult, conflict: Mapping[str, object] | None) -> None:
     import json  # noqa: PLC0415 - only needed with --report-json
 
-    from safepip.report import to_json  # noqa: PLC0415
+    from safepip.report.json import to_json  # noqa: PLC0415
 
     target = Path(path)
     tmp = target.with_name(target.name + ".tmp")
@@ -112,19 +110,15 @@ def _explain_conflict(  # noqa: PLR0913 - all keyword data for one report sectio
     Returns:
         The ``conflict`` member of the JSON report, or None when pip's report names no clash.
     """
-    from safepip.conflictreport import explain, parse_conflict  # noqa: PLC0415
-    from safepip.conflicts import propose  # noqa: PLC0415
+    from safepip.conflicts.explain import explain, parse_conflict  # noqa: PLC0415
+    from safepip.conflicts.propose import propose  # noqa: PLC0415
 
     conflict = parse_conflict(log_text)
     if conflict is None:
         return None
     lines = explain(conflict)
     document: dict[str, object] = {"explanation": lines, "proposal": None}
-    proposal = (
-        propose(conflict, index_url=index_url, python=python, env=env)
-        if search
-        else None
-    )
+    proposal = propose(conflict, index_url=index_url, python=python, env=env) if search else None
     if proposal is not None:
         document["proposal"] = {
             "change": proposal.change,
@@ -145,8 +139,7 @@ def _explain_conflict(  # noqa: PLR0913 - all keyword data for one report sectio
 
 
 def _install(args: Sequence[str]) -> int:
-    from safepip.cireport import ci_reporters  # noqa: PLC0415
-    from safepip.install import Installer  # noqa: PLC0415 - lazy: fast --help and subcommands
+    from safepip.install.loop import Installer  # noqa: PLC0415 - lazy: fast --help and subcommands
     from safepip.model import FailureKind  # noqa: PLC0415
     from safepip.pipargs import (  # noqa: PLC0415
         carried_env,
@@ -155,7 +148,9 @@ def _install(args: Sequence[str]) -> int:
         inspect,
         split_install_args,
     )
-    from safepip.report import FanOut, TextReporter  # noqa: PLC0415
+    from safepip.report.ci import ci_reporters  # noqa: PLC0415
+    from safepip.report.hooks import FanOut  # noqa: PLC0415
+    from safepip.report.text import TextReporter  # noqa: PLC0415
 
     options, pip_args = split_install_args(args, os.environ)
     if pip_args[:1] in (["-h"], ["--help"]) or args[:1] in (["-h"], ["--help"]):
@@ -174,9 +169,7 @@ def _install(args: Sequence[str]) -> int:
             *ci_reporters(os.environ, stdout=sys.stdout, stderr=sys.stderr),
         ]
     )
-    result = Installer(python, options, env=dict(os.environ), reporter=reporter).install(
-        pip_args
-    )
+    result = Installer(python, options, env=dict(os.environ), reporter=reporter).install(pip_args)
     conflict = None
     diagnosis = result.diagnosis
     log = result.log_path or facts.log
@@ -227,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Args:
         argv: the arguments after the program name; ``sys.argv[1:]`` when None.
     """
-    from safepip.redact import redact  # noqa: PLC0415
+    from safepip.report.redact import redact  # noqa: PLC0415
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:

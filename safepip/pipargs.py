@@ -178,9 +178,7 @@ def _convert(spec: _Spec, raw: str, origin: str) -> object:
         raise UsageError(msg, hint=f"{spec.flag}: {spec.help}") from None
 
 
-def split_install_args(
-    argv: Sequence[str], env: Mapping[str, str]
-) -> tuple[Options, list[str]]:
+def split_install_args(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Options, list[str]]:
     """Split ``safepip install`` arguments into safepip's options and pip's arguments.
 
     safepip options are recognised only before the first argument that is not one of them;

@@ -18,8 +18,9 @@ from support import pips
 from support.indexserver import FaultIndex
 from support.wheels import build_sdist, build_wheel
 
-from safepip import cache, cli, runner
-from safepip.cachescan import (
+from safepip import cli, runner
+from safepip.cache import layout as cache
+from safepip.cache.entries import (
     BODY_WITHOUT_METADATA,
     EMPTY_BODY,
     INVALID_WHEEL,
@@ -30,7 +31,7 @@ from safepip.cachescan import (
     UNREADABLE_METADATA,
     verify,
 )
-from safepip.msgunpack import unpackb
+from safepip.cache.msgpack_decode import unpackb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

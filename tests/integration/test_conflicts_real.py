@@ -2,7 +2,7 @@
 
 For each scenario, pip (26.3 and 24.0) fails with ResolutionImpossible against a
 :class:`~support.indexserver.FaultIndex` on 127.0.0.1; its console output and its ``--log`` are
-parsed, :func:`safepip.conflicts.propose` searches the same index (default urllib fetch, real
+parsed, :func:`safepip.conflicts.propose.propose` searches the same index (default urllib fetch, real
 ``pip install --dry-run --report -`` confirmation through :mod:`safepip.runner`), and the proposal
 is then checked by installing it for real into a fresh ``--target``.
 """
@@ -21,9 +21,9 @@ from packaging.requirements import Requirement
 from support import pips
 from support.wheels import build_wheel
 
-from safepip.conflictreport import Conflict, explain, parse_conflict
-from safepip.conflicts import propose
-from safepip.target import Target
+from safepip.conflicts.explain import Conflict, explain, parse_conflict
+from safepip.conflicts.propose import propose
+from safepip.conflicts.target import Target
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from support.indexserver import FaultIndex
 
-    from safepip.proposal import Proposal
+    from safepip.conflicts.verify import Proposal
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ import tarfile
 import zipfile
 from typing import TYPE_CHECKING
 
-from safepip import cache
+from safepip.cache import layout as cache
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

@@ -1,4 +1,4 @@
-"""Score :func:`safepip.classifier.classify` on a folder of labelled pip logs.
+"""Score :func:`safepip.classifier.decide.classify` on a folder of labelled pip logs.
 
 Two layouts are read:
 
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from safepip.classifier import classify
+from safepip.install.remedies import Context, plan
 from safepip.model import DEFAULT_POLICY, FailureKind, RemedyAction, RetryPolicy
-from safepip.remedies import Context, plan
 
 #: A cache root that does not exist: plans name the paths they would delete, nothing is touched.
 _CACHE_ROOT = Path("/nonexistent/safepip-corpus-score/pip-cache")

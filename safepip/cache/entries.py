@@ -1,0 +1,321 @@
+"""Read pip's cache without pip: entry iteration, CacheControl metadata, and ``cache verify``.
+
+Formats (pip-failures.md §A; pip's vendored ``cachecontrol/serialize.py``): a metadata file is
+``b"cc=4," + msgpack({"response": {"body", "headers", "status", ...}, "vary": {...}})``. In
+``http-v2/`` (pip >= 23.3, ``SeparateBodyFileCache``) the body is empty there and lives in
+``<h>.body``; in ``http/`` (pip <= 23.2) it is inside the msgpack. Bodies are the raw response
+bytes (still gzip-encoded when the server sent ``Content-Encoding: gzip``).
+
+Nothing here deletes: ``cache verify --fix`` hands :attr:`Problem.paths` to ``cache.delete``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import struct
+import time
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from safepip.cache.layout import BODY_SUFFIX, HTTP_V1, HTTP_V2, WHEELS
+from safepip.cache.msgpack_decode import MsgpackError, unpackb
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+#: pip writes every cache file through ``adjacent_tmp_file``: ``NamedTemporaryFile(prefix=<name>,
+#: suffix=".tmp")`` beside it, then ``os.replace`` (pip's ``utils/filesystem.py``). A crash or a
+#: kill between the two leaves ``<h>XXXXXXXX.tmp`` / ``<h>.bodyXXXXXXXX.tmp`` behind.
+_TEMP = re.compile(r"(?P<target>[0-9a-f]{56}(?:\.body)?)[a-z0-9_]{8}\.tmp")
+_KEY = re.compile(r"[0-9a-f]{56}")
+_SERDE_PREFIX = b"cc=4,"
+_EOCD = b"PK\x05\x06"
+_EOCD_MAX = 22 + 0xFFFF
+_OK_STATUSES = (200, 203)  # statuses whose cached body is the resource itself
+
+#: ``cache verify`` reasons (stable: they appear in ``--json``).
+EMPTY_BODY = "empty-body"
+TRUNCATED_ZIP = "truncated-zip"
+LENGTH_MISMATCH = "length-mismatch"
+METADATA_WITHOUT_BODY = "metadata-without-body"
+BODY_WITHOUT_METADATA = "body-without-metadata"
+UNREADABLE_METADATA = "unreadable-metadata"
+INVALID_WHEEL = "invalid-wheel"
+INVALID_ORIGIN = "invalid-origin-json"
+STALE_TEMP = "stale-temp-file"
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    """The parts of a CacheControl entry safepip looks at.
+
+    Attributes:
+        status: the HTTP status of the cached response.
+        headers: response headers, names lower-cased.
+        body: the embedded body (``http/`` layout; empty in ``http-v2`` metadata).
+    """
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def content_length(self) -> int | None:
+        """The ``Content-Length`` header as an int, if present and valid."""
+        raw = self.headers.get("content-length", "").strip()
+        return int(raw) if raw.isdigit() else None
+
+
+def parse_metadata(data: bytes) -> CachedResponse | None:
+    """Parse a CacheControl ``cc=4,`` entry; None when pip could not read it either."""
+    if not data.startswith(_SERDE_PREFIX):
+        return None
+    try:
+        cached = unpackb(data[len(_SERDE_PREFIX) :])
+    except MsgpackError:
+        return None
+    response = cached.get("response") if isinstance(cached, dict) else None
+    if not isinstance(response, dict):
+        return None
+    status, headers, body = response.get("status"), response.get("headers"), response.get("body")
+    if not isinstance(status, int) or not isinstance(headers, dict):
+        return None
+    if not isinstance(body, (bytes, str)):
+        return None
+    return CachedResponse(
+        status=status,
+        headers={str(k).lower(): str(v) for k, v in headers.items()},
+        body=body.encode("utf-8") if isinstance(body, str) else body,
+    )
+
+
+@dataclass(frozen=True)
+class HttpEntry:
+    """One HTTP-cache entry: the files that share a key in one leaf directory.
+
+    Attributes:
+        layout: ``"http-v2"`` or ``"http"``.
+        key: the sha224 key (the file name).
+        meta: the metadata file (the whole entry in ``http/``), if present. Paths are plain
+            strings: a scan creates thousands and ``pathlib`` would dominate its time.
+        body: the ``.body`` file (``http-v2`` only), if present.
+        temps: pip temp files left beside this entry.
+    """
+
+    layout: str
+    key: str
+    meta: str | None
+    body: str | None
+    temps: tuple[str, ...] = ()
+
+
+def _leaf_dirs(base: str, depth: int = 5) -> Iterator[str]:
+    try:
+        with os.scandir(base) as it:
+            children = sorted(e.path for e in it if e.is_dir(follow_symlinks=False))
+    except OSError:
+        return
+    for child in children:
+        if depth == 1:
+            yield child
+        else:
+            yield from _leaf_dirs(child, depth - 1)
+
+
+def iter_http_entries(root: Path) -> Iterator[HttpEntry]:
+    """Yield every entry of ``http-v2/``, then of ``http/`` (key-named files, 5 levels deep)."""
+    for layout in (HTTP_V2, HTTP_V1):
+        for leaf in _leaf_dirs(str(root / layout)):
+            yield from _group_leaf(layout, leaf)
+
+
+def _group_leaf(layout: str, leaf: str) -> Iterator[HttpEntry]:
+    metas: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    temps: dict[str, list[str]] = {}
+    with os.scandir(leaf) as it:
+        for entry in it:
+            name = entry.name
+            if _KEY.fullmatch(name):
+                metas[name] = entry.path
+            elif name.endswith(BODY_SUFFIX) and _KEY.fullmatch(name[: -len(BODY_SUFFIX)]):
+                bodies[name[: -len(BODY_SUFFIX)]] = entry.path
+            else:
+                temp = _TEMP.fullmatch(name)
+                if temp:
+                    key = temp.group("target").split(".", 1)[0]
+                    temps.setdefault(key, []).append(entry.path)
+    for key in sorted(metas.keys() | bodies.keys() | temps.keys()):
+        yield HttpEntry(layout, key, metas.get(key), bodies.get(key), tuple(temps.get(key, ())))
+
+
+def iter_wheel_files(root: Path) -> Iterator[Path]:
+    """Yield every ``*.whl`` below ``wheels/`` (entry dirs are ``aa/bb/cc/<rest>``)."""
+    for leaf in _leaf_dirs(str(root / WHEELS), depth=4):
+        with os.scandir(leaf) as it:
+            for entry in it:
+                if entry.name.endswith(".whl") and entry.is_file(follow_symlinks=False):
+                    yield Path(entry.path)
+
+
+def zip_is_intact(f: BinaryIO, size: int) -> bool:
+    """Check a zip's End-Of-Central-Directory record, reading only the tail.
+
+    A truncated download or a half-copied wheel (pypa/pip#9034, #9964) loses its tail, so a
+    missing or inconsistent EOCD is the cheap, reliable sign (pip-failures.md §A).
+    """
+    start = max(0, size - _EOCD_MAX)
+    f.seek(start)
+    tail = f.read(size - start)
+    pos = tail.rfind(_EOCD)
+    while pos >= 0:
+        if len(tail) - pos >= 22:
+            cd_size, cd_offset, comment_len = struct.unpack("<IIH", tail[pos + 12 : pos + 22])
+            if pos + 22 + comment_len == len(tail):
+                if cd_offset == 0xFFFFFFFF:  # zip64: the locator sits right before the EOCD
+                    return pos >= 20 and tail[pos - 20 : pos - 16] == b"PK\x06\x07"
+                if cd_offset + cd_size > start + pos:
+                    return False
+                if cd_size == 0:
+                    return True
+                f.seek(cd_offset)
+                return f.read(4) == b"PK\x01\x02"
+        pos = tail.rfind(_EOCD, 0, pos)
+    return False
+
+
+def body_problem(f: BinaryIO, size: int, response: CachedResponse | None) -> str | None:
+    """Return why a cached response body is corrupt, or None when it looks whole."""
+    if response is not None and response.status not in _OK_STATUSES:
+        return None  # a cached redirect (301/308) legitimately has an empty body
+    expected = response.content_length if response is not None else None
+    if size == 0:
+        return EMPTY_BODY if expected != 0 else None
+    if expected is not None and expected != size:
+        return LENGTH_MISMATCH
+    f.seek(0)
+    if f.read(2) == b"PK" and not zip_is_intact(f, size):
+        return TRUNCATED_ZIP
+    return None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One corrupt cache entry found by :func:`verify`.
+
+    Attributes:
+        reason: one of the reason constants (``empty-body``, ``truncated-zip``...).
+        paths: the files or entry directory to delete to remove it.
+        detail: a short human explanation.
+    """
+
+    reason: str
+    paths: tuple[str, ...]
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The result of :func:`verify`.
+
+    Attributes:
+        checked: how many entries (HTTP keys and built wheels) were examined.
+        problems: the corrupt ones.
+    """
+
+    checked: int
+    problems: tuple[Problem, ...]
+
+
+def verify(root: Path, *, stale_after: float = 600.0, now: float | None = None) -> VerifyReport:
+    """Find corrupt entries in the cache at ``root``; healthy entries are never reported.
+
+    Args:
+        root: the pip cache directory.
+        stale_after: a pip temp file untouched for this many seconds is stale (pip writes
+            them in one go, so an old one is the leftover of a killed pip).
+        now: the current time (injected for tests); defaults to ``time.time()``.
+    """
+    now = time.time() if now is None else now
+    checked = 0
+    problems: list[Problem] = []
+    for entry in iter_http_entries(root):
+        checked += 1
+        problems.extend(_check_http(entry, now - stale_after))
+    for wheel in iter_wheel_files(root):
+        checked += 1
+        problem = _check_wheel(wheel)
+        if problem is not None:
+            problems.append(problem)
+    return VerifyReport(checked, tuple(problems))
+
+
+def _check_http(entry: HttpEntry, stale_before: float) -> Iterator[Problem]:
+    for temp in entry.temps:
+        if _mtime(temp) < stale_before:
+            yield Problem(STALE_TEMP, (temp,), "left by an interrupted pip write")
+    files = tuple(p for p in (entry.body, entry.meta) if p is not None)
+    if entry.meta is None:
+        if entry.body is not None:
+            yield Problem(BODY_WITHOUT_METADATA, files, "pip ignores it (SafeFileCache.get)")
+        return
+    if entry.layout == HTTP_V2 and entry.body is None:
+        yield Problem(METADATA_WITHOUT_BODY, files, "pip ignores it (SafeFileCache.get)")
+        return
+    reason = _check_http_files(entry.meta, entry.body)
+    if reason is not None:
+        yield Problem(reason, files, _DETAILS.get(reason, ""))
+
+
+_DETAILS = {
+    EMPTY_BODY: "a 200 response cached with no bytes (pypa/pip#12361)",
+    LENGTH_MISMATCH: "body size differs from the cached Content-Length",
+    TRUNCATED_ZIP: "zip without a valid End-Of-Central-Directory record",
+    UNREADABLE_METADATA: "not a CacheControl cc=4 entry",
+}
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.lstat(path).st_mtime
+    except OSError:
+        return float("inf")  # gone already: not stale
+
+
+def _check_http_files(meta: str, body: str | None) -> str | None:
+    try:
+        with open(meta, "rb") as f:  # noqa: PTH123 - str paths: see HttpEntry
+            response = parse_metadata(f.read())
+        if response is None:
+            return UNREADABLE_METADATA
+        if body is None:  # old http/ layout: the body is inside the metadata
+            return body_problem(BytesIO(response.body), len(response.body), response)
+        with open(body, "rb") as f:  # noqa: PTH123 - str paths: see HttpEntry
+            return body_problem(f, os.fstat(f.fileno()).st_size, response)
+    except OSError:
+        return UNREADABLE_METADATA
+
+
+def _check_wheel(wheel: Path) -> Problem | None:
+    entry = wheel.parent
+    try:
+        with wheel.open("rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            intact = size > 0 and f.read(2) == b"PK" and zip_is_intact(f, size)
+    except OSError:
+        intact = False
+    if not intact:
+        return Problem(INVALID_WHEEL, (str(entry),), f"{wheel.name} is not a valid zip")
+    origin = entry / "origin.json"
+    try:
+        json.loads(origin.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        # pip <= 23.1 crashes on it with JSONDecodeError (pypa/pip#11985, fixed by #12060)
+        return Problem(INVALID_ORIGIN, (str(entry),), "origin.json is not valid JSON")
+    return None

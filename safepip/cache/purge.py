@@ -1,0 +1,237 @@
+"""Plan ``safepip cache purge NAME[==VERSION]``: every cache entry of one project, nothing else.
+
+pip's own ``pip cache remove <pkg>`` only matches ``wheels/**/<pkg>-*.whl`` and never touches the
+HTTP cache (pip-failures.md §A), where corrupt downloads actually live. Entries are found three
+complementary ways, because none is complete on its own:
+
+1. by key: the index page ``<index>/<name>/`` of every configured index (the key of a truncated
+   or empty body can only be found from its URL), and the files that page links to (with their
+   PEP 658 ``.metadata``), filtered by project and version;
+2. by content: bodies that are wheels (``<name>-<ver>.dist-info/`` in the zip directory),
+   sdists (the top directory of the tar/zip), core metadata files, or index pages of the project
+   (PEP 691 ``name``, ``<title>Links for name``, or links that are all the project's files);
+3. by file name: locally built wheels in ``wheels/``.
+
+Planning only reads; the deletion goes through ``cache.delete``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from safepip.cache.entries import HttpEntry, iter_http_entries, iter_wheel_files
+from safepip.cache.identify import PAGE, SDIST, Identity, decoded, filename_of, identify, page_links
+from safepip.cache.identify import read_entry as _read_entry
+from safepip.cache.layout import HTTP_V1, HTTP_V2, WHEELS, http_entry_paths, http_key
+from safepip.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+DEFAULT_INDEX = "https://pypi.org/simple/"
+_TARGET = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*([^\s;,]+))?\s*")
+_EXTS = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One ``NAME[==VERSION]`` argument.
+
+    Attributes:
+        given: the name as typed (index page URLs are tried with it and its normalised form).
+        name: the PEP 503 normalised name.
+        version: the version, or None for every version.
+    """
+
+    given: str
+    name: str
+    version: str | None = None
+
+
+def parse_target(spec: str) -> Target:
+    """Parse ``NAME`` or ``NAME==VERSION``.
+
+    Raises:
+        UsageError: anything else (specifiers other than ``==``, extras, URLs).
+    """
+    match = _TARGET.fullmatch(spec)
+    if not match:
+        raise UsageError(f"expected NAME or NAME==VERSION, got {spec!r}")
+    return Target(match.group(1), canonicalize_name(match.group(1)), match.group(2))
+
+
+@dataclass(frozen=True)
+class PurgeItem:
+    """One cache entry to delete and why it belongs to the target.
+
+    Attributes:
+        paths: the files (or ``wheels/`` directory) of the entry.
+        what: a short description (may contain an index URL: redact before printing).
+    """
+
+    paths: tuple[str, ...]
+    what: str
+
+
+def file_version(filename: str, name: str) -> str | None:
+    """Return the version of a distribution file of project ``name`` (normalised), else None.
+
+    Sdist names are ambiguous (``foo-bar-1.0.tar.gz`` may be project ``foo``'s?), so a split
+    is accepted only when the rest is a version.
+    """
+    filename = filename.removesuffix(".metadata")
+    lower = filename.lower()
+    ext = next((e for e in _EXTS if lower.endswith(e)), None)
+    if ext is None:
+        return None
+    stem = filename[: -len(ext)]
+    if ext == ".whl":
+        parts = stem.split("-")
+        ok = len(parts) in (5, 6) and canonicalize_name(parts[0]) == name
+        return parts[1] if ok else None
+    for i, char in enumerate(stem):
+        if char == "-" and canonicalize_name(stem[:i]) == name and _is_version(stem[i + 1 :]):
+            return stem[i + 1 :]
+    return None
+
+
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def same_version(a: str, b: str) -> bool:
+    """Compare versions the PEP 440 way (``1.0 == 1.0.0``), falling back to string equality."""
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
+def _wanted(version: str | None, target: Target) -> bool:
+    return version is not None and (target.version is None or same_version(version, target.version))
+
+
+def page_urls(indexes: Sequence[str], target: Target) -> list[str]:
+    """Return ``<index>/<name>/`` for every index and both spellings of the name.
+
+    pip >= 20 asks for the normalised name; older pips and redirects may have cached the other.
+    """
+    urls: dict[str, None] = {}
+    for index in indexes:
+        base = index.rstrip("/")
+        for name in (target.name, target.given):
+            urls[f"{base}/{quote(name)}/"] = None
+    return list(urls)
+
+
+def _entry_paths(root: Path, url: str) -> tuple[str, ...]:
+    return tuple(str(p) for p in http_entry_paths(root, url) if p.exists())
+
+
+def plan_purge(root: Path, targets: Sequence[Target], indexes: Sequence[str]) -> list[PurgeItem]:
+    """Find every cache entry of the targets under ``root``.
+
+    Args:
+        root: the pip cache directory.
+        targets: the projects (and versions) to purge.
+        indexes: the index URLs pip is configured with.
+
+    Returns:
+        One item per entry, each entry once.
+    """
+    items: dict[str, PurgeItem] = {}  # by key (HTTP entries) or directory (wheels)
+    for target in targets:
+        for url in page_urls(indexes, target):
+            _add_page_and_files(items, root, url, target)
+    for entry in iter_http_entries(root):
+        if entry.key not in items:
+            identity = identify(entry)
+            what = _matches(identity, targets) if identity else None
+            if what:
+                paths = tuple(p for p in (entry.body, entry.meta, *entry.temps) if p)
+                items[entry.key] = PurgeItem(paths, f"{what} (by content)")
+    for wheel in iter_wheel_files(root):
+        if any(_wanted(file_version(wheel.name, t.name), t) for t in targets):
+            entry_dir = str(wheel.parent)
+            items.setdefault(entry_dir, PurgeItem((entry_dir,), f"built {wheel.name}"))
+    return list(items.values())
+
+
+def _add_page_and_files(items: dict[str, PurgeItem], root: Path, url: str, target: Target) -> None:
+    """Add the index page entry of ``url`` and the cached files it links to for ``target``."""
+    paths = _entry_paths(root, url)
+    if not paths:
+        return
+    items.setdefault(http_key(url), PurgeItem(paths, f"index page {url}"))
+    for link in _cached_page_links(root, url):
+        if _wanted(file_version(filename_of(link), target.name), target):
+            for file_url in (link, link + ".metadata"):  # PEP 658 metadata is cached too
+                found = _entry_paths(root, file_url)
+                if found:
+                    items.setdefault(http_key(file_url), PurgeItem(found, file_url))
+
+
+def _cached_page_links(root: Path, url: str) -> list[str]:
+    meta, body, old = http_entry_paths(root, url)
+    v2, v1 = HttpEntry(HTTP_V2, "", str(meta), str(body)), HttpEntry(HTTP_V1, "", str(old), None)
+    for entry in (v2, v1):
+        if entry.meta is None or not Path(entry.meta).exists():
+            continue
+        response, raw = _read_entry(entry)
+        page = decoded(raw, response) if raw else None
+        if page is not None:
+            return page_links(page, url)
+    return []
+
+
+def _matches(identity: Identity, targets: Sequence[Target]) -> str | None:
+    """Describe the identified body when it belongs to one of the targets."""
+    for target in targets:
+        if identity.kind == PAGE:
+            files = identity.filenames
+            named = bool(identity.name) and canonicalize_name(identity.name) == target.name
+            if named or (files and all(file_version(f, target.name) for f in files)):
+                return f"index page of {target.name}"
+            continue
+        if identity.kind == SDIST:
+            version = file_version(identity.name + ".tar", target.name)
+        elif canonicalize_name(identity.name) == target.name:
+            version = identity.version
+        else:
+            continue
+        if _wanted(version, target):
+            return f"{identity.kind} {target.name} {version}"
+    return None
+
+
+def plan_all(root: Path) -> list[PurgeItem]:
+    """Everything ``pip cache purge`` removes: the HTTP caches and the built wheels."""
+    return [
+        PurgeItem((str(root / sub),), f"{sub}/")
+        for sub in ("http-v2", HTTP_V1, WHEELS)
+        if (root / sub).exists()
+    ]
+
+
+def configured_indexes(
+    index_urls: Iterable[str], extra_urls: Iterable[str], env: Mapping[str, str]
+) -> list[str]:
+    """Return the index URLs pip would use (pip's own precedence, config files aside).
+
+    Options win over ``PIP_INDEX_URL`` / ``PIP_EXTRA_INDEX_URL`` (whitespace-separated);
+    the default is PyPI.
+    """
+    primary = list(index_urls) or env.get("PIP_INDEX_URL", "").split() or [DEFAULT_INDEX]
+    extra = list(extra_urls) or env.get("PIP_EXTRA_INDEX_URL", "").split()
+    return list(dict.fromkeys([*primary[-1:], *extra]))

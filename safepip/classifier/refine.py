@@ -1,0 +1,222 @@
+"""Refine the decisive line by its context (pip-failures.md §G.2 step 2).
+
+Each function takes the decisive :class:`~safepip.classifier.scan.Hit` and the diagnosis its rule
+alone
+gives (``base``), reads the lines around it and returns ``base`` or a sharper diagnosis: the
+hash block (§C), the preceding ``Using cached``/``Downloading``/``Processing`` line (§A, §D),
+the warning that explains a bare not-found (§B, §E), pip's own conflict explanation (§E).
+:mod:`safepip.classifier.decide` picks which one applies.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from safepip.classifier import rules as sig
+from safepip.classifier.evidence import (
+    LOOKBACK,
+    about,
+    fetch_before,
+    found_links,
+    project,
+    read_hash_block,
+    resolve,
+    same_path,
+    silence_before,
+    split_req,
+    stopped_short,
+    url_in,
+)
+from safepip.model import DEFAULT_POLICY, Diagnosis, FailureKind
+
+if TYPE_CHECKING:
+    from safepip.classifier.normalize import Log
+    from safepip.classifier.scan import Hit
+
+K = FailureKind
+_WINDOWS_PATH = re.compile(r"[A-Za-z]:\\")
+_MAX_PATH = 260  # Windows MAX_PATH without the long-path opt-in (pip-failures.md §D)
+
+
+def not_found(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis:
+    """A bare not-found is explained by an earlier warning or silent retries (§B, §E)."""
+    cluster = [
+        h for h in hits if h.rule.kind is K.NOT_FOUND and hit.index - 5 <= h.index <= hit.index
+    ]
+    lines = tuple(h.line for h in cluster) or (hit.line,)
+    # "(from versions: none)"; pip <= 18 printed "(from versions: )"; some lines carry neither.
+    listed = [ln for ln in lines if "(from versions:" in ln]
+    none = not listed or any("versions: none" in ln or "versions: )" in ln for ln in listed)
+    wanted = project(lines)
+    causes = [
+        h
+        for h in hits
+        if h.weak
+        and hit.index - LOOKBACK < h.index < hit.index
+        and h.nested == hit.nested
+        and h.rule.kind in sig.NOT_FOUND_CAUSES
+        and (none or h.rule.kind is K.PYTHON_INCOMPATIBLE)
+        and about(h.line, wanted)
+    ]
+    base = replace(base, evidence=lines)
+    if not causes and none:
+        first = cluster[0].index if cluster else hit.index
+        silence = silence_before(log, first)
+        if silence >= sig.SILENT_RETRY_SECONDS:
+            return replace(
+                base,
+                kind=K.NETWORK_TRANSIENT,
+                policy=DEFAULT_POLICY[K.NETWORK_TRANSIENT],
+                rule=f"{sig.SILENT_RETRY_RULE} ({silence:.1f} s of silence)",
+            )
+    if not causes:
+        return base
+    cause = causes[-1]
+    page = sig.PAGE_URL.search(cause.line)
+    urls = (page.group(1).split("#", 1)[0],) if page else url_in(cause.line, pool_only=False)
+    return replace(
+        base,
+        kind=cause.rule.kind,
+        policy=DEFAULT_POLICY[cause.rule.kind],
+        urls=urls,
+        evidence=(cause.line, *lines),
+        rule=f"{cause.rule.source}; explains 'from versions: none'",
+    )
+
+
+def hash_mismatch(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
+    """Split a hash mismatch into cache-corrupt / download-corrupt / hash-pin-mismatch (§C)."""
+    block = read_hash_block(log, hit.index)
+    url, got = block.url, block.got
+    plain = url.split("#", 1)[0] if url else None
+    fragment = url.split("#sha256=", 1)[1][:64].lower() if url and "#sha256=" in url else None
+    name = posixpath.basename(plain) if plain else None
+    index_hash = fragment or (found_links(log).get(name, ("", None))[1] if name else None)
+    fetch = fetch_before(log, hit.index, name)
+    cached = fetch is not None and fetch.verb == "Using cached"
+    if got is not None and got == index_hash:
+        kind, why = K.HASH_PIN_MISMATCH, "Got equals the index hash: the pins are stale"
+    elif got == sig.EMPTY_SHA256:
+        kind, why = K.CACHE_CORRUPT, "Got is the sha256 of empty input (pypa/pip#12361)"
+    elif cached:
+        kind, why = K.CACHE_CORRUPT, "the file came from the cache (Using cached)"
+    elif fetch is not None and stopped_short(log, fetch.at, hit.index):
+        kind, why = K.DOWNLOAD_CORRUPT, "the progress bar stopped short: a truncated download"
+    elif index_hash is None and (
+        len(block.expected) > 1 or sig.USER_HASHES.search(log.text) is not None
+    ):
+        kind, why = K.HASH_PIN_MISMATCH, "user hash pins and a fresh download"
+    else:
+        kind, why = K.DOWNLOAD_CORRUPT, "a fresh download does not match the index hash"
+    package, version = split_req(block.req)
+    return replace(
+        base,
+        kind=kind,
+        policy=DEFAULT_POLICY[kind],
+        evidence=block.lines if fetch is None else (fetch.line, *block.lines),
+        rule=f"{hit.rule.source}: {why}",
+        package=package,
+        version=version,
+        urls=(plain,) if plain else (resolve(log, fetch.target) if fetch else ()),
+        got_hash=got,
+        expected_hashes=block.expected,
+        from_cache=cached,
+    )
+
+
+def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis:
+    """A zip/EOF/invalid-wheel error: the cache, a download, or an auth prompt (§E)."""
+    if "EOFError" in hit.line and any(h.rule.kind is K.AUTH and h.index < hit.index for h in hits):
+        return replace(
+            base,
+            kind=K.AUTH,
+            policy=DEFAULT_POLICY[K.AUTH],
+            rule="pip-failures.md §E auth: 'User for' prompt then EOFError (pypa/pip#6179)",
+        )
+    if hit.rule.warning:
+        return base
+    wheel = sig.INVALID_WHEEL.search(hit.line)
+    if wheel and sig.CACHE_PATH.search(wheel.group(1)):
+        return replace(base, paths=(wheel.group(1),), from_cache=True)
+    fetch = fetch_before(log, hit.index, None)
+    if fetch is None:
+        return base
+    urls = resolve(log, fetch.target)
+    if fetch.verb == "Using cached":
+        return replace(base, from_cache=True, urls=urls, evidence=(fetch.line, hit.line))
+    return replace(
+        base,
+        kind=K.DOWNLOAD_CORRUPT,
+        policy=DEFAULT_POLICY[K.DOWNLOAD_CORRUPT],
+        urls=urls,
+        evidence=(fetch.line, hit.line),
+        rule=hit.rule.source + "; after Downloading",
+    )
+
+
+def cut_short(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
+    """An incomplete or interrupted download of a sized cache entry is cache-corrupt (§A)."""
+    fetch = fetch_before(log, hit.index, None)
+    if fetch is None or fetch.verb != "Using cached" or not fetch.sized:
+        return base
+    return replace(
+        base,
+        kind=K.CACHE_CORRUPT,
+        policy=DEFAULT_POLICY[K.CACHE_CORRUPT],
+        from_cache=True,
+        urls=resolve(log, fetch.target),
+        evidence=(fetch.line, hit.line),
+        rule=hit.rule.source + "; after Using cached (§A)",
+    )
+
+
+def errno2(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
+    """A conda/user path named by ``Processing <path>`` is local-path-missing (§D)."""
+    if not base.paths:
+        return base
+    path = base.paths[0]
+    if _WINDOWS_PATH.match(path) and len(path.replace("\\\\", "\\")) > _MAX_PATH:
+        return replace(
+            base,
+            kind=K.WINDOWS_LONG_PATH,
+            policy=DEFAULT_POLICY[K.WINDOWS_LONG_PATH],
+            rule="pip-failures.md §D: Windows path longer than 260 characters",
+        )
+    for index in range(hit.index - 1, max(-1, hit.index - 50), -1):
+        m = sig.PROCESSING.match(log.clean(index))
+        if m and same_path(m.group(1), path):
+            return replace(
+                base,
+                kind=K.LOCAL_PATH_MISSING,
+                policy=DEFAULT_POLICY[K.LOCAL_PATH_MISSING],
+                evidence=(log.clean(index), hit.line),
+                rule="pip-failures.md §D: Errno 2 on the path of 'Processing'",
+            )
+    return base
+
+
+def conflict(log: Log, diagnosis: Diagnosis, index: int) -> Diagnosis:
+    """Show pip's own explanation of a conflict and name the package the user pinned (§E)."""
+    for start in range(index, max(-1, index - 60), -1):
+        if "The conflict is caused by" in log.lines[start]:
+            break
+    else:
+        return diagnosis
+    cause = []
+    for i in range(start + 1, min(len(log.lines), start + 12)):
+        line = log.clean(i)
+        if not line.strip():
+            break
+        cause.append(line)
+    requested = [m.group(1) for m in map(sig.USER_REQUESTED.search, cause) if m]
+    lead = [
+        log.clean(i) for i in range(max(0, start - 3), start) if "Cannot install" in log.lines[i]
+    ]
+    return replace(
+        diagnosis,
+        evidence=(*lead, log.clean(start), *cause, *diagnosis.evidence),
+        package=diagnosis.package or (requested[0] if requested else None),
+    )

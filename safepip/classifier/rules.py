@@ -1,0 +1,701 @@
+"""The classifier's data: ordered signature rules and the few auxiliary patterns it needs.
+
+Nothing here decides anything; :mod:`safepip.classifier.decide`, :mod:`safepip.classifier.scan`,
+:mod:`safepip.classifier.refine` and :mod:`safepip.classifier.evidence` read these tables. The hint
+texts live in
+:mod:`safepip.classifier.hints` (re-exported here as :data:`HINTS`).
+
+- :data:`RULES` is the one ordered table of :class:`Rule`. The first rule that matches a line
+  labels that line, so the order is the precedence (pip-failures.md §0): the Errno 2 path rules
+  (§D) come before the generic ``[Errno 2]`` rule, the proxy and SSL rules before the generic
+  connection rules, and so on. Adding a pip message is adding a row.
+- Rules match machine-stable markers (pip-failures.md §G.3): ``[Errno N]``/``[WinError N]``,
+  ``error: <reference>`` kebab references (which pip's ``--log`` file shows as
+  ``<ClassName: reference>``), exception class names and the hash block, rather than English
+  prose where a marker exists.
+- Every pattern is compiled once with ``re.VERBOSE`` and uses bounded repetitions only, so that a
+  search over a line of at most :data:`safepip.classifier.normalize.MAX_LINE` characters is linear.
+- :data:`TRIGGERS` are literal substrings: only lines holding one of them are matched against
+  :data:`RULES` (a fast pre-filter). Every rule's match must contain one of them;
+  ``tests/unit/classifier/test_rules.py`` checks this on the example lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from safepip.classifier import hints as _hints
+from safepip.model import FailureKind
+
+K = FailureKind
+
+#: The hint texts per kind, kept in :mod:`safepip.classifier.hints`; re-exported for the table's
+#: readers.
+HINTS = _hints.HINTS
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One signature.
+
+    Attributes:
+        kind: the failure class a matching line points to.
+        pattern: compiled with ``re.VERBOSE``; searched (not matched) in a cleaned line.
+        source: where the signature comes from (pip-failures.md section, pip version, issue).
+        warning: True when the line is a warning or debug line: it explains a later symptom
+            (``from versions: none``) or decides only when no error line does.
+        needles: literals, one of which every match contains: the pattern is tried only on a
+            line holding one (a cheap ``in`` test; ``tests/unit/classifier/test_rules.py`` checks
+            it).
+        errnos: when set, the row matches a line whose ``[Errno N]``/``[WinError N]`` code is
+            one of these and whose quoted path (see :data:`ERRNO_PATH`) matches ``pattern``
+            (pip-failures.md §D: decide Errno 2 by its path).
+    """
+
+    kind: FailureKind
+    pattern: re.Pattern[str]
+    source: str
+    warning: bool = False
+    needles: tuple[str, ...] = ()
+    errnos: tuple[str, ...] = ()
+
+
+def _rule(  # noqa: PLR0913 - keyword-only fields of one table row
+    kind: FailureKind,
+    pattern: str,
+    source: str,
+    *,
+    warning: bool = False,
+    needles: tuple[str, ...],
+    errnos: tuple[str, ...] = (),
+) -> Rule:
+    return Rule(kind, re.compile(pattern, re.VERBOSE), source, warning, needles, errnos)
+
+
+_PIP_TEMP = (
+    r"[\\/]pip-(?:unpack|req-tracker|build-tracker|install|req-build|ephem-wheel-cache|wheel"
+    r"|build-env|target|modern-metadata|metadata|record|uninstall|standalone-pip)-"
+)
+_CONDA = (
+    r"^(?:file://)?(?:/tmp/build/80754af9/|/home/conda/feedstock_root/|/croot/|/opt/conda/conda-bld/"
+    r"|/rapids/|/C:/|[A-Za-z]:\\{1,2}(?:b\\{1,2}abs_|ci\\{1,2}|bld\\{1,2}))"
+)
+_SEP = r"[\\/]{1,2}"
+_CACHE = (
+    r"[\\/](?:wheels"
+    + _SEP
+    + r"[0-9a-f]{2}"
+    + _SEP
+    + r"[0-9a-f]{2}"
+    + _SEP
+    + r"|http(?:-v2)?"
+    + _SEP
+    + r"[0-9a-f]"
+    + _SEP
+    + r"[0-9a-f]"
+    + _SEP
+    + ")"
+)
+
+
+def _codes(*codes: int) -> tuple[str, ...]:
+    """Needles for errno values, as ``[Errno N]`` and ``[WinError N]`` print them."""
+    return tuple(f"{prefix} {code}]" for code in codes for prefix in ("Errno", "WinError"))
+
+
+RULES: tuple[Rule, ...] = (
+    # --- interrupted: pip catches KeyboardInterrupt and says so (cli/base_command.py) --------
+    _rule(
+        K.INTERRUPTED,
+        r"^(?:[\w.]{1,200}\.)?KeyboardInterrupt\b|Operation\x20cancelled\x20by\x20user",
+        "pip base_command: KeyboardInterrupt -> 'Operation cancelled by user'",
+        needles=("KeyboardInterrupt", "Operation cancelled"),
+    ),
+    # --- network-config before network-transient: same Retrying lines, different inner error -
+    _rule(
+        K.NETWORK_CONFIG,
+        r"ProtocolError\(\s?'Connection\x20aborted\.',\s?FileNotFoundError\(2",
+        "pip-failures.md §B network-config, pypa/pip#11892 (proxy, not a file)",
+        needles=("FileNotFoundError(2",),
+    ),
+    _rule(
+        K.NETWORK_CONFIG,
+        r"ProxyError\(|proxy-connection-failed|Cannot\x20connect\x20to\x20proxy|InvalidProxyURL"
+        r"|Tunnel\x20connection\x20failed|HTTP\x20error\x20407|\b407\x20Client\x20Error"
+        r"|WRONG_VERSION_NUMBER|ProxySchemeUnknown|Proxy\x20URL\x20had\x20no\x20scheme"
+        r"|Missing\x20dependencies\x20for\x20SOCKS|check_hostname\x20requires\x20server_hostname",
+        "pip-failures.md §B network-config, pypa/pip#9190; pip>=26.2 proxy-connection-failed;"
+        " a proxy variable without scheme or an https:// proxy URL on urllib3 1.26",
+        needles=(
+            "ProxyError(",
+            "proxy-connection-failed",
+            "connect to proxy",
+            "InvalidProxyURL",
+            "Tunnel connection",
+            "407",
+            "WRONG_VERSION",
+            "ProxySchemeUnknown",
+            "had no scheme",
+            "SOCKS",
+            "check_hostname",
+        ),
+    ),
+    # --- ssl ----------------------------------------------------------------------------------
+    _rule(
+        K.SSL_MISSING,
+        r"SSL\x20module\x20is\x20not\x20available|\bssl-missing\b",
+        "pip-failures.md §E ssl-missing, pypa/pip#7691; pip>=26.2 ssl-missing",
+        needles=("SSL module", "ssl-missing"),
+    ),
+    _rule(
+        K.SSL_CERT,
+        r"CERTIFICATE_VERIFY_FAILED|SSLCertVerificationError|ssl-verification-failed"
+        r"|problem\x20confirming\x20the\x20ssl\x20certificate",
+        "pip-failures.md §E ssl-cert; pip>=26.2 ssl-verification-failed",
+        needles=(
+            "CERTIFICATE_VERIFY_FAILED",
+            "SSLCertVerificationError",
+            "ssl-verification-failed",
+            "ssl certificate",
+        ),
+    ),
+    # --- hash mode ----------------------------------------------------------------------------
+    _rule(
+        K.HASHES_REQUIRED,
+        r"Hashes\x20are\x20required\x20in\x20--require-hashes\x20mode"
+        r"|In\x20--require-hashes\x20mode,\x20all\x20requirements\x20must\x20have"
+        r"|Can't\x20verify\x20hashes\x20for\x20these",
+        "pip-failures.md §E hashes-required (HashMissing, HashUnpinned)",
+        needles=("require-hashes", "verify hashes"),
+    ),
+    # The hash block: refined into cache-corrupt / download-corrupt / hash-pin-mismatch (§C).
+    _rule(
+        K.DOWNLOAD_CORRUPT,
+        r"THESE\x20PACKAGES\x20DO\x20NOT\x20MATCH\x20THE\x20HASHES",
+        "pip-failures.md §C hash mismatch (decision procedure)",
+        needles=("DO NOT MATCH THE HASHES",),
+    ),
+    _rule(
+        K.EXTERNALLY_MANAGED,
+        r"externally-managed-environment|This\x20environment\x20is\x20externally\x20managed",
+        "pip-failures.md §E externally-managed (PEP 668, pip>=23.0)",
+        needles=("externally",),
+    ),
+    _rule(
+        K.WINDOWS_LONG_PATH,
+        r"Windows\x20Long\x20Path\x20support|enable-long-paths|exceeding\x20255\x20characters",
+        "pip-failures.md §E windows-long-path (HINT, pip>=21.2; 26.3 second HINT)",
+        needles=("Long Path", "long-paths", "255 characters"),
+    ),
+    _rule(
+        K.DISK_FULL,
+        r"\[Errno\x20(?:28|122)\]|No\x20space\x20left\x20on\x20device|Disk\x20quota\x20exceeded"
+        r"|\[WinError\x20112\]",
+        "pip-failures.md §E disk-full",
+        needles=("Errno 28", "Errno 122", "No space left", "quota exceeded", "WinError 112"),
+    ),
+    # --- Errno disambiguation by path (§D), before the generic OSError rules --------------
+    # Rows with ``errnos`` match their pattern against the quoted path after the marker.
+    _rule(
+        K.TEMP_VANISHED,
+        _PIP_TEMP,
+        "pip-failures.md §D: WinError 5/32/225 on a pip temp file (antivirus, indexer)",
+        needles=_codes(5, 32, 225),
+        errnos=("5", "32", "225"),
+    ),
+    _rule(
+        K.PERMISSION,
+        r"\[Errno\x20(?:1|13|30)\]|\[WinError\x20(?:5|32)\]|PermissionError",
+        "pip-failures.md §E permission",
+        needles=(*_codes(1, 13, 30, 5, 32), "PermissionError"),
+    ),
+    _rule(
+        K.LOCAL_PATH_MISSING,
+        _CONDA,
+        "pip-failures.md §D: conda build path (pip freeze '@ file://' artefact)",
+        needles=_codes(2, 3, 22),
+        errnos=("2", "3", "22"),
+    ),
+    _rule(
+        K.CACHE_CORRUPT,
+        _CACHE,
+        "pip-failures.md §D: path under the pip cache (pypa/pip#7490, #9034)",
+        needles=_codes(2, 3),
+        errnos=("2", "3"),
+    ),
+    _rule(
+        K.ENV_BROKEN,
+        r"[\\/](?:site|dist)-packages" + _SEP + r"[^'\"\\/\n]{1,256}\.(?:dist|egg)-info\b",
+        "pip-failures.md §D: site-packages/*.dist-info/(METADATA|RECORD)",
+        needles=_codes(2, 3),
+        errnos=("2", "3"),
+    ),
+    _rule(
+        K.TEMP_VANISHED,
+        _PIP_TEMP,
+        "pip-failures.md §D: pip temp dir removed under pip (pypa/pip#5754, #5790)",
+        needles=_codes(2, 3, 22, 225),
+        errnos=("2", "3", "22", "225"),
+    ),
+    _rule(
+        K.UNKNOWN,
+        r"\[(?:Errno|WinError)\x202\][^'\"\n]{0,300}:\x20(?:''|\"\")|getcwd\(\)\x20failed",
+        "pip-failures.md §D: empty path (pypa/pip#9685) or deleted cwd (pypa/pip#4255)",
+        needles=(": ''", ': ""', "getcwd"),
+    ),
+    # --- environment --------------------------------------------------------------------------
+    _rule(
+        K.ENV_BROKEN,
+        r"uninstall-no-record-file|RECORD\x20file\x20not\x20found|no\x20RECORD\x20file\x20was\x20found"
+        r"|uninstall-distutils-installed-package|distutils\x20installed\x20project"
+        r"|invalid-installed-package|No\x20metadata\x20found\x20in|Ignoring\x20invalid\x20distribution"
+        r"|Error\x20parsing\x20dependencies\x20of",
+        "pip-failures.md §E env-broken (<=24.0 one-liners, >=24.1 uninstall-*, >=25.0)",
+        needles=(
+            "uninstall-",
+            "RECORD",
+            "distutils",
+            "invalid-installed-package",
+            "No metadata found",
+            "Ignoring invalid distribution",
+            "Error parsing dependencies",
+        ),
+    ),
+    # --- local paths ----------------------------------------------------------------------
+    _rule(
+        K.LOCAL_PATH_MISSING,
+        r"looks\x20like\x20a\x20filename,\x20but\x20the\x20file\x20does\x20not\x20exist"
+        r"|It\x20looks\x20like\x20a\x20path\.\x20File\x20.{1,1024}?\x20does\x20not\x20exist"
+        r"|does\x20not\x20appear\x20to\x20be\x20a\x20Python\x20project",
+        "pip-failures.md §E local-path-missing (pimvanpelt/vppcfg#15; pip>=22 Hint)",
+        needles=("looks like a", "does not appear to be a Python project"),
+    ),
+    # Any other Errno 2: a local file or directory the user named (§D, the fallback row).
+    _rule(
+        K.LOCAL_PATH_MISSING,
+        r"\[(?:Errno|WinError)\x20[23]\]|^(?:[\w.]{1,200}\.)?FileNotFoundError\b",
+        "pip-failures.md §D: Errno 2 on a local path (the fallback row)",
+        needles=("Errno 2]", "WinError 2]", "Errno 3]", "WinError 3]", "FileNotFoundError"),
+    ),
+    # --- resolution, python, requirements -----------------------------------------------
+    _rule(
+        K.RESOLUTION_CONFLICT,
+        r"dependency\x20resolver\x20does\x20not\x20currently\x20take",
+        "pip prints this after installing: a warning, not a failure",
+        warning=True,
+        needles=("dependency resolver does not",),
+    ),
+    _rule(
+        K.RESOLUTION_CONFLICT,
+        r"ResolutionImpossible|resolution-too-deep|conflicting\x20dependencies"
+        r"|The\x20conflict\x20is\x20caused\x20by",
+        "pip-failures.md §E resolution-conflict (20.3+; 25.1 resolution-too-deep)",
+        needles=(
+            "ResolutionImpossible",
+            "resolution-too-deep",
+            "conflicting dependencies",
+            "The conflict is caused by",
+        ),
+    ),
+    _rule(
+        K.PYTHON_INCOMPATIBLE,
+        r"Ignored\x20the\x20following\x20(?:yanked\x20)?versions\x20that\x20require\x20a\x20different",
+        "pip-failures.md §E python-incompatible (pip>=22.3 hint before not-found)",
+        warning=True,
+        needles=("Ignored the following",),
+    ),
+    _rule(
+        K.PYTHON_INCOMPATIBLE,
+        r"^\s{0,12}Link\x20requires\x20a\x20different\x20Python",
+        "pip --log debug line (index/package_finder.py): candidate skipped for Requires-Python",
+        warning=True,
+        needles=("Link requires",),
+    ),
+    _rule(
+        K.PYTHON_INCOMPATIBLE,
+        r"requires\x20a\x20different\x20Python",
+        "pip-failures.md §E python-incompatible (scylladb/python-driver#482)",
+        needles=("requires a different Python",),
+    ),
+    _rule(
+        K.INVALID_REQUIREMENT,
+        r"Invalid\x20requirement:|invalid-egg-fragment|Invalid\x20wheel\x20filename"
+        r"|is\x20not\x20a\x20valid\x20wheel\x20filename|Double\x20requirement\x20given"
+        r"|\bInvalidMarker:\x20Invalid\x20marker",
+        "pip-failures.md §E invalid-requirement (<=23.x, >=24.1 packaging 22 wording);"
+        " pip 24.0 crashes with packaging's InvalidMarker on `pkg; <not a marker>` [lab]",
+        needles=(
+            "Invalid requirement",
+            "InvalidMarker",
+            "invalid-egg-fragment",
+            "wheel filename",
+            "Double requirement",
+        ),
+    ),
+    # --- auth ---------------------------------------------------------------------------------
+    _rule(
+        K.AUTH,
+        r"^User\x20for\x20\S{1,256}:",
+        "pip-failures.md §E auth: prompt without --no-input",
+        warning=True,
+        needles=("User for",),
+    ),
+    _rule(
+        K.AUTH,
+        r"HTTP\x20error\x2040[13]\b|\b40[13]\x20Client\x20Error",
+        "pip-failures.md §E auth (401/403)",
+        needles=("HTTP error 40", "401 Client", "403 Client"),
+    ),
+    # --- cache and download corruption ------------------------------------------------------
+    _rule(
+        K.CACHE_CORRUPT,
+        r"Skipping\x20page\x20\S{1,2048}\x20because\x20(?:the\x20GET\x20request\x20got|of)"
+        r"\x20Content-Type:\x20(?:[Uu]nknown|\.|$)",  # pip 22.0 prints an empty type
+        "pip-failures.md §A Content-Type: Unknown (pypa/pip#6970, #11340)",
+        warning=True,
+        needles=("Skipping page",),
+    ),
+    _rule(
+        K.CACHE_CORRUPT,
+        r"Cache\x20entry\x20deserialization\x20failed",
+        "pip-failures.md §A (pip<=23.2: harmless, self-heals)",
+        warning=True,
+        needles=("Cache entry deserialization",),
+    ),
+    _rule(
+        K.CACHE_CORRUPT,
+        r"Wheel\x20'[^'\n]{1,256}'\x20located\x20at\x20.{1,4096}?\x20is\x20invalid",
+        "pip-failures.md §A: invalid wheel (wheels/ race pypa/pip#13540, cached body)",
+        needles=("located at",),
+    ),
+    _rule(
+        K.CACHE_CORRUPT,
+        r"BadZipFile|Bad\x20CRC-32|File\x20is\x20not\x20a\x20zip\x20file"
+        r"|Compressed\x20file\x20ended\x20before|Error\x20-3\x20while\x20decompressing"
+        r"|^(?:[\w.]{1,200}\.)?EOFError\b|origin\.json",
+        "pip-failures.md §E cache-corrupt (pypa/pip#9034, #13312, #11985)",
+        needles=(
+            "BadZipFile",
+            "Bad CRC-32",
+            "not a zip file",
+            "Compressed file ended",
+            "while decompressing",
+            "EOFError",
+            "origin.json",
+        ),
+    ),
+    _rule(
+        K.DOWNLOAD_CORRUPT,
+        r"inconsistent\x20[\w-]{1,64}\x20between\x20its\x20PEP\x20658",
+        "pip-failures.md §F 26.2 SidecarMetadataInconsistent (stale mirror or cache)",
+        needles=("PEP 658",),
+    ),
+    # --- network-transient ------------------------------------------------------------------
+    _rule(
+        K.NOT_FOUND,
+        r"HTTP\x20error\x2040[4]\b|\b404\x20Client\x20Error|\b410\x20Client\x20Error",
+        "pip-failures.md §B: a file the index lists is gone",
+        needles=("HTTP error 404", "404 Client", "410 Client"),
+    ),
+    _rule(
+        K.NETWORK_TRANSIENT,
+        r"HTTP\x20error\x20(?:5\d\d|429)|\b(?:5\d\d\x20Server|429\x20Client)\x20Error"
+        r"|too\x20many\x205\d\d\x20error\x20responses|ResponseError\("
+        r"|ReadTimeoutError|ConnectTimeoutError|NewConnectionError|NameResolutionError"
+        r"|RemoteDisconnected|ConnectionResetError|ConnectionRefusedError|IncompleteRead"
+        r"|Connection\x20broken|ProtocolError|SSLEOFError|SSLError\(|UNEXPECTED_EOF_WHILE_READING"
+        r"|ChunkedEncodingError|Read\x20timed\x20out"
+        r"|MaxRetryError|connection-failed|connection-timeout|incomplete-download"
+        r"|\[(?:Errno|WinError)\x20(?:104|110|111|113|-2|-3|-5|8|11001|11004|10054|10060|10061)\]"
+        r"|getaddrinfo\x20failed|Temporary\x20failure\x20in\x20name\x20resolution"
+        r"|Connection\x20interrupted\x20while\x20downloading|Retrying\x20\(Retry\(total="
+        r"|Could\x20not\x20fetch\x20URL",
+        "pip-failures.md §B network-transient (urllib3 1.x and 2.x reprs; pip>=25.1/26.2 refs)",
+        needles=(
+            "HTTP error 5",
+            "HTTP error 429",
+            "Server Error",
+            "429 Client",
+            "error responses",
+            "ResponseError(",
+            "TimeoutError",
+            "NewConnectionError",
+            "NameResolutionError",
+            "RemoteDisconnected",
+            "ConnectionResetError",
+            "ConnectionRefusedError",
+            "IncompleteRead",
+            "Connection broken",
+            "ProtocolError",
+            "SSLEOFError",
+            "SSLError(",
+            "UNEXPECTED_EOF",
+            "ChunkedEncodingError",
+            "timed out",
+            "MaxRetryError",
+            "connection-failed",
+            "connection-timeout",
+            "incomplete-download",
+            "Errno",
+            "WinError",
+            "getaddrinfo",
+            "name resolution",
+            "Connection interrupted",
+            "Retrying (",
+            "Could not fetch URL",
+        ),
+    ),
+    # --- not-found (a symptom: classify looks for its cause, §B and §E not-found) -----------
+    _rule(
+        K.NOT_FOUND,
+        r"Could\x20not\x20find\x20a\x20(?:final\x20)?version\x20that\x20satisfies"
+        r"|No\x20matching\x20distribution\x20found",
+        "pip-failures.md §E not-found (symptom of every index-page failure, §B)",
+        needles=("Could not find a", "No matching distribution"),
+    ),
+    # --- build failures: classify re-reads the nested output first (§E build-failure) -------
+    _rule(
+        K.BUILD_FAILURE,
+        r"subprocess-exited-with-error|metadata-generation-failed|legacy-install-failure"
+        r"|failed-wheel-build-for-install|failed-build-dependency-install|backend-unavailable"
+        r"|(?:missing|invalid)-pyproject-build-system-requires|venv-(?:creation|import)-error"
+        r"|Failed\x20building\x20wheel\x20for|Failed\x20to\x20build\x20|Could\x20not\x20build\x20wheels"
+        r"|Command\x20errored\x20out\x20with\x20exit\x20status|did\x20not\x20run\x20successfully"
+        r"|\x20exited\x20with\x20-?\d|\.\.\.\x20error$|error:\x20command\x20'[^'\n]{1,512}'\x20failed"
+        r"|fatal\x20error:|Microsoft\x20Visual\x20C\+\+|invalid\x20command\x20'bdist_wheel'"
+        r"|metadata\x20generation\x20failed|has\x20inconsistent\x20[\w-]{1,64}:",
+        "pip-failures.md §E build-failure (<=21 'Command errored out', >=22 references)",
+        needles=(
+            "-error",
+            "failed-",
+            "-failed",
+            "-failure",
+            "backend-unavailable",
+            "-requires",
+            "Failed",
+            "Could not build",
+            "Command errored out",
+            "did not run successfully",
+            "exited with",
+            "... error",
+            "error: command",
+            "fatal error:",
+            "Visual C++",
+            "bdist_wheel",
+            "metadata generation failed",
+            "inconsistent",
+        ),
+    ),
+    # --- generic OSError without a known errno ----------------------------------------------
+    _rule(
+        K.UNKNOWN,
+        r"Could\x20not\x20install\x20packages\x20due\x20to\x20an\x20(?:OSError|EnvironmentError)",
+        "pip-failures.md §F: OSError (>=21.0) / EnvironmentError (<=20.3) without a known errno",
+        needles=("Could not install packages due to an",),
+    ),
+)
+
+#: Literal pre-filter: a line is matched against :data:`RULES` only if it holds one of these.
+TRIGGERS: tuple[str, ...] = (
+    # pip prefixes its errors and warnings (ERROR:, error:, WARNING:) and exception names end in
+    # "Error"; the rest cover the decisive lines that carry neither.
+    "rror",
+    "RROR",
+    "WARN",
+    "Errno",
+    "Could not",
+    "Hint",
+    "BadZip",
+    "User for",
+    "IncompleteRead",
+    "KeyboardInterrupt",
+    "HASHES",
+    "Skipping",
+    "Retrying",
+    "different Python",
+    "located at",
+    "exceptions.",  # the last line of a traceback: pip._internal.exceptions.<Class>: ...
+)
+
+# ---- auxiliary patterns (context and extraction) -----------------------------------------
+
+#: pip's success line: hits before the last one belong to an earlier, successful pip run.
+SUCCESS = re.compile(r"^\s{0,8}Successfully\x20installed\b")
+
+#: Warning and debug lines (weak evidence) whatever the rule says.
+WEAK_LINE = re.compile(
+    r"^\s{0,12}(?:WARNING:|Could\x20not\x20fetch\x20URL|Skipping\x20page|Retrying\x20\(|Found\x20link"
+    r"|Looking\x20up|Ignoring\x20)",
+    re.VERBOSE,
+)
+
+#: An errno marker and the path quoted after it (the strerror between is localised, §D);
+#: groups: the code, the path.
+ERRNO_PATH = re.compile(
+    r"\[(?:Errno|WinError)\x20(-?\d{1,6})\][^'\"\n]{0,300}:\x20['\"]([^'\"\n]{1,4096})['\"]",
+    re.VERBOSE,
+)
+
+#: A path inside pip's cache: ``wheels/ab/cd/ef/...`` or ``http(-v2)/a/b/c/d/e/...`` (§A).
+CACHE_PATH = re.compile(_CACHE, re.VERBOSE)
+
+#: The path of pip's own local-path messages (§E local-path-missing); group 1 the path.
+LOCAL_PATH = re.compile(
+    r"(?:File|Requirement)\x20'([^'\n]{1,4096})'\x20(?:does\x20not\x20exist|looks\x20like\x20a\x20filename)",
+    re.VERBOSE,
+)
+
+#: ``Wheel 'x' located at <path> is invalid``; group 1 the path.
+INVALID_WHEEL = re.compile(r"located\x20at\x20(.{1,4096}?)\x20is\x20invalid", re.VERBOSE)
+
+#: The hash block (§C): requirement line, Expected values and Got.
+HASH_REQ = re.compile(
+    r"^\s{1,16}(\S{1,512}?)\x20from\x20(\S{1,4096}?)(?:\x20\(from\x20.{0,1024})?:?$", re.VERBOSE
+)
+HASH_REQ_BARE = re.compile(r"^\s{1,16}(\S{1,512}?)(?:\x20\(from\x20.{0,1024})?:$", re.VERBOSE)
+HASH_EXPECTED = re.compile(
+    r"^\s{0,16}Expected\s{1,16}(?:sha(?:1|224|256|384|512)|md5|or)\s{1,16}([0-9a-fA-F]{16,128})\s*$",
+    re.VERBOSE,
+)
+HASH_GOT = re.compile(r"^\s{0,16}Got\s{1,16}([0-9a-fA-F]{16,128})\s*$", re.VERBOSE)
+
+#: sha256 of empty input: an empty cache body or a zero-byte download (§C step 1).
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+#: ``Using cached <url-or-file> [(<size>)]`` / ``Downloading <url-or-file> [(<size>)]`` (§A).
+FETCH = re.compile(
+    r"^\s{0,12}(Using\x20cached|Downloading)\x20(\S{1,4096})(\x20\([^)\n]{1,40}\))?", re.VERBOSE
+)
+#: A progress bar's ``done/total unit`` (rich ``━━╸ 402.7/755.5 MB``; the console only).
+PROGRESS = re.compile(
+    r"\x20(\d{1,9}(?:\.\d{1,3})?)/(\d{1,9}(?:\.\d{1,3})?)\x20(?:bytes|kB|MB|GB)\b", re.VERBOSE
+)
+#: ``Processing <path>`` (§D local-path-missing context).
+PROCESSING = re.compile(r"^\s{0,12}Processing\x20(\S{1,4096})", re.VERBOSE)
+#: ``Collecting <req>`` or (``--log``) ``1 location(s) to search for versions of <name>:``.
+COLLECTING = re.compile(
+    r"^\s{0,12}(?:Collecting\x20|\d{1,4}\x20location\(s\)\x20to\x20search\x20for\x20versions\x20of\x20)"
+    r"([A-Za-z0-9][A-Za-z0-9._-]{0,200})",
+    re.VERBOSE,
+)
+#: ``Collecting dep (from demo)``: a dependency, not a requirement the user gave (pip >= 23.1).
+FROM_PARENT = re.compile(r"\x20\(from\x20(?!-r\x20|-c\x20)", re.VERBOSE)
+#: ``Found link <url>[#sha256=<h>] (from <page>)...`` in pip's --log file (§I).
+FOUND_LINK = re.compile(
+    r"Found\x20link\x20([^\s#]{1,4096})(?:\#sha256=([0-9a-f]{64}))?[^\s]{0,512}\x20", re.VERBOSE
+)
+#: ``Skipping page <url>`` and ``Could not fetch URL <url>:`` (index page URLs).
+PAGE_URL = re.compile(
+    r"(?:Skipping\x20page|Could\x20not\x20fetch\x20URL)\x20(\S{1,4096}?):?\x20", re.VERBOSE
+)
+#: ``/simple/<project>/`` in a Retrying, Could not fetch URL or Skipping page line.
+SIMPLE_PAGE = re.compile(r"/simple/([A-Za-z0-9][A-Za-z0-9._-]{0,200})/", re.VERBOSE)
+#: Any http(s) URL (for HTTP errors, incomplete downloads).
+URL = re.compile(r"https?://[^\s'\"<>()]{1,4096}", re.VERBOSE)
+#: urllib3's ``HTTPSConnectionPool(host='h', port=443): Max retries exceeded with url: /path``
+#: (and the ``Retrying ... ': /path`` form); groups: scheme, host, port, path.
+POOL_URL = re.compile(
+    r"(HTTPS?)ConnectionPool\(host='([^'\s]{1,256})',\x20port=(\d{1,5})\)"
+    r"(?::\x20Max\x20retries\x20exceeded\x20with\x20url:\x20|.{0,2048}?'\)?:\x20)(/\S{0,4096})",
+    re.VERBOSE,
+)
+#: ``The user requested <name>...`` under ``The conflict is caused by:`` (§E resolution-conflict).
+USER_REQUESTED = re.compile(
+    r"The\x20user\x20requested\x20([A-Za-z0-9][A-Za-z0-9._-]{0,200})", re.VERBOSE
+)
+#: User-supplied hash pins are in play (§C: Expected values are then the user's).
+USER_HASHES = re.compile(r"--require-hashes|--hash[=\x20]sha256:", re.VERBOSE)
+
+#: The project of a not-found line (§E not-found); group 1 the name, group 2 a version.
+NOT_FOUND_PROJECT = (
+    re.compile(
+        r"satisfies\x20the\x20requirement\x20([A-Za-z0-9][A-Za-z0-9._-]{0,200})(?:[=<>!~]=?([\w.+!-]{1,64}))?",
+        re.VERBOSE,
+    ),
+    re.compile(
+        r"No\x20matching\x20distribution\x20found\x20for\x20([A-Za-z0-9][A-Za-z0-9._-]{0,200})"
+        r"(?:[=<>!~]=?([\w.+!-]{1,64}))?",
+        re.VERBOSE,
+    ),
+)
+
+#: Where the package name sits in a decisive line; group 1 is the name (and group 2 a version).
+PACKAGE = (
+    *NOT_FOUND_PROJECT,
+    re.compile(r"Invalid\x20requirement:\x20'([A-Za-z0-9][A-Za-z0-9._-]{0,200})", re.VERBOSE),
+    re.compile(
+        r"(?:80754af9|feedstock_root[\\/]{1,2}build_artifacts|croot|conda-bld|abs_[\w]{0,40})[\\/]{1,2}"
+        r"([A-Za-z0-9][A-Za-z0-9.-]{0,200}?)_\d{1,20}[\\/_]",
+        re.VERBOSE,
+    ),
+    re.compile(
+        r"Cannot\x20uninstall\x20'?([A-Za-z0-9][A-Za-z0-9._-]{0,200})'?(?:\x20([\w.+!-]{1,64}))?",
+        re.VERBOSE,
+    ),
+    re.compile(r"projects\x20\(([A-Za-z0-9][A-Za-z0-9._-]{0,200})[,)]", re.VERBOSE),
+    re.compile(
+        r"Failed\x20(?:building\x20wheel\x20for|to\x20build)\x20(?!installable\x20)'?"
+        r"([A-Za-z0-9][A-Za-z0-9._-]{0,200})",
+        re.VERBOSE,
+    ),
+    re.compile(r"Package\x20'([A-Za-z0-9][A-Za-z0-9._-]{0,200})'\x20requires", re.VERBOSE),
+    re.compile(r"Wheel\x20'([A-Za-z0-9][A-Za-z0-9._-]{0,200})'\x20located", re.VERBOSE),
+    re.compile(
+        r"[\\/]([A-Za-z0-9][A-Za-z0-9._]{0,200})-([0-9][\w.+!]{0,64})\.(?:dist|egg)-info\b",
+        re.VERBOSE,
+    ),
+    re.compile(
+        r"(?:site|dist)-packages[\\/]{1,2}([A-Za-z_][A-Za-z0-9_]{0,200})(?:[\\/'\"]|$)",
+        re.VERBOSE,
+    ),
+    re.compile(
+        r"(?:^|[\\/\s])([A-Za-z0-9][A-Za-z0-9._]{0,200})-([0-9][\w.+!]{0,64})(?:-[\w.]{1,64}){2,3}"
+        r"\.whl\b",
+        re.VERBOSE,
+    ),
+    re.compile(
+        r"(?:^|[\\/\s])([A-Za-z0-9][A-Za-z0-9._-]{0,200})-([0-9][\w.+!]{0,64})\.(?:tar\.gz|zip)\b",
+        re.VERBOSE,
+    ),
+)
+
+#: A ``--log`` or GitHub Actions timestamp at the start of a raw line; groups: day of month,
+#: hours, minutes, seconds, fraction.
+TIMESTAMP = re.compile(r"\d{4}-\d\d-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?")
+#: pip fetches an index page with urllib3 retries whose 5xx retries print nothing (§B.1); with
+#: the default --retries 5 the backoff sleeps 0.5 + 1 + 2 + 4 s. A bare "from versions: none"
+#: after this much silence is that backoff, not a missing project (seen in the nested pip of a
+#: build step, whose debug lines never reach the log).
+SILENT_RETRY_SECONDS = 5.0
+SILENT_RETRY_RULE = "pip-failures.md §B.1: silent 5xx retries before 'from versions: none'"
+
+#: Kinds that a failure inside nested build output passes on to the whole run (§E build-failure:
+#: build dependencies are fetched by a nested pip).
+NESTED_PROPAGATES = frozenset(
+    {
+        K.NETWORK_TRANSIENT,
+        K.NETWORK_CONFIG,
+        K.CACHE_CORRUPT,
+        K.DOWNLOAD_CORRUPT,
+        K.HASH_PIN_MISMATCH,
+        K.SSL_CERT,
+        K.SSL_MISSING,
+        K.AUTH,
+        K.DISK_FULL,
+    }
+)
+
+#: Warning-level kinds that explain a later ``from versions: none`` (§E not-found, §B).
+NOT_FOUND_CAUSES = frozenset(
+    {
+        K.NETWORK_TRANSIENT,
+        K.NETWORK_CONFIG,
+        K.SSL_CERT,
+        K.SSL_MISSING,
+        K.AUTH,
+        K.CACHE_CORRUPT,
+        K.PYTHON_INCOMPATIBLE,
+        K.LOCAL_PATH_MISSING,
+    }
+)

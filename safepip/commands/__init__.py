@@ -1,0 +1,1 @@
+"""The subcommands besides ``install``: argument parsing and rendering only."""

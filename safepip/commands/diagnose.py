@@ -1,0 +1,267 @@
+"""``safepip diagnose [LOG ...|-] [--json]``: classify saved pip or CI logs.
+
+Each log (a file, or ``-`` for standard input; no argument reads a piped standard input and
+is a usage error on a terminal) gets one result: the failure
+kind, its retry policy, the evidence lines, the package, URLs and paths involved, what
+``safepip install`` would do about it, and the next step for a human. Logs are read as bytes,
+decoded as UTF-8 with replacement (UTF-16 when it starts with a byte-order mark, as PowerShell 5
+redirections do), and at most :data:`MAX_BYTES` of each are read: the **last**
+64 MB, because pip's decisive error is at the end (the result then says it was truncated).
+All output is passed through :func:`safepip.report.redact.redact`.
+
+Exit status: 0 when a failure cause was identified in every log; 1 when some log had no
+recognisable failure (kind ``unknown``, including an empty log or a successful run); 2 for a
+usage error (:class:`~safepip.errors.UsageError`: missing, unreadable or directory path).
+
+JSON document (``--json``), schema version 1::
+
+    {
+      "schema": 1,
+      "results": [
+        {
+          "source": "<path as given, or '-' for standard input>",
+          "kind": "<FailureKind value, e.g. 'cache-corrupt'>",
+          "recognised": true,              # false when kind is 'unknown'
+          "policy": "retry" | "after-remedy" | "stop",
+          "rule": "<the signature's source: pip-failures.md section or pip issue>",
+          "evidence": ["<decisive line>", ...],
+          "package": "<name>" | null,
+          "version": "<version>" | null,
+          "urls": ["<file or index-page URL, without #fragment>", ...],
+          "paths": ["<path implicated>", ...],
+          "got_hash": "<sha256>" | null,
+          "expected_hashes": ["<sha256>", ...],
+          "from_cache": false,
+          "nested": false,                 # decided inside a build step's nested output
+          "remedy": "<what safepip install would do, one sentence>",
+          "hint": "<the next step for a human>",
+          "bytes_read": 1234,
+          "truncated": false,              # true when only the last MAX_BYTES were read
+          "conflict": ["<plain-words line>", ...]  # resolution-conflict only: who needs what
+        }
+      ]
+    }
+
+Keys are only ever added within a schema version; a change of meaning bumps ``schema``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, Union
+
+from safepip.classifier import classify
+from safepip.conflicts.explain import explain, parse_conflict
+from safepip.errors import UsageError
+from safepip.install.remedies import Context, plan
+from safepip.model import Diagnosis, FailureKind
+from safepip.report.redact import redact
+
+if TYPE_CHECKING:
+    import argparse
+    from typing import TextIO
+
+#: Bytes read per log (the tail of a longer one).
+MAX_BYTES = 64 * 1024 * 1024
+SCHEMA = 1
+_CHUNK = 1024 * 1024
+
+JSONValue = Union[str, int, bool, None, list[str]]
+
+
+@dataclass(frozen=True)
+class Result:
+    """The diagnosis of one log and how it was read.
+
+    Attributes:
+        source: the path as given, or ``-``.
+        diagnosis: the classifier's verdict.
+        remedy: what ``safepip install`` would do, in one sentence.
+        bytes_read: how many bytes were classified.
+        truncated: True when the log was longer than :data:`MAX_BYTES`.
+        conflict: for a resolution conflict, which requirements clash, in plain words.
+    """
+
+    source: str
+    diagnosis: Diagnosis
+    remedy: str
+    bytes_read: int
+    truncated: bool
+    conflict: tuple[str, ...] = ()
+
+    @property
+    def recognised(self) -> bool:
+        """True when a failure cause was identified."""
+        return self.diagnosis.kind is not FailureKind.UNKNOWN
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the ``diagnose`` arguments to ``parser``."""
+    parser.add_argument(
+        "logs",
+        nargs="*",
+        metavar="LOG",
+        help="pip console output, pip --log file or CI log; '-' or nothing reads standard input",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help=f"write a JSON document (schema {SCHEMA}) to stdout"
+    )
+
+
+def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: ARG001 - the subcommand contract
+    """Diagnose every log named in ``options`` and write the results to ``out``.
+
+    Returns:
+        0 if every log had a recognised failure, 1 otherwise.
+
+    Raises:
+        UsageError: a log path is missing, a directory, or unreadable.
+    """
+    sources: list[str] = list(options.logs) or ["-"]
+    if not options.logs and sys.stdin.isatty():
+        raise UsageError(
+            "no log to diagnose", hint="name a log file, or pipe one in: ... | safepip diagnose -"
+        )
+    results = [diagnose_source(source) for source in sources]
+    if options.json:
+        document = {"schema": SCHEMA, "results": [to_json(result) for result in results]}
+        out.write(redact(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+    else:
+        for number, result in enumerate(results):
+            if number:
+                out.write("\n")
+            out.write(redact(render(result, several=len(results) > 1)))
+    return 0 if all(result.recognised for result in results) else 1
+
+
+def diagnose_source(source: str) -> Result:
+    """Read one log (path or ``-``) and classify it.
+
+    Raises:
+        UsageError: the path does not exist, is a directory, or cannot be read.
+    """
+    if source == "-":
+        data, truncated = _read_tail(sys.stdin.buffer)
+    else:
+        path = Path(source)
+        if path.is_dir():
+            raise UsageError(f"{source}: is a directory", hint="name a log file, or '-' for stdin")
+        try:
+            with path.open("rb") as stream:
+                data, truncated = _read_tail(stream)
+        except FileNotFoundError:
+            raise UsageError(f"{source}: no such file", hint="name an existing log file") from None
+        except OSError as exc:
+            raise UsageError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    text = _decode(data)
+    if truncated:
+        text = text.partition("\n")[2]  # the first line was cut in the middle
+    diagnosis = classify(text)
+    conflict: tuple[str, ...] = ()
+    if diagnosis.kind is FailureKind.RESOLUTION_CONFLICT:
+        parsed = parse_conflict(text)
+        conflict = tuple(explain(parsed)) if parsed is not None else ()
+    return Result(source, diagnosis, describe_remedy(diagnosis), len(data), truncated, conflict)
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 with replacement; UTF-16 when a byte-order mark says so (PowerShell 5 ``>``)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def _read_tail(stream: BinaryIO) -> tuple[bytes, bool]:
+    """Read at most :data:`MAX_BYTES`, keeping the end; also say whether anything was dropped."""
+    try:
+        size = stream.seek(0, 2)
+        if size > MAX_BYTES:
+            stream.seek(size - MAX_BYTES)
+            return stream.read(MAX_BYTES), True
+        stream.seek(0)
+        return stream.read(), False
+    except OSError:  # a pipe: stream it, keeping a bounded tail
+        buffer = bytearray()
+        truncated = False
+        while chunk := stream.read(_CHUNK):
+            buffer += chunk
+            if len(buffer) > MAX_BYTES:
+                del buffer[: len(buffer) - MAX_BYTES]
+                truncated = True
+        return bytes(buffer), truncated
+
+
+def describe_remedy(diagnosis: Diagnosis) -> str:
+    """Say in one sentence what ``safepip install`` would do after this failure."""
+    if diagnosis.kind is FailureKind.UNKNOWN and not diagnosis.evidence:
+        return "nothing: no pip failure in this log"
+    decision = plan(diagnosis, (), Context())
+    if not decision.again:
+        return f"stop ({decision.why})"
+    steps = [remedy.reason for remedy in decision.remedies]
+    if diagnosis.kind is FailureKind.CACHE_CORRUPT and diagnosis.urls:
+        steps.insert(0, "purge the HTTP-cache entries of " + ", ".join(diagnosis.urls))
+    elif diagnosis.kind is FailureKind.CACHE_CORRUPT and diagnosis.paths:
+        steps.insert(0, "purge the wheels/ entry " + diagnosis.paths[0])
+    return "; ".join([*steps, "retry"]) + f" ({decision.why})"
+
+
+def to_json(result: Result) -> dict[str, JSONValue]:
+    """The JSON object of one result (schema in the module docstring; not yet redacted)."""
+    d = result.diagnosis
+    return {
+        "source": result.source,
+        "kind": d.kind.value,
+        "recognised": result.recognised,
+        "policy": d.policy.value,
+        "rule": d.rule,
+        "evidence": list(d.evidence),
+        "package": d.package,
+        "version": d.version,
+        "urls": list(d.urls),
+        "paths": list(d.paths),
+        "got_hash": d.got_hash,
+        "expected_hashes": list(d.expected_hashes),
+        "from_cache": d.from_cache,
+        "nested": d.nested,
+        "remedy": result.remedy,
+        "hint": d.hint,
+        "bytes_read": result.bytes_read,
+        "truncated": result.truncated,
+        "conflict": list(result.conflict),
+    }
+
+
+def render(result: Result, *, several: bool) -> str:
+    """The human-readable report of one result (not yet redacted)."""
+    d = result.diagnosis
+    lines = [f"== {result.source}"] if several else []
+    if result.truncated:
+        lines.append(f"note: only the last {MAX_BYTES // (1024 * 1024)} MB were read")
+    if not result.recognised and not d.evidence:
+        lines.append("kind: unknown (no pip failure found in this log)")
+    else:
+        nested = " (inside a build step's nested output)" if d.nested else ""
+        lines.append(f"kind: {d.kind.value}{nested}   policy: {d.policy.value}")
+    if d.evidence:
+        lines.append("evidence:")
+        lines.extend(f"  | {line}" for line in d.evidence)
+    if d.package:
+        lines.append(f"package: {d.package}" + (f" {d.version}" if d.version else ""))
+    lines.extend(f"url: {url}" for url in d.urls)
+    lines.extend(f"path: {path}" for path in d.paths)
+    if d.got_hash:
+        expected = ", ".join(d.expected_hashes) or "?"
+        lines.append(f"hashes: got {d.got_hash}, expected {expected}")
+    if d.rule:
+        lines.append(f"rule: {d.rule}")
+    if result.conflict:
+        lines.append("conflict:")
+        lines.extend(f"  {line}" for line in result.conflict)
+    lines.append(f"safepip install would: {result.remedy}")
+    lines.append(f"next step: {d.hint}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,286 @@
+"""``safepip fix-requirements``: rewrite conda ``pip freeze`` artefacts as ``name==version``.
+
+``pip freeze`` in a conda environment writes ``pkg @ file:///tmp/build/80754af9/pkg_1620000000000/work``
+for conda-installed packages (PEP 610 ``direct_url.json``, pip >= 20.1). Anywhere else that path
+does not exist and pip stops with ``[Errno 2] No such file or directory`` (pip-failures.md §D,
+local-path-missing). Each such line whose path is missing becomes ``pkg==<version>``, with the
+version installed in the target environment or, failing that, one found in the path (conda
+package dirs such as ``pkgs/pkg-1.2.3-py39_0``, wheel or sdist file names). Every other byte of
+the file is kept: comments, options, markers, ``--hash`` continuation lines, line endings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+from urllib.parse import unquote, urlsplit
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from safepip.errors import UsageError
+from safepip.pipargs import default_python
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Mapping, Sequence
+    from typing import TextIO
+
+#: ``name[extras] @ file:...`` up to the first whitespace; the rest of the line (marker after
+#: `` ;``, a `` #`` comment, options, a trailing ``\``) is kept as it is.
+_LINE = re.compile(
+    r"(?P<lead>[ \t\ufeff]*)(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
+    r"(?P<extras>[ \t]*\[[^\]\r\n]*\])?[ \t]*@[ \t]*(?P<url>file:[^ \t\r\n]+)(?P<rest>[^\r\n]*)"
+)
+_WHEEL = re.compile(r"(?P<name>[^-/]+)-(?P<version>[^-/]+)(?:-[^-/]+)?-[^-/]+-[^-/]+-[^-/]+\.whl")
+_SDIST = (".tar.gz", ".zip", ".tar.bz2", ".tgz")
+
+#: Asks the target interpreter for ``{name: version}`` of every installed distribution.
+INSTALLED_SCRIPT = (
+    "import importlib.metadata as m, json\n"
+    "out = {}\n"
+    "for d in m.distributions():\n"
+    "    n = d.metadata['Name']\n"
+    "    if n: out.setdefault(n, d.version)\n"
+    "print(json.dumps(out))\n"
+)
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One line rewritten, or one that could not be.
+
+    Attributes:
+        lineno: 1-based line number in the input.
+        name: the project name.
+        old: the line as it was (without its line ending).
+        new: the new line, or "" when it could not be fixed.
+        detail: where the version came from, or why the line could not be fixed.
+    """
+
+    lineno: int
+    name: str
+    old: str
+    new: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class FixResult:
+    """The rewritten text and what happened to each ``@ file:`` line.
+
+    Attributes:
+        text: the new file content.
+        changed: lines rewritten as ``name==version``.
+        unfixed: lines with a missing path and no known version (kept as they were).
+    """
+
+    text: str
+    changed: tuple[LineChange, ...]
+    unfixed: tuple[LineChange, ...]
+
+
+def url_path(url: str) -> str:
+    """The local path of a ``file:`` URL (``file:///x``, ``file://localhost/x``, ``file:/x``)."""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if parts.netloc not in ("", "localhost"):
+        path = f"//{parts.netloc}{path}"  # a UNC share
+    if re.match(r"/[A-Za-z]:[/\\]", path) and sys.platform == "win32":  # pragma: no cover
+        path = path[1:]
+    return path
+
+
+def version_from_path(path: str, name: str) -> str | None:
+    """Find a version of project ``name`` in a path (conda pkgs dir, wheel, sdist), else None.
+
+    ``/tmp/build/80754af9/numpy_1620000000000/work`` holds none; ``.../pkgs/numpy-1.20.1-py39h_0/``
+    and ``.../numpy-1.20.1-cp39-cp39-linux_x86_64.whl`` do.
+    """
+    canonical = canonicalize_name(name)
+    for segment in reversed(re.split(r"[/\\]", path)):
+        wheel = _WHEEL.fullmatch(segment)
+        if wheel:
+            if canonicalize_name(wheel.group("name")) == canonical:
+                return wheel.group("version")
+            continue
+        stem = next((segment[: -len(e)] for e in _SDIST if segment.endswith(e)), segment)
+        pieces = stem.split("-")
+        # name-version (sdists, plain dirs), then name-version-build (conda package dirs)
+        for cut in (len(pieces) - 1, len(pieces) - 2):
+            name_part = "-".join(pieces[:cut])
+            if cut >= 1 and canonicalize_name(name_part) == canonical and _is_version(pieces[cut]):
+                return pieces[cut]
+    return None
+
+
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def fix_text(text: str, installed: Mapping[str, str], exists: Callable[[str], bool]) -> FixResult:
+    """Rewrite the ``name @ file:`` lines of a requirements text whose path does not exist.
+
+    Args:
+        text: the requirements file content (any line endings).
+        installed: versions installed in the target environment, by project name (any spelling).
+        exists: tells whether a local path exists (injected: the core stays pure).
+
+    Returns:
+        The new text (identical bytes except for the rewritten lines) and the per-line report.
+    """
+    versions = {canonicalize_name(k): v for k, v in installed.items()}
+    out: list[str] = []
+    changed: list[LineChange] = []
+    unfixed: list[LineChange] = []
+    continued = False
+    for lineno, line in enumerate(text.splitlines(keepends=True), start=1):
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        match = None if continued else _LINE.fullmatch(body)
+        continued = body.endswith("\\")
+        if match is None or exists(url_path(match.group("url"))):
+            out.append(line)
+            continue
+        name = match.group("name")
+        version = versions.get(canonicalize_name(name))
+        detail = "installed in the target environment"
+        if version is None:
+            version = version_from_path(url_path(match.group("url")), name)
+            detail = "found in the path"
+        if version is None:
+            unfixed.append(LineChange(lineno, name, body, "", _UNFIXED))
+            out.append(line)
+            continue
+        extras = (match.group("extras") or "").strip()
+        new = f"{match.group('lead')}{name}{extras}=={version}{match.group('rest')}"
+        if continued or "--hash" in body:
+            detail += "; its --hash values pin the local build and may not match the index's files"
+        changed.append(LineChange(lineno, name, body, new, detail))
+        out.append(new + ending)
+    return FixResult("".join(out), tuple(changed), tuple(unfixed))
+
+
+_UNFIXED = "the path does not exist and no version is known (install it or pin it by hand)"
+
+
+# --- the subcommand --------------------------------------------------------------------
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the ``fix-requirements`` arguments."""
+    parser.add_argument("input", metavar="IN", help="requirements file ('-' for stdin)")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write here (default: stdout)")
+    parser.add_argument("--in-place", action="store_true", help="rewrite IN itself")
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the environment whose versions to use (default: the active venv)",
+    )
+
+
+def installed_versions(
+    python: str,
+    env: Mapping[str, str],
+    query: Callable[[Sequence[str], Mapping[str, str]], tuple[int, str]],
+) -> dict[str, str] | None:
+    """Ask ``python`` for its installed distributions; None when it cannot answer."""
+    for argv in (
+        [python, "-c", INSTALLED_SCRIPT],
+        [python, "-m", "pip", "list", "--format", "json", "--disable-pip-version-check"],
+    ):
+        returncode, stdout = query(argv, env)
+        if returncode != 0:
+            continue
+        try:
+            data = json.loads(stdout)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            return {str(k): str(v) for k, v in data.items()}
+        if isinstance(data, list):
+            return {
+                str(d["name"]): str(d["version"])
+                for d in data
+                if isinstance(d, dict) and "name" in d and "version" in d
+            }
+    return None
+
+
+def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Rewrite the file; report each changed or unfixable line on ``err``.
+
+    Returns:
+        0 when every missing-path line was fixed, 1 when some could not be.
+
+    Raises:
+        UsageError: unreadable input, or an output that would overwrite IN without --in-place.
+    """
+    from safepip.runner import query  # noqa: PLC0415 - only when the target must be asked
+
+    text = _read(options.input)
+    if options.in_place and (options.input == "-" or options.output):
+        raise UsageError("--in-place rewrites IN itself: give a file and no -o")
+    if options.output and options.input != "-" and _same_file(options.input, options.output):
+        raise UsageError("refusing to overwrite IN", hint="pass --in-place to rewrite it")
+    env = dict(os.environ)
+    python = options.python or default_python(env, sys.executable)
+    installed = installed_versions(python, env, query)
+    if installed is None:
+        err.write(f"safepip: could not list the packages of {python}; using versions in paths\n")
+    result = fix_text(text, installed or {}, lambda p: Path(p).exists())
+    err.writelines(
+        f"line {c.lineno}: {c.name}: {c.old.strip()} -> {c.new.strip()} ({c.detail})\n"
+        for c in result.changed
+    )
+    err.writelines(f"line {c.lineno}: {c.name}: NOT FIXED: {c.detail}\n" for c in result.unfixed)
+    _write(options, result.text, out)
+    if options.output or options.in_place:
+        err.write(f"{len(result.changed)} lines changed, {len(result.unfixed)} not fixed\n")
+    return 1 if result.unfixed else 0
+
+
+def _read(name: str) -> str:
+    try:
+        if name == "-":
+            return sys.stdin.read()
+        # surrogateescape: bytes that are not UTF-8 come back out unchanged
+        return Path(name).read_bytes().decode("utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
+def _write(options: argparse.Namespace, text: str, out: TextIO) -> None:
+    target = options.input if options.in_place else options.output
+    if not target:
+        out.write(text)
+        return
+    data = text.encode("utf-8", errors="surrogateescape")
+    path = Path(target)
+    try:
+        # a temp file beside the target, then an atomic replace: never a half-written file
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        Path(tmp).chmod(mode)
+        Path(tmp).replace(path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc

@@ -1,0 +1,1 @@
+"""Resolution conflicts: explain pip's conflict and propose the smallest verified fix."""

@@ -1,0 +1,353 @@
+"""The install loop: run → classify → plan → apply → wait → run again, then report.
+
+Every side effect is an injected collaborator with a real default (STYLE.md point 6): the pip
+runner, the short-query runner, sleep, clock, randomness, the cache operations and the reporter.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Protocol
+
+from safepip import runner
+from safepip.install.retry import Backoff, Step, retry_loop
+from safepip.model import (
+    Attempt,
+    Diagnosis,
+    FailureKind,
+    InstallResult,
+    Outcome,
+    Remedy,
+    RemedyAction,
+    assert_never,
+)
+from safepip.pipargs import Options, PipFacts, build_argv, inspect
+from safepip.report.hooks import Reporter
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from safepip.install.remedies import Context
+
+# The cache module, remedy planning and the classifier are imported on the first failure
+# (PLC0415 below): a clean install pays only for running pip (benchmarks/bench_overhead.py).
+
+#: Exit status when safepip ended pip because the time budget ran out (as timeout(1) does).
+TIMEOUT_STATUS = 124
+
+Query = Callable[["Sequence[str]", "Mapping[str, str]"], "tuple[int, str]"]
+
+
+class CacheOps(Protocol):
+    """Where the pip cache is and how entries leave it (:mod:`safepip.cache.layout` by default)."""
+
+    def locate(
+        self, python: str, *, cache_dir_arg: str | None, no_cache: bool, env: Mapping[str, str]
+    ) -> Path | None:
+        """Return the cache root pip uses, or None when the cache is disabled."""
+
+    def delete(self, root: Path, paths: Sequence[str], *, dry_run: bool) -> Sequence[str]:
+        """Delete ``paths`` inside ``root`` (guarded); return those removed (or to be, if dry)."""
+
+
+@dataclass(frozen=True)
+class PipCache:
+    """The real cache operations, asking the target interpreter's pip through ``query``."""
+
+    query: Query = runner.query
+
+    def locate(
+        self, python: str, *, cache_dir_arg: str | None, no_cache: bool, env: Mapping[str, str]
+    ) -> Path | None:
+        """Locate pip's cache exactly as that pip does (see :func:`safepip.cache.layout.locate`)."""
+        from safepip.cache import layout as _cache  # noqa: PLC0415
+
+        return _cache.locate(
+            python, cache_dir_arg=cache_dir_arg, no_cache=no_cache, env=env, query=self.query
+        )
+
+    def delete(self, root: Path, paths: Sequence[str], *, dry_run: bool) -> Sequence[str]:
+        """Delete through the one guarded delete; refused paths are never removed."""
+        from safepip.cache import layout as _cache  # noqa: PLC0415
+
+        report = _cache.delete(root, paths, dry_run=dry_run)
+        return report.deleted
+
+
+def pip_version(python: str, env: Mapping[str, str], query: Query) -> tuple[int, ...] | None:
+    """The version of the pip installed for ``python``, or None if it cannot be read."""
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+
+    status, out = query([python, "-c", "import pip; print(pip.__version__)"], env)
+    if status != 0:
+        return None
+    try:
+        return Version(out.strip()).release
+    except InvalidVersion:
+        return None
+
+
+@dataclass
+class _State:
+    """The mutable state of one install run (private to the loop)."""
+
+    pip_args: tuple[str, ...]
+    facts: PipFacts
+    workdir: Path
+    start: float
+    extra: list[str] = field(default_factory=list)
+    history: list[Diagnosis] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    private_cache: Path | None = None
+    no_cache: bool = False
+    resume: bool = False
+    version: tuple[int, ...] | None = None
+    version_known: bool = False
+    cache_root: Path | None = None
+    cache_known: bool = False
+    gave_up: str = ""
+    timed_out: bool = False
+
+
+@dataclass(frozen=True)
+class Installer:
+    """Runs ``pip install`` until it succeeds or no retry can help.
+
+    Attributes:
+        python: the interpreter whose pip is driven.
+        options: safepip's own options.
+        env: the environment pip runs with (the user's; their pip configuration applies).
+        run: the pip runner (:func:`safepip.runner.run_pip`).
+        query: runs a short command and returns ``(status, stdout)`` (:func:`safepip.runner.query`).
+        sleep: waits between attempts.
+        clock: monotonic seconds.
+        rand: uniform [0, 1) for jitter.
+        cache: cache location and the guarded delete.
+        reporter: told about every step.
+    """
+
+    python: str
+    options: Options
+    env: Mapping[str, str]
+    run: runner.Runner = runner.run_pip
+    query: Query = runner.query
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    rand: Callable[[], float] = random.random
+    cache: CacheOps = field(default_factory=PipCache)
+    reporter: Reporter = field(default_factory=Reporter)
+
+    def install(self, pip_args: Sequence[str]) -> InstallResult:
+        """Install with retries and remedies; never raises for a pip failure.
+
+        Args:
+            pip_args: the user's ``pip install`` arguments, untouched.
+
+        Returns:
+            The result; ``returncode`` is 0, pip's own status, or 124 after a budget timeout.
+        """
+        facts = inspect(pip_args, self.env)
+        state = _State(
+            pip_args=tuple(pip_args),
+            facts=facts,
+            workdir=Path(tempfile.mkdtemp(prefix="safepip-")),
+            start=self.clock(),
+            no_cache=facts.no_cache,
+            resume=facts.resume_retries,
+        )
+        options = self.options
+        backoff = Backoff(
+            base=options.backoff_base,
+            max_wait=options.max_wait,
+            attempts=1 if options.no_remedy else options.attempts,
+            budget=options.time_budget,
+        )
+
+        def before_wait(attempt: Attempt, wait: float) -> None:
+            state.attempts[-1] = replace(attempt, wait=wait)
+            self.reporter.retry_scheduled(attempt, wait)
+
+        def give_up(_attempt: Attempt, why: str) -> None:
+            state.gave_up = why
+
+        try:
+            retry_loop(
+                lambda number: self._step(state, number),
+                backoff=backoff,
+                sleep=self.sleep,
+                clock=self.clock,
+                rand=self.rand,
+                before_wait=before_wait,
+                on_give_up=give_up,
+            )
+        finally:
+            if state.private_cache is not None:
+                _remove_own(state.private_cache)
+        result = self._result(state)
+        self.reporter.finished(result)
+        return result
+
+    def _step(self, state: _State, number: int) -> Step[Attempt]:
+        """Run pip once; on failure classify, plan and apply the remedies."""
+        facts = state.facts
+        log_path = Path(facts.log) if facts.log else state.workdir / f"pip-{number}.log"
+        argv = build_argv(
+            self.python,
+            state.pip_args,
+            log_path=None if facts.log else str(log_path),
+            extra=state.extra,
+        )
+        self.reporter.attempt_started(number, argv)
+        remaining = max(1.0, self.options.time_budget - (self.clock() - state.start))
+        pip = self.run(argv, env=self.env, log_path=log_path, timeout=remaining)
+        if pip.returncode == 0 and not pip.timed_out:
+            attempt = Attempt(number, 0, pip.duration, None, args=tuple(argv))
+            state.attempts.append(attempt)
+            return Step(attempt, again=False)
+        from safepip.classifier import classify  # noqa: PLC0415
+        from safepip.classifier.normalize import hidden_build_output  # noqa: PLC0415
+        from safepip.install import remedies  # noqa: PLC0415
+
+        diagnosis = classify(pip.log, returncode=pip.returncode)
+        if not pip.log.strip() and not pip.timed_out:
+            diagnosis = replace(diagnosis, hint=_no_log_hint(self.python))
+        if (diagnosis.kind is FailureKind.BUILD_FAILURE or diagnosis.nested) and not facts.verbose:
+            hidden = hidden_build_output(pip.log)
+            if hidden:
+                self.reporter.build_output(hidden)
+        if pip.timed_out:
+            state.timed_out = True
+            attempt = Attempt(number, pip.returncode, pip.duration, diagnosis, args=tuple(argv))
+            state.attempts.append(attempt)
+            self.reporter.attempt_failed(attempt)
+            return Step(attempt, again=False)
+        context = self._context(state, diagnosis, facts.cache_dir, log_empty=not pip.log.strip())
+        plan = remedies.plan(diagnosis, state.history, context)
+        state.history.append(diagnosis)
+        again = plan.again and not self.options.no_remedy
+        applied: tuple[Remedy, ...] = plan.remedies if again else ()
+        deleted = self._apply(applied, state)
+        attempt = Attempt(
+            number,
+            pip.returncode,
+            pip.duration,
+            diagnosis,
+            remedies=applied,
+            deleted=tuple(deleted),
+            args=tuple(argv),
+        )
+        state.attempts.append(attempt)
+        self.reporter.attempt_failed(attempt)
+        for remedy in applied:
+            self.reporter.remedy_applied(remedy, deleted, dry_run=self.options.remedy_dry_run)
+        if not again:
+            self.reporter.stopping(attempt, plan.why)
+        return Step(attempt, again=again, immediate=plan.immediate)
+
+    def _context(
+        self, state: _State, diagnosis: Diagnosis, cache_dir: str | None, *, log_empty: bool
+    ) -> Context:
+        """Gather what the plan needs, querying pip only when this kind needs it."""
+        from safepip.install.remedies import Context  # noqa: PLC0415
+
+        kind = diagnosis.kind
+        if kind is FailureKind.NETWORK_TRANSIENT and not state.version_known:
+            state.version = pip_version(self.python, self.env, self.query)
+            state.version_known = True
+        if (
+            kind in (FailureKind.CACHE_CORRUPT, FailureKind.DOWNLOAD_CORRUPT)
+            and not state.cache_known
+        ):
+            state.cache_root = self.cache.locate(
+                self.python, cache_dir_arg=cache_dir, no_cache=state.no_cache, env=self.env
+            )
+            state.cache_known = True
+        root = state.private_cache if state.private_cache is not None else state.cache_root
+        return Context(
+            cache_root=root,
+            pip_version=state.version,
+            resume_retries=state.resume,
+            private_cache=state.private_cache is not None,
+            no_cache=state.no_cache,
+            log_empty=log_empty,
+        )
+
+    def _apply(self, applied: Sequence[Remedy], state: _State) -> list[str]:
+        deleted: list[str] = []
+        for remedy in applied:
+            action = remedy.action
+            if action is RemedyAction.PURGE:
+                root = state.private_cache or state.cache_root
+                if root is not None:
+                    deleted.extend(
+                        self.cache.delete(root, remedy.paths, dry_run=self.options.remedy_dry_run)
+                    )
+            elif action is RemedyAction.NO_CACHE_DIR:
+                state.extra.append("--no-cache-dir")
+                state.no_cache = True
+            elif action is RemedyAction.PRIVATE_CACHE:
+                state.private_cache = state.workdir / "cache"
+                state.private_cache.mkdir(exist_ok=True)
+                state.extra += ["--cache-dir", str(state.private_cache)]
+            elif action is RemedyAction.RESUME_RETRIES:
+                from safepip.install.remedies import RESUME_RETRIES  # noqa: PLC0415
+
+                state.extra += ["--resume-retries", str(RESUME_RETRIES)]
+                state.resume = True
+            else:
+                assert_never(action)
+        return deleted
+
+    def _result(self, state: _State) -> InstallResult:
+        attempts = tuple(state.attempts)
+        last = attempts[-1]
+        if last.diagnosis is None:
+            outcome = Outcome.SUCCESS if len(attempts) == 1 else Outcome.RECOVERED
+            returncode = 0
+        elif state.timed_out or state.gave_up:
+            outcome = Outcome.GAVE_UP
+            returncode = TIMEOUT_STATUS if state.timed_out else _status(last.returncode)
+        else:
+            outcome = Outcome.FAILED
+            returncode = _status(last.returncode)
+        log_path: str | None = None
+        if outcome in (Outcome.SUCCESS, Outcome.RECOVERED):
+            _remove_own(state.workdir)
+        else:
+            logs = sorted(state.workdir.glob("pip-*.log"), key=lambda p: int(p.stem.split("-")[1]))
+            log_path = str(logs[-1]) if logs else None
+            if not logs:  # the user's own --log holds everything: keep no empty temp dir
+                _remove_own(state.workdir)
+        return InstallResult(
+            outcome=outcome,
+            returncode=returncode,
+            attempts=attempts,
+            log_path=log_path,
+            pip_version=".".join(map(str, state.version)) if state.version else None,
+            timed_out=state.timed_out,
+            budget=self.options.time_budget,
+        )
+
+
+def _no_log_hint(python: str) -> str:
+    """The next step when pip wrote no log at all: it never got as far as installing."""
+    return (
+        "pip failed before it started (its own message is above): a pip option it does not"
+        f" know, or no pip in {python} (install it with `{python} -m ensurepip`, or pass"
+        " --python)"
+    )
+
+
+def _status(returncode: int) -> int:
+    """pip's exit status, or 1 when pip was killed by a signal (negative returncode)."""
+    return returncode if returncode > 0 else 1
+
+
+def _remove_own(path: Path) -> None:
+    """Remove safepip's own temp dir (logs, private cache): never a user path or the pip cache."""
+    shutil.rmtree(path, ignore_errors=True)  # noqa: TID251 - safepip's own mkdtemp dir

@@ -1,0 +1,210 @@
+"""Pure planning: from a diagnosis and the attempts so far to what happens next.
+
+Nothing here touches the file system or runs anything; :func:`plan` returns the remedies and
+whether another attempt can help, and :mod:`safepip.install.loop` applies them (deletions only
+through :func:`safepip.cache.layout.delete`). Decisions follow DESIGN.md §4 and pip-failures.md
+§A/§I.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from safepip.cache.layout import http_entry_paths, wheel_entry_dir
+from safepip.errors import UsageError
+from safepip.model import Diagnosis, FailureKind, Remedy, RemedyAction, assert_never
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+#: sha256 of zero bytes: a cached body read while another pip was still writing it
+#: (pypa/pip#12361, pip-failures.md §A "Concurrency").
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+#: ``--resume-retries`` exists from pip 25.1 (pip-failures.md §F).
+RESUME_SINCE = (25, 1)
+RESUME_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Context:
+    """The state of the run that a plan depends on.
+
+    Attributes:
+        cache_root: the pip cache in use, or None when pip runs without a cache.
+        pip_version: the version of the pip being driven, when known.
+        resume_retries: ``--resume-retries`` is already passed (by the user or a remedy).
+        private_cache: the attempts already run with safepip's private cache.
+        no_cache: the attempts already run with ``--no-cache-dir``.
+        log_empty: pip wrote nothing to its log (it failed before it started working).
+    """
+
+    cache_root: Path | None = None
+    pip_version: tuple[int, ...] | None = None
+    resume_retries: bool = False
+    private_cache: bool = False
+    no_cache: bool = False
+    log_empty: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do after a failed attempt.
+
+    Attributes:
+        again: another attempt can help (subject to the attempt cap and time budget).
+        remedies: what to change before it, in order.
+        why: one short line for the report.
+        immediate: the remedies themselves fix the cause, so the next attempt needs no
+            backoff wait (cache purges, a private cache, ``--no-cache-dir``).
+    """
+
+    again: bool
+    remedies: tuple[Remedy, ...] = ()
+    why: str = ""
+    immediate: bool = False
+
+
+def purge_targets(diagnosis: Diagnosis, cache_root: Path) -> tuple[str, ...]:
+    """The cache paths a targeted purge of ``diagnosis`` removes.
+
+    Every implicated URL gives its HTTP-cache key in ``http-v2/`` (metadata and ``.body``) and
+    the old ``http/`` layout; every implicated wheel path under ``wheels/`` gives that entry's
+    directory. Paths that do not lie in the cache give nothing (logs are untrusted input).
+    """
+    targets: list[str] = []
+    for url in diagnosis.urls:
+        try:
+            targets.extend(str(path) for path in http_entry_paths(cache_root, url))
+        except UsageError:  # not an absolute URL: nothing in the cache can be keyed by it
+            continue
+    for logged in diagnosis.paths:
+        entry = wheel_entry_dir(cache_root, logged)
+        if entry is not None:
+            targets.append(str(entry))
+    return tuple(dict.fromkeys(targets))
+
+
+def _seen(history: Sequence[Diagnosis], *kinds: FailureKind) -> bool:
+    return any(previous.kind in kinds for previous in history)
+
+
+def _plan_cache(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context) -> Plan:
+    recurs = _seen(history, FailureKind.CACHE_CORRUPT)
+    if context.private_cache and recurs:
+        return Plan(again=False, why="the cache failure recurred with a fresh private cache")
+    remedies: list[Remedy] = []
+    targets = purge_targets(diagnosis, context.cache_root) if context.cache_root else ()
+    if targets:
+        remedies.append(
+            Remedy(RemedyAction.PURGE, "remove the corrupt cache entries", paths=targets)
+        )
+    race = diagnosis.got_hash == EMPTY_SHA256
+    if (recurs or race or not targets) and not context.private_cache and not context.no_cache:
+        why = (
+            "an empty cached body: another pip was writing it (pypa/pip#12361)"
+            if race
+            else "the cache failure recurred"
+            if recurs
+            else "the corrupt entry could not be located"
+        )
+        remedies.append(Remedy(RemedyAction.PRIVATE_CACHE, f"use a private cache: {why}"))
+    return Plan(
+        again=True, remedies=tuple(remedies), why="a corrupt pip cache entry", immediate=True
+    )
+
+
+def _plan_download(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context) -> Plan:
+    got = diagnosis.got_hash
+    if got and any(
+        previous.got_hash == got
+        and previous.kind in {FailureKind.DOWNLOAD_CORRUPT, FailureKind.CACHE_CORRUPT}
+        for previous in history
+    ):
+        return Plan(
+            again=False,
+            why=f"the same wrong bytes twice (Got {got[:12]}…): the index or a proxy serves them",
+        )
+    remedies: list[Remedy] = []
+    # A corrupt download is stored in the HTTP cache before the hash check fails and poisons
+    # every later run (pip-failures.md §I): remove it even though the retry bypasses the cache.
+    targets = purge_targets(diagnosis, context.cache_root) if context.cache_root else ()
+    if targets:
+        remedies.append(
+            Remedy(RemedyAction.PURGE, "remove the corrupt download pip cached", paths=targets)
+        )
+    if not context.no_cache:
+        remedies.append(Remedy(RemedyAction.NO_CACHE_DIR, "download again, bypassing the cache"))
+    return Plan(
+        again=True, remedies=tuple(remedies), why="a download arrived corrupt", immediate=True
+    )
+
+
+def _plan_network(context: Context) -> Plan:
+    remedies: tuple[Remedy, ...] = ()
+    if (
+        not context.resume_retries
+        and context.pip_version is not None
+        and context.pip_version >= RESUME_SINCE
+    ):
+        remedies = (
+            Remedy(
+                RemedyAction.RESUME_RETRIES,
+                f"let pip resume interrupted downloads (--resume-retries {RESUME_RETRIES})",
+            ),
+        )
+    return Plan(again=True, remedies=remedies, why="a transient network failure")
+
+
+def plan(  # noqa: PLR0911, RET503 - exhaustive over FailureKind; ends in assert_never
+    diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context
+) -> Plan:
+    """Decide what follows a failed attempt.
+
+    Args:
+        diagnosis: the classification of the attempt that just failed.
+        history: the diagnoses of the earlier failed attempts, oldest first.
+        context: the state of the run.
+
+    Returns:
+        The plan; ``again`` is False for every kind a retry cannot fix.
+    """
+    if context.log_empty:
+        return Plan(again=False, why="pip failed before it wrote a log (see its output above)")
+    kind = diagnosis.kind
+    if kind in (
+        FailureKind.NETWORK_CONFIG,
+        FailureKind.HASH_PIN_MISMATCH,
+        FailureKind.LOCAL_PATH_MISSING,
+        FailureKind.ENV_BROKEN,
+        FailureKind.DISK_FULL,
+        FailureKind.PERMISSION,
+        FailureKind.EXTERNALLY_MANAGED,
+        FailureKind.AUTH,
+        FailureKind.SSL_CERT,
+        FailureKind.SSL_MISSING,
+        FailureKind.INVALID_REQUIREMENT,
+        FailureKind.HASHES_REQUIRED,
+        FailureKind.PYTHON_INCOMPATIBLE,
+        FailureKind.RESOLUTION_CONFLICT,
+        FailureKind.BUILD_FAILURE,
+        FailureKind.WINDOWS_LONG_PATH,
+        FailureKind.NOT_FOUND,
+        FailureKind.INTERRUPTED,
+    ):
+        return Plan(again=False, why="a retry cannot fix this")
+    if kind is FailureKind.NETWORK_TRANSIENT:
+        return _plan_network(context)
+    if kind is FailureKind.CACHE_CORRUPT:
+        return _plan_cache(diagnosis, history, context)
+    if kind is FailureKind.DOWNLOAD_CORRUPT:
+        return _plan_download(diagnosis, history, context)
+    if kind is FailureKind.TEMP_VANISHED:
+        return Plan(again=True, why="a pip temp directory vanished: a fresh process")
+    if kind is FailureKind.UNKNOWN:
+        if _seen(history, FailureKind.UNKNOWN):
+            return Plan(again=False, why="the unknown failure recurred")
+        return Plan(again=True, why="an unrecognised failure: one plain retry")
+    assert_never(kind)

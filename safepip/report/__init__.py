@@ -1,0 +1,1 @@
+"""Reporting, separate from deciding: hooks, text, JSON, CI systems and redaction."""

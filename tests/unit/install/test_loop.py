@@ -1,0 +1,351 @@
+"""The install loop end to end with a scripted runner, a fake clock and a real cache tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from safepip.cache.layout import http_entry_paths
+from safepip.install.loop import TIMEOUT_STATUS, Installer
+from safepip.model import FailureKind, Outcome, RemedyAction
+from safepip.pipargs import Options
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from support.fakes import FakeClock
+
+from support.fakes import FakeCache, FakeRunner
+
+URL = "http://127.0.0.1:8765/files/demo-1.0-py3-none-any.whl"
+GOOD = "a" * 64
+BAD = "b" * 64
+
+TRANSIENT = """\
+Collecting demo
+WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) \
+after connection broken by 'ProtocolError('Connection aborted.', \
+ConnectionResetError(104, 'Connection reset by peer'))': /simple/demo/
+ERROR: Could not find a version that satisfies the requirement demo (from versions: none)
+ERROR: No matching distribution found for demo
+"""
+
+NOT_FOUND = """\
+ERROR: Could not find a version that satisfies the requirement nosuchpkg (from versions: none)
+ERROR: No matching distribution found for nosuchpkg
+"""
+
+
+def hash_block(*, cached: bool, got: str) -> str:
+    line = f"  Using cached {URL} (206 kB)" if cached else f"  Downloading {URL} (206 kB)"
+    return f"""\
+Collecting demo
+{line}
+ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have \
+updated the package versions, please update the hashes. Otherwise, examine the package \
+contents carefully; someone may have tampered with them.
+    demo from {URL}#sha256={GOOD}:
+        Expected sha256 {GOOD}
+             Got        {got}
+
+"""
+
+
+def no_query(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]:
+    """The target interpreter's pip is 24.0 (no --resume-retries) unless a test says otherwise."""
+    assert "import pip" in " ".join(argv), f"unexpected query {argv}"
+    return 0, "24.0\n"
+
+
+def make(
+    clock: FakeClock,
+    script: list[tuple[int, str] | tuple[int, str, float]],
+    *,
+    cache_root: Path | None = None,
+    query: object = no_query,
+    **options: object,
+) -> tuple[Installer, FakeRunner, FakeCache]:
+    runner = FakeRunner(script, clock)
+    cache = FakeCache(cache_root)
+    installer = Installer(
+        "python3",
+        Options(**options),  # type: ignore[arg-type]
+        env={},
+        run=runner,
+        query=query,  # type: ignore[arg-type]
+        sleep=clock.sleep,
+        clock=clock,
+        rand=lambda: 0.0,
+        cache=cache,
+    )
+    return installer, runner, cache
+
+
+def test_success_runs_pip_once_with_no_input_and_a_private_log(clock: FakeClock) -> None:
+    """A clean install is one pip run, with --no-input and a --log safepip reads."""
+    installer, runner, _ = make(clock, [(0, "Successfully installed demo-1.0\n")])
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.SUCCESS
+    assert result.returncode == 0
+    assert clock.sleeps == []
+    (argv,) = runner.calls
+    assert argv[:5] == ["python3", "-m", "pip", "install", "--no-input"]
+    assert argv[5] == "--log"
+    assert argv[-1] == "demo"
+
+
+def test_transient_failure_is_retried_after_backoff(clock: FakeClock) -> None:
+    """A network-transient failure is retried once the backoff wait has passed."""
+    installer, runner, _ = make(clock, [(1, TRANSIENT), (0, "")])
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.RECOVERED
+    assert result.returncode == 0
+    assert clock.sleeps == [1.0]
+    assert len(runner.calls) == 2
+    first = result.attempts[0]
+    assert first.diagnosis is not None
+    assert first.diagnosis.kind is FailureKind.NETWORK_TRANSIENT
+    assert first.wait == 1.0
+
+
+def test_backoff_doubles_and_gives_up_after_the_attempt_cap(clock: FakeClock) -> None:
+    """Waits double (1, 2, 4) and the last pip status is returned after the cap."""
+    installer, runner, _ = make(clock, [(1, TRANSIENT)] * 4, attempts=4)
+    result = installer.install(["demo"])
+    assert clock.sleeps == [1.0, 2.0, 4.0]
+    assert len(runner.calls) == 4
+    assert result.outcome is Outcome.GAVE_UP
+    assert result.returncode == 1
+    assert result.log_path is not None
+    assert Path(result.log_path).read_text() == TRANSIENT
+
+
+def test_max_wait_caps_each_wait(clock: FakeClock) -> None:
+    """No single wait exceeds --max-wait."""
+    installer, _, _ = make(clock, [(1, TRANSIENT)] * 5, attempts=5, max_wait=3.0)
+    installer.install(["demo"])
+    assert clock.sleeps == [1.0, 2.0, 3.0, 3.0]
+
+
+def test_deterministic_failure_stops_after_one_attempt(clock: FakeClock) -> None:
+    """not-found is never retried; pip's exit status is returned."""
+    installer, runner, _ = make(clock, [(1, NOT_FOUND)])
+    result = installer.install(["nosuchpkg"])
+    assert len(runner.calls) == 1
+    assert clock.sleeps == []
+    assert result.outcome is Outcome.FAILED
+    assert result.returncode == 1
+    assert result.diagnosis is not None
+    assert result.diagnosis.kind is FailureKind.NOT_FOUND
+
+
+def test_time_budget_prevents_a_wait_that_would_overrun(clock: FakeClock) -> None:
+    """A wait that would end past the budget is not started."""
+    script: list[tuple[int, str] | tuple[int, str, float]] = [(1, TRANSIENT, 4.0)] * 3
+    installer, runner, _ = make(clock, script, time_budget=6.0, attempts=5)
+    result = installer.install(["demo"])
+    # attempt 1 (4 s) + wait 1 s = 5 s < 6; attempt 2 ends at 9 s: no further wait.
+    assert clock.sleeps == [1.0]
+    assert len(runner.calls) == 2
+    assert result.outcome is Outcome.GAVE_UP
+
+
+def test_pip_runs_are_bounded_by_the_remaining_budget(clock: FakeClock) -> None:
+    """A pip that outlasts the budget is ended; safepip reports 124 and does not retry."""
+    installer, runner, _ = make(clock, [(1, TRANSIENT, 50.0)], time_budget=20.0)
+    result = installer.install(["demo"])
+    assert runner.timeouts == [20.0]
+    assert result.outcome is Outcome.GAVE_UP
+    assert result.returncode == TIMEOUT_STATUS
+    assert result.timed_out is True
+
+
+def test_no_remedy_diagnoses_without_retrying(clock: FakeClock) -> None:
+    """--no-remedy makes one attempt even for a retryable failure."""
+    installer, runner, _ = make(clock, [(1, TRANSIENT)], no_remedy=True)
+    result = installer.install(["demo"])
+    assert len(runner.calls) == 1
+    assert result.attempts[0].remedies == ()
+    assert result.returncode == 1
+
+
+def test_resume_retries_added_on_network_retry_for_new_pip(clock: FakeClock) -> None:
+    """With pip >= 25.1 the retry passes --resume-retries; the version is asked once."""
+    asked: list[list[str]] = []
+
+    def query(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]:
+        asked.append(list(argv))
+        return 0, "26.3\n"
+
+    installer, runner, _ = make(clock, [(1, TRANSIENT), (1, TRANSIENT), (0, "")], query=query)
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.RECOVERED
+    assert len(asked) == 1
+    assert "--resume-retries" not in runner.calls[0]
+    assert runner.calls[1][-2:] == ["--resume-retries", "5"]
+    assert runner.calls[2].count("--resume-retries") == 1
+    assert result.pip_version == "26.3"
+
+
+def test_resume_retries_not_added_for_old_pip(clock: FakeClock) -> None:
+    """pip 24.0 has no --resume-retries: the retry runs with the same arguments."""
+    installer, runner, _ = make(
+        clock, [(1, TRANSIENT), (0, "")], query=lambda argv, env: (0, "24.0\n")
+    )
+    installer.install(["demo"])
+    assert runner.calls[1][-1] == "demo"
+    assert "--resume-retries" not in runner.calls[1]
+
+
+def _fill(root: Path, url: str) -> tuple[Path, ...]:
+    paths = http_entry_paths(root, url)
+    for path in paths[:2]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * 10)
+    return paths
+
+
+def test_cached_corrupt_download_purges_exactly_its_entries(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    """'Using cached' + hash mismatch deletes that URL's http-v2 entry and nothing else."""
+    root = tmp_path / "cache"
+    bad = _fill(root, URL)
+    other = _fill(root, "http://127.0.0.1:8765/files/other-1.0-py3-none-any.whl")
+    installer, runner, _ = make(
+        clock, [(1, hash_block(cached=True, got=BAD)), (0, "")], cache_root=root
+    )
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.RECOVERED
+    assert clock.sleeps == [0.0]  # the purge is the fix: no backoff wait
+    assert not bad[0].exists()
+    assert not bad[1].exists()
+    assert other[0].exists()
+    assert other[1].exists()
+    first = result.attempts[0]
+    assert first.remedies[0].action is RemedyAction.PURGE
+    assert set(first.deleted) == {str(bad[0]), str(bad[1])}
+    assert "--no-cache-dir" not in runner.calls[1]
+
+
+def test_remedy_dry_run_deletes_nothing(clock: FakeClock, tmp_path: Path) -> None:
+    """--remedy-dry-run reports the entries it would delete and leaves them."""
+    root = tmp_path / "cache"
+    bad = _fill(root, URL)
+    installer, _, _ = make(
+        clock,
+        [(1, hash_block(cached=True, got=BAD)), (0, "")],
+        cache_root=root,
+        remedy_dry_run=True,
+    )
+    result = installer.install(["demo"])
+    assert bad[0].exists()
+    assert bad[1].exists()
+    assert set(result.attempts[0].deleted) == {str(bad[0]), str(bad[1])}
+
+
+def test_recurring_cache_failure_switches_to_a_private_cache(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    """When the purge did not help, the next attempt gets its own temporary cache."""
+    root = tmp_path / "cache"
+    _fill(root, URL)
+    script: list[tuple[int, str] | tuple[int, str, float]] = [
+        (1, hash_block(cached=True, got=BAD)),
+        (1, hash_block(cached=True, got=BAD + "")),
+        (0, ""),
+    ]
+    installer, runner, _ = make(clock, script, cache_root=root)
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.RECOVERED
+    assert "--cache-dir" not in runner.calls[1]
+    index = runner.calls[2].index("--cache-dir")
+    private = Path(runner.calls[2][index + 1])
+    assert private != root
+    assert not private.exists()  # removed when the install ended
+
+
+def test_fresh_corrupt_download_retries_once_without_cache_then_stops(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    """A corrupt download is retried with --no-cache-dir; the same Got twice stops."""
+    installer, runner, _ = make(
+        clock,
+        [(1, hash_block(cached=False, got=BAD)), (1, hash_block(cached=False, got=BAD))],
+        cache_root=tmp_path / "cache",
+    )
+    result = installer.install(["demo"])
+    assert len(runner.calls) == 2
+    assert runner.calls[1][-1] == "--no-cache-dir"
+    assert result.outcome is Outcome.FAILED
+    assert result.diagnosis is not None
+    assert result.diagnosis.kind is FailureKind.DOWNLOAD_CORRUPT
+
+
+def test_users_own_log_is_used_and_not_replaced(clock: FakeClock, tmp_path: Path) -> None:
+    """With the user's --log, safepip adds no log of its own and reads theirs."""
+    log = tmp_path / "mine.log"
+    installer, runner, _ = make(clock, [(1, NOT_FOUND)])
+    result = installer.install(["--log", str(log), "nosuchpkg"])
+    assert runner.calls[0].count("--log") == 1
+    assert result.log_path is None  # the user's log is the log; no private copy is kept
+    assert result.diagnosis is not None
+    assert result.diagnosis.kind is FailureKind.NOT_FOUND
+
+
+def test_empty_log_is_not_retried(clock: FakeClock) -> None:
+    """pip that fails before logging anything (bad option, no pip) is not retried."""
+    installer, runner, _ = make(clock, [(2, "")])
+    result = installer.install(["--no-such-option", "demo"])
+    assert len(runner.calls) == 1
+    assert result.returncode == 2
+    assert result.diagnosis is not None
+    assert "ensurepip" in result.diagnosis.hint
+
+
+@pytest.mark.parametrize("status", [-9, -15])
+def test_killed_pip_reports_failure_status(clock: FakeClock, status: int) -> None:
+    """A pip killed by a signal yields a failure status, never success."""
+    installer, _, _ = make(clock, [(status, NOT_FOUND)])
+    result = installer.install(["demo"])
+    assert result.returncode == 1
+
+
+BUILD_LOG = (
+    Path(__file__).resolve().parents[2]
+    / "data/pip-logs/build-failure/real-pip26.3-backend-fails-wheel-log.txt"
+)
+
+
+def test_build_output_hidden_by_log_is_shown_once(clock: FakeClock) -> None:
+    """pip keeps build output out of the console under --log; safepip shows it from the log."""
+    from safepip.report.hooks import Reporter
+
+    shown: list[list[str]] = []
+
+    class Recorder(Reporter):
+        def build_output(self, lines: Sequence[str]) -> None:
+            shown.append(list(lines))
+
+    runner = FakeRunner([(1, BUILD_LOG.read_text())], clock)
+    installer = Installer(
+        "python3",
+        Options(),
+        env={},
+        run=runner,
+        query=no_query,
+        sleep=clock.sleep,
+        clock=clock,
+        rand=lambda: 0.0,
+        cache=FakeCache(None),
+        reporter=Recorder(),
+    )
+    result = installer.install(["broken-build"])
+    assert result.diagnosis is not None
+    assert result.diagnosis.kind is FailureKind.BUILD_FAILURE
+    (lines,) = shown
+    assert any("refusing to build broken-build at stage wheel" in line for line in lines)
+    assert not any(line.startswith("2026-") for line in lines)  # timestamps stripped
+    assert len(runner.calls) == 1

@@ -1,0 +1,227 @@
+"""The command line: exit statuses, pass-through, reports, signals (with a scripted fake pip)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from safepip.cli import main
+
+NOT_FOUND = (
+    "ERROR: Could not find a version that satisfies the requirement nosuchpkg (from versions: none)\n"
+    "ERROR: No matching distribution found for nosuchpkg\n"
+)
+
+
+def fake_pip(tmp_path: Path, body: str) -> Path:
+    """An executable that stands in for `python`: `fakepy -m pip install ...` runs ``body``.
+
+    ``$LOG`` is the --log path from the arguments, ``$ARGS_FILE`` records every invocation.
+    """
+    script = tmp_path / "fakepy"
+    script.write_text(
+        "#!/usr/bin/env bash\n"
+        'LOG=""; prev=""\n'
+        'for a in "$@"; do [ "$prev" = "--log" ] && LOG="$a"; prev="$a"; done\n'
+        f'ARGS_FILE="{tmp_path}/calls.txt"\n'
+        'echo "$*" >> "$ARGS_FILE"\n' + body
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_version_and_help() -> None:
+    """--version prints the version; no command prints help and exits 2."""
+    assert main(["--version"]) == 0
+    assert main([]) == 2
+    assert main(["--help"]) == 0
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown command exits 2 with a one-line error and a hint, no traceback."""
+    assert main(["instal", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'instal'" in err
+    assert "Traceback" not in err
+
+
+def test_install_help_lists_options_and_pass_through(capsys: pytest.CaptureFixture[str]) -> None:
+    """`install --help` documents safepip's options and says the rest goes to pip."""
+    assert main(["install", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--attempts" in out
+    assert "SAFEPIP_TIME_BUDGET" in out
+    assert "Every other argument goes to pip" in out
+
+
+def test_bad_option_value_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad safepip option value is a usage error (2) with the option named."""
+    assert main(["install", "--attempts", "zero", "demo"]) == 2
+    assert "--attempts" in capsys.readouterr().err
+
+
+def test_missing_interpreter_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """--python pointing nowhere exits 2 with a message, not a traceback."""
+    assert main(["install", "--python", "/nonexistent/python", "demo"]) == 2
+    err = capsys.readouterr().err
+    assert "/nonexistent/python" in err
+    assert "Traceback" not in err
+
+
+def test_failed_install_returns_pips_status_and_writes_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A deterministic failure: one run, pip's exit status, a JSON report, a final diagnosis."""
+    python = fake_pip(tmp_path, f"printf '%s' '{NOT_FOUND}' > \"$LOG\"\nexit 1\n")
+    report = tmp_path / "report.json"
+    status = main(["install", "--python", str(python), "--report-json", str(report), "nosuchpkg"])
+    assert status == 1
+    assert len((tmp_path / "calls.txt").read_text().splitlines()) == 1
+    document = json.loads(report.read_text())
+    assert document["schema"] == 1
+    assert document["outcome"] == "failed"
+    assert document["diagnosis"]["kind"] == "not-found"
+    assert len(document["attempts"]) == 1
+    err = capsys.readouterr().err
+    assert "not-found" in err
+    assert "full pip log:" in err
+
+
+def test_credentials_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """user:password in index URLs is redacted in the text and JSON reports."""
+    log = (
+        "Looking in indexes: https://alice:s3cr3t@example.invalid/simple\n"
+        "ERROR: HTTP error 401 while getting https://alice:s3cr3t@example.invalid/simple/demo/\n"
+        "ERROR: Could not install requirement demo from https://alice:s3cr3t@example.invalid/f.whl"
+        " because of HTTP error 401 Client Error: Unauthorized for url:"
+        " https://alice:s3cr3t@example.invalid/f.whl\n"
+    )
+    python = fake_pip(tmp_path, f"printf '%s' '{log}' > \"$LOG\"\nexit 1\n")
+    report = tmp_path / "r.json"
+    main(
+        [
+            "install",
+            "--python",
+            str(python),
+            "--report-json",
+            str(report),
+            "--index-url",
+            "https://alice:s3cr3t@example.invalid/simple",
+            "demo",
+        ]
+    )
+    assert "s3cr3t" not in capsys.readouterr().err
+    assert "s3cr3t" not in report.read_text()
+
+
+def test_pip_quiet_flag_quiets_safepip_until_the_final_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With pip's -q, only safepip's final failure lines are written."""
+    python = fake_pip(tmp_path, f"printf '%s' '{NOT_FOUND}' > \"$LOG\"\nexit 1\n")
+    main(["install", "--python", str(python), "-q", "nosuchpkg"])
+    err = capsys.readouterr().err
+    assert "attempt 1 failed" not in err
+    assert "pip install failed: not-found" in err
+
+
+def _run_and_signal(tmp_path: Path, sig: int) -> tuple[int, int]:
+    pidfile = tmp_path / "pip.pid"
+    python = fake_pip(tmp_path, f'echo $$ > "{pidfile}"\nexec sleep 60\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "SAFEPIP_"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "safepip", "install", "--python", str(python), "demo"], env=env
+    )
+    deadline = time.monotonic() + 20
+    while not pidfile.exists() or not pidfile.read_text().strip():
+        assert time.monotonic() < deadline, "fake pip never started"
+        time.sleep(0.05)
+    pip_pid = int(pidfile.read_text())
+    proc.send_signal(sig)
+    status = proc.wait(timeout=30)
+    return status, pip_pid
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("sig", "expected"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signal_stops_at_once_and_leaves_no_pip_behind(
+    tmp_path: Path, sig: int, expected: int
+) -> None:
+    """SIGTERM/SIGINT: no retry, exit 143/130, and the pip process is gone."""
+    status, pip_pid = _run_and_signal(tmp_path, sig)
+    assert status == expected
+    assert len((tmp_path / "calls.txt").read_text().splitlines()) == 1
+    time.sleep(0.2)
+    assert not _alive(pip_pid)
+
+
+def test_github_actions_gets_an_error_annotation_and_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under GITHUB_ACTIONS the final diagnosis is an ::error line and the summary is appended."""
+    python = fake_pip(tmp_path, f"printf '%s' '{NOT_FOUND}' > \"$LOG\"\nexit 1\n")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert main(["install", "--python", str(python), "nosuchpkg"]) == 1
+    err = capsys.readouterr().err
+    assert "::error" in err
+    assert "not-found" in summary.read_text()
+
+
+CONFLICT = """\
+ERROR: Cannot install a==1.0 and b==2.0 because these package versions have conflicting dependencies.
+
+The conflict is caused by:
+    a 1.0 depends on c==1.0
+    b 2.0 depends on c==2.0
+
+To fix this you could try to:
+1. loosen the range of package versions you've specified
+2. remove package versions to allow pip to attempt to solve the dependency conflict
+
+ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/#dealing-with-dependency-conflicts
+"""
+
+
+def test_conflict_is_explained_in_text_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A resolution conflict stops at once and names the clashing requirements."""
+    (tmp_path / "conflict.txt").write_text(CONFLICT)
+    python = fake_pip(tmp_path, f'cat "{tmp_path}/conflict.txt" > "$LOG"\nexit 1\n')
+    report = tmp_path / "r.json"
+    status = main(
+        [
+            "install",
+            "--python",
+            str(python),
+            "--no-explain",
+            "--report-json",
+            str(report),
+            "a==1.0",
+            "b==2.0",
+        ]
+    )
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "resolution-conflict" in err
+    assert "c==1.0" in err
+    assert "c==2.0" in err
+    document = json.loads(report.read_text())
+    assert any("c==1.0" in line for line in document["conflict"]["explanation"])
+    assert document["conflict"]["proposal"] is None

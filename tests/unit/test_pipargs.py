@@ -1,0 +1,162 @@
+"""Splitting safepip's options from pip's, and building pip's argv."""
+
+from __future__ import annotations
+
+import pytest
+
+from safepip.errors import UsageError
+from safepip.pipargs import Options, build_argv, default_python, inspect, split_install_args
+
+
+def test_pip_arguments_pass_through_untouched() -> None:
+    """Everything from the first non-safepip token on goes to pip, in order."""
+    options, pip_args = split_install_args(
+        ["--attempts", "2", "-r", "req.txt", "--attempts", "9", "x;rm -rf /"], {}
+    )
+    assert options.attempts == 2
+    assert pip_args == ["-r", "req.txt", "--attempts", "9", "x;rm -rf /"]
+
+
+def test_inline_values_and_flags() -> None:
+    """--flag=value and boolean flags are understood."""
+    options, pip_args = split_install_args(
+        ["--time-budget=30", "--no-remedy", "--report-json", "r.json", "demo"], {}
+    )
+    assert options == Options(time_budget=30.0, no_remedy=True, report_json="r.json")
+    assert pip_args == ["demo"]
+
+
+def test_double_dash_ends_safepip_options() -> None:
+    """`--` hands a token that looks like a safepip option to pip."""
+    options, pip_args = split_install_args(["--", "--attempts", "3"], {})
+    assert options == Options()
+    assert pip_args == ["--attempts", "3"]
+
+
+def test_environment_sets_defaults_and_command_line_wins() -> None:
+    """SAFEPIP_* variables apply unless the command line says otherwise."""
+    env = {"SAFEPIP_ATTEMPTS": "7", "SAFEPIP_NO_REMEDY": "yes", "SAFEPIP_BACKOFF": "0.5"}
+    options, _ = split_install_args(["--attempts", "2", "demo"], env)
+    assert options.attempts == 2
+    assert options.no_remedy is True
+    assert options.backoff_base == 0.5
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["--attempts", "0", "x"], {}),
+        (["--attempts", "many", "x"], {}),
+        (["--time-budget", "-1", "x"], {}),
+        (["--report-json"], {}),
+        (["x"], {"SAFEPIP_NO_REMEDY": "perhaps"}),
+        (["x"], {"SAFEPIP_MAX_WAIT": "nan"}),
+    ],
+)
+def test_bad_values_are_usage_errors(argv: list[str], env: dict[str, str]) -> None:
+    """Bad values raise UsageError naming the option, never a traceback."""
+    with pytest.raises(UsageError):
+        split_install_args(argv, env)
+
+
+def test_inspect_reads_cache_log_and_quiet() -> None:
+    """Facts about the user's own pip options are read, not changed."""
+    facts = inspect(["-qq", "--cache-dir=/c", "--log", "/l.txt", "demo"], {})
+    assert facts.cache_dir == "/c"
+    assert facts.log == "/l.txt"
+    assert facts.quiet is True
+    assert facts.no_cache is False
+    assert inspect(["demo"], {"PIP_NO_CACHE_DIR": "true"}).no_cache is True
+    assert inspect(["--no-cache-dir", "demo"], {}).no_cache is True
+    assert inspect(["demo"], {}).quiet is False
+
+
+def test_build_argv_adds_no_input_log_and_remedies_last() -> None:
+    """--no-input and --log come first; remedy options come after the user's, before `--`."""
+    argv = build_argv("py", ["demo", "--cache-dir", "/c"], log_path="/l", extra=["--no-cache-dir"])
+    assert argv == [
+        "py",
+        "-m",
+        "pip",
+        "install",
+        "--no-input",
+        "--log",
+        "/l",
+        "demo",
+        "--cache-dir",
+        "/c",
+        "--no-cache-dir",
+    ]
+    argv = build_argv("py", ["-r", "r.txt", "--", "x"], log_path=None, extra=["--no-cache-dir"])
+    assert argv == [
+        "py",
+        "-m",
+        "pip",
+        "install",
+        "--no-input",
+        "-r",
+        "r.txt",
+        "--no-cache-dir",
+        "--",
+        "x",
+    ]
+
+
+def test_default_python_prefers_the_active_venv(tmp_path: object) -> None:
+    """VIRTUAL_ENV's interpreter is driven when it exists, else safepip's own."""
+    from pathlib import Path
+
+    venv = Path(str(tmp_path))
+    (venv / "bin").mkdir()
+    (venv / "bin" / "python").write_text("")
+    assert default_python({"VIRTUAL_ENV": str(venv)}, "/usr/bin/python3") == str(
+        venv / "bin" / "python"
+    )
+    assert (
+        default_python({"VIRTUAL_ENV": str(venv / "missing")}, "/usr/bin/python3")
+        == "/usr/bin/python3"
+    )
+    assert default_python({}, "/usr/bin/python3") == "/usr/bin/python3"
+
+
+def test_index_url_from_args_env_or_pypi() -> None:
+    """The index a conflict search reads: -i/--index-url, else PIP_INDEX_URL, else PyPI."""
+    assert (
+        inspect(["-i", "http://127.0.0.1:1/simple", "x"], {}).index_url
+        == "http://127.0.0.1:1/simple"
+    )
+    assert (
+        inspect(["--index-url=http://h/s", "x"], {"PIP_INDEX_URL": "http://e/s"}).index_url
+        == "http://h/s"
+    )
+    assert inspect(["x"], {"PIP_INDEX_URL": "http://e/s"}).index_url == "http://e/s"
+    assert inspect(["x"], {}).index_url == "https://pypi.org/simple"
+
+
+def test_carried_env_maps_cache_and_index_options() -> None:
+    """The user's cache and index options become PIP_* variables for safepip's own pip runs."""
+    from safepip.pipargs import carried_env
+
+    env = carried_env(
+        [
+            "--cache-dir",
+            "/c",
+            "--trusted-host",
+            "a",
+            "--trusted-host=b",
+            "-f",
+            "/w",
+            "--extra-index-url",
+            "http://x/simple",
+            "--no-index",
+            "demo",
+        ]
+    )
+    assert env == {
+        "PIP_CACHE_DIR": "/c",
+        "PIP_TRUSTED_HOST": "a b",
+        "PIP_FIND_LINKS": "/w",
+        "PIP_EXTRA_INDEX_URL": "http://x/simple",
+        "PIP_NO_INDEX": "1",
+    }
+    assert carried_env(["demo"]) == {}
