@@ -1,0 +1,102 @@
+"""safepip.pyz for the tests: build it from this checkout, and bare venvs to run it in.
+
+The archive is built by ``tools/build_pyz.py`` from the pinned wheels in ``tools/pyz/wheels/``
+(no network). A *bare* venv has pip (from ``.ci/wheelhouse``) and nothing else: none of
+safepip's dependencies, so the archive must bring its own.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from support import pips
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+BUILD_SCRIPT = pips.REPO_ROOT / "tools" / "build_pyz.py"
+#: The pip every bare venv gets: old enough for Python 3.9, and one the integration tests know.
+BARE_PIP = "24.0"
+
+
+def build(
+    output: Path, *, python: str = sys.executable, env: Mapping[str, str] | None = None
+) -> Path:
+    """Run ``tools/build_pyz.py --output OUTPUT`` with ``python``; return the archive.
+
+    Raises:
+        RuntimeError: the build failed (its output is in the message).
+    """
+    proc = subprocess.run(
+        [python, str(BUILD_SCRIPT), "--quiet", "--output", str(output)],
+        env=dict(env) if env is not None else pips.isolated_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if proc.returncode != 0 or not output.is_file():
+        raise RuntimeError(f"build_pyz failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+    return output
+
+
+def find_python39() -> str | None:
+    """A working CPython 3.9, found as ``.ci/run`` finds it, or None."""
+    candidates = [
+        "python3.9",
+        *sorted(str(p) for p in Path("/root/.pyenv/versions").glob("3.9*/bin/python3.9")),
+    ]
+    for candidate in candidates:
+        try:
+            proc = subprocess.run(
+                [candidate, "-c", "import sys; print(sys.version_info[:2] == (3, 9))"],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=30,
+            )
+        except OSError:
+            continue
+        if proc.returncode == 0 and proc.stdout.strip() == "True":
+            return candidate
+    return None
+
+
+def bare_venv(base_python: str, dest: Path) -> Path:
+    """Create a venv at ``dest`` from ``base_python`` with only pip in it; return its python.
+
+    Raises:
+        RuntimeError: a step failed.
+    """
+    wheel = pips.pip_wheel(BARE_PIP)
+    env = pips.isolated_env()
+    _check([base_python, "-m", "venv", "--without-pip", str(dest)], env=env)
+    python = dest / "bin" / "python"
+    _check(
+        [
+            str(python),
+            str(wheel / "pip"),
+            "install",
+            "--no-index",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--no-cache-dir",
+            "--quiet",
+            str(wheel),
+        ],
+        env=env,
+    )
+    return python
+
+
+def _check(argv: Sequence[str], *, env: Mapping[str, str]) -> None:
+    proc = subprocess.run(
+        list(argv), env=dict(env), capture_output=True, text=True, check=False, timeout=300
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}"
+        )
