@@ -21,13 +21,23 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 
+#: Seconds after which safepip starts no new attempt and no new wait when the user gave no
+#: ``--time-budget``. It never ends a running pip: only a budget the user gave does that.
+DEFAULT_TIME_BUDGET = 900.0
+
+#: The largest ``--time-budget`` accepted (a week): beyond it a timer cannot be armed reliably.
+MAX_TIME_BUDGET = 7 * 24 * 3600.0
+
+
 @dataclass(frozen=True)
 class Options:
     """safepip's own options for ``install``.
 
     Attributes:
         attempts: the most pip runs in total (1 disables retrying).
-        time_budget: seconds for the whole install, waits included; pip is ended when it runs out.
+        time_budget: seconds for the whole install, waits included, as the user gave them; pip is
+            ended when it runs out. None: no limit on a running pip, and new attempts and waits
+            stop after :data:`DEFAULT_TIME_BUDGET`.
         backoff_base: the first wait in seconds; each later wait doubles, with jitter.
         max_wait: the cap of a single wait in seconds.
         no_remedy: diagnose and report only: no cache change, no retry.
@@ -39,7 +49,7 @@ class Options:
     """
 
     attempts: int = 4
-    time_budget: float = 900.0
+    time_budget: float | None = None
     backoff_base: float = 1.0
     max_wait: float = 30.0
     no_remedy: bool = False
@@ -74,6 +84,13 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _budget(text: str) -> float:
+    value = _non_negative_float(text)
+    if value > MAX_TIME_BUDGET:
+        raise ValueError(text)
+    return value
+
+
 def _truthy(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -98,8 +115,9 @@ SPECS: tuple[_Spec, ...] = (
         field="time_budget",
         env="SAFEPIP_TIME_BUDGET",
         takes_value=True,
-        convert=_non_negative_float,
-        help="seconds for the whole install, waits included (default 900)",
+        convert=_budget,
+        help="seconds for the whole install, waits included; pip is ended when it runs out"
+        " (default: none, a running pip is never ended; at most a week)",
     ),
     _Spec(
         flag="--backoff",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol
 
-from safepip import runner
+from safepip import pipargs, runner
 from safepip.install.retry import Backoff, Step, retry_loop
 from safepip.model import (
     Attempt,
@@ -165,7 +165,7 @@ class Installer:
             base=options.backoff_base,
             max_wait=options.max_wait,
             attempts=1 if options.no_remedy else options.attempts,
-            budget=options.time_budget,
+            budget=_budget(options),
         )
 
         def before_wait(attempt: Attempt, wait: float) -> None:
@@ -203,7 +203,9 @@ class Installer:
             extra=state.extra,
         )
         self.reporter.attempt_started(number, argv)
-        remaining = max(1.0, self.options.time_budget - (self.clock() - state.start))
+        # Only a budget the user gave ends a running pip; the default bounds new attempts only.
+        budget = self.options.time_budget
+        remaining = None if budget is None else max(1.0, budget - (self.clock() - state.start))
         pip = self.run(argv, env=self.env, log_path=log_path, timeout=remaining)
         if pip.returncode == 0 and not pip.timed_out:
             attempt = Attempt(number, 0, pip.duration, None, args=tuple(argv))
@@ -332,6 +334,13 @@ class Installer:
             timed_out=state.timed_out,
             budget=self.options.time_budget,
         )
+
+
+def _budget(options: Options) -> float:
+    """The seconds after which no new attempt or wait starts: the user's, else the default."""
+    if options.time_budget is not None:
+        return options.time_budget
+    return pipargs.DEFAULT_TIME_BUDGET  # read at call time: one definition, patchable in tests
 
 
 def _no_log_hint(python: str) -> str:

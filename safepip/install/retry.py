@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Generic, TypeVar
 
+from safepip.pipargs import DEFAULT_TIME_BUDGET
+
 if TYPE_CHECKING:
     import tenacity as _t
 
@@ -36,7 +38,7 @@ class Backoff:
     max_wait: float = 30.0
     jitter: float = 0.5
     attempts: int = 4
-    budget: float = 900.0
+    budget: float = DEFAULT_TIME_BUDGET
 
 
 def compute_wait(backoff: Backoff, retry_number: int, rand: float) -> float:

@@ -7,17 +7,29 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
+from safepip import pipargs
 from safepip.cli import main
 
 NOT_FOUND = (
     "ERROR: Could not find a version that satisfies the requirement nosuchpkg (from versions: none)\n"
     "ERROR: No matching distribution found for nosuchpkg\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """safepip's temp dirs (and the fake pip's) go under the test's own directory."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    return tmp
 
 
 def fake_pip(tmp_path: Path, body: str) -> Path:
@@ -225,3 +237,49 @@ def test_conflict_is_explained_in_text_and_json(
     document = json.loads(report.read_text())
     assert any("c==1.0" in line for line in document["conflict"]["explanation"])
     assert document["conflict"]["proposal"] is None
+
+
+TRANSIENT_LOG = (
+    "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None))"
+    " after connection broken by 'ProtocolError('Connection aborted.',"
+    " ConnectionResetError(104, 'Connection reset by peer'))': /simple/demo/\n"
+    "ERROR: Could not find a version that satisfies the requirement demo (from versions: none)\n"
+    "ERROR: No matching distribution found for demo\n"
+)
+
+
+def test_without_a_budget_a_running_pip_is_never_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pip that runs past the default budget finishes: only --time-budget ends pip."""
+    monkeypatch.setattr(pipargs, "DEFAULT_TIME_BUDGET", 0.2)
+    done = tmp_path / "finished"
+    python = fake_pip(tmp_path, f'sleep 1.5\ntouch "{done}"\nexit 0\n')
+    assert main(["install", "--python", str(python), "demo"]) == 0
+    assert done.exists()
+
+
+def test_the_default_budget_still_bounds_new_attempts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the default budget no new attempt starts: one slow transient failure, no retry."""
+    monkeypatch.setattr(pipargs, "DEFAULT_TIME_BUDGET", 0.2)
+    (tmp_path / "transient.txt").write_text(TRANSIENT_LOG)
+    python = fake_pip(tmp_path, f'sleep 0.5\ncat "{tmp_path}/transient.txt" > "$LOG"\nexit 1\n')
+    assert main(["install", "--python", str(python), "--backoff", "0", "demo"]) == 1
+    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    assert [call for call in calls if "pip install" in call] == calls[:1]
+
+
+def test_a_budget_the_user_gives_ends_pip_with_124(tmp_path: Path) -> None:
+    """--time-budget is the user asking: pip is ended when it runs out, exit 124."""
+    done = tmp_path / "finished"
+    python = fake_pip(tmp_path, f'sleep 5\ntouch "{done}"\nexit 0\n')
+    assert main(["install", "--python", str(python), "--time-budget", "0.5", "demo"]) == 124
+    assert not done.exists()
+
+
+def test_a_budget_past_a_week_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """--time-budget 1e10 cannot arm a timer: a one-line usage error, exit 2."""
+    assert main(["install", "--time-budget", "1e10", "demo"]) == 2
+    assert "--time-budget" in capsys.readouterr().err
