@@ -25,7 +25,7 @@ def assert_never(value: NoReturn) -> NoReturn:  # pragma: no cover - only reache
 
 
 class FailureKind(str, enum.Enum):
-    """Why a pip run failed (pip-failures.md §0)."""
+    """Why a pip run failed (docs/failure-kinds.md §0)."""
 
     NETWORK_TRANSIENT = "network-transient"
     NETWORK_CONFIG = "network-config"
@@ -63,7 +63,7 @@ class RetryPolicy(enum.Enum):
     """A human or a configuration change is needed: report and stop."""
 
 
-#: The default policy of each kind (DESIGN.md §4). ``download-corrupt`` is retried once
+#: The default policy of each kind (docs/architecture.md §4). ``download-corrupt`` is retried once
 #: with ``--no-cache-dir``; ``unknown`` gets one plain retry at most (the loop enforces the caps).
 DEFAULT_POLICY: dict[FailureKind, RetryPolicy] = {
     FailureKind.NETWORK_TRANSIENT: RetryPolicy.RETRY,
@@ -119,7 +119,8 @@ class Diagnosis:
         kind: the failure class.
         policy: whether a retry can help (the kind's default, see :data:`DEFAULT_POLICY`).
         evidence: the decisive line(s), verbatim after normalisation (not yet redacted).
-        rule: the ``source`` of the signature rule that decided (pip-failures.md section or issue).
+        rule: the ``source`` of the signature rule that decided (a docs/failure-kinds.md
+            section or a pip issue).
         package: the project name implicated, when the log names one.
         version: its version, when known.
         urls: file or index-page URLs implicated (hash blocks, ``Using cached``, ``Skipping page``),

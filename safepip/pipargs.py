@@ -5,8 +5,9 @@ and is passed through untouched. Each safepip option can also be set with a ``SA
 environment variable (for Dockerfiles and CI); the command line wins over the environment.
 
 safepip never rewrites the user's pip arguments. It adds ``--no-input`` (a 401 would otherwise
-hang or die with EOFError in CI, pip-failures.md §E auth) and a private ``--log`` file unless the
-user gave one, and remedies append their own options after the user's (optparse: last one wins).
+hang or die with EOFError in CI, docs/failure-kinds.md §E auth) and a private ``--log`` file
+unless the user gave one, and remedies append their own options after the user's (optparse: last
+one wins).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Facts about what pip talks to: its configuration (``pip config debug``) and its indexes.
 
 Used by ``safepip doctor``; nothing here judges, it only reads. The index probe is one bounded
-request that cannot hang (pip-failures.md §B: a silent index failure looks like not-found).
+request that cannot hang (docs/failure-kinds.md §B: a silent index failure looks like not-found).
 """
 
 from __future__ import annotations

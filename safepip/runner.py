@@ -2,7 +2,7 @@
 
 pip's stdout and stderr are inherited, so progress bars and colours reach the user untouched
 (pip only draws them on a TTY). safepip classifies from the ``--log`` file that
-:mod:`safepip.pipargs` adds, which also holds pip's debug-level lines (pip-failures.md §I).
+:mod:`safepip.pipargs` adds, which also holds pip's debug-level lines (docs/failure-kinds.md §I).
 
 Signals: pip stays in safepip's process group, so a Ctrl-C on the terminal reaches both. Whatever
 interrupts safepip while pip runs (``KeyboardInterrupt``, :class:`~safepip.errors.Terminated`, a

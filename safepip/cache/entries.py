@@ -1,6 +1,6 @@
 """Read pip's cache without pip: entry iteration, CacheControl metadata, and ``cache verify``.
 
-Formats (pip-failures.md §A; pip's vendored ``cachecontrol/serialize.py``): a metadata file is
+Formats (docs/failure-kinds.md §A; pip's vendored ``cachecontrol/serialize.py``): a metadata file is
 ``b"cc=4," + msgpack({"response": {"body", "headers", "status", ...}, "vary": {...}})``. In
 ``http-v2/`` (pip >= 23.3, ``SeparateBodyFileCache``) the body is empty there and lives in
 ``<h>.body``; in ``http/`` (pip <= 23.2) it is inside the msgpack. Bodies are the raw response
@@ -166,7 +166,7 @@ def zip_is_intact(f: BinaryIO, size: int) -> bool:
     """Check a zip's End-Of-Central-Directory record, reading only the tail.
 
     A truncated download or a half-copied wheel (pypa/pip#9034, #9964) loses its tail, so a
-    missing or inconsistent EOCD is the cheap, reliable sign (pip-failures.md §A).
+    missing or inconsistent EOCD is the cheap, reliable sign (docs/failure-kinds.md §A).
     """
     start = max(0, size - _EOCD_MAX)
     f.seek(start)

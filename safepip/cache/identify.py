@@ -1,7 +1,7 @@
 """Tell what a cached HTTP body is: a wheel, an sdist, core metadata, or an index page, and of what.
 
-Bodies are cached raw (pip-failures.md §A): a wheel is a zip, an sdist a gzip'd tar (or a zip),
-a PEP 658 ``.metadata`` file is RFC 822 text, and an index page is HTML (PEP 503) or JSON
+Bodies are cached raw (docs/failure-kinds.md §A): a wheel is a zip, an sdist a gzip'd tar (or a
+zip), a PEP 658 ``.metadata`` file is RFC 822 text, and an index page is HTML (PEP 503) or JSON
 (PEP 691), possibly still ``Content-Encoding: gzip``. Only what is needed is read: the zip's
 central directory, the first tar blocks, the metadata header block.
 """

@@ -1,6 +1,6 @@
 """pip's cache: where it lives, which files belong to a URL, and the one guarded delete.
 
-Layout (pip-failures.md §A)::
+Layout (docs/failure-kinds.md §A)::
 
     <root>/http-v2/h0/h1/h2/h3/h4/<h>        pip >= 23.3: CacheControl metadata ("cc=4," + msgpack)
     <root>/http-v2/h0/h1/h2/h3/h4/<h>.body   pip >= 23.3: the raw response body
@@ -67,7 +67,7 @@ def normalize_url(url: str) -> str:
     """Normalise a URL the way CacheControl's ``_urlnorm`` does before hashing it.
 
     Scheme and authority are lower-cased, the ``#fragment`` is dropped, an empty path becomes
-    ``/`` and an empty query (a bare ``?``) is dropped (pip-failures.md §A; pip's vendored
+    ``/`` and an empty query (a bare ``?``) is dropped (docs/failure-kinds.md §A; pip's vendored
     ``cachecontrol/controller.py``).
 
     Raises:
@@ -109,7 +109,7 @@ def wheel_entry_dir(root: Path, wheel_path: str) -> Path | None:
     """Return the ``wheels/`` entry directory that holds a logged wheel path, or None.
 
     pip logs ``Wheel 'x' located at <cache>/wheels/aa/bb/cc/<rest>/x.whl is invalid``
-    (pip-failures.md §A); the whole ``aa/bb/cc/<rest>`` directory is one cache entry.
+    (docs/failure-kinds.md §A); the whole ``aa/bb/cc/<rest>`` directory is one cache entry.
     Pure: no file-system access, so ``..`` components are refused outright.
 
     Returns:
@@ -153,7 +153,7 @@ def _inside(root_real: Path, path: str | os.PathLike[str]) -> Path | None:
     """Return the path with its parents' symlinks resolved if it lies strictly inside the root."""
     raw = Path(path)
     if ".." in raw.parts:
-        return None  # never resolve '..' from logged paths (DESIGN.md §5)
+        return None  # never resolve '..' from logged paths (docs/architecture.md §5)
     if not raw.is_absolute():
         raw = root_real / raw
     if not raw.name:

@@ -1,8 +1,8 @@
 """Plan ``safepip cache purge NAME[==VERSION]``: every cache entry of one project, nothing else.
 
 pip's own ``pip cache remove <pkg>`` only matches ``wheels/**/<pkg>-*.whl`` and never touches the
-HTTP cache (pip-failures.md §A), where corrupt downloads actually live. Entries are found three
-complementary ways, because none is complete on its own:
+HTTP cache (docs/failure-kinds.md §A), where corrupt downloads actually live. Entries are found
+three complementary ways, because none is complete on its own:
 
 1. by key: the index page ``<index>/<name>/`` of every configured index (the key of a truncated
    or empty body can only be found from its URL), and the files that page links to (with their

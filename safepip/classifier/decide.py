@@ -3,7 +3,7 @@
 Pure: no files, processes, printing or logging. The same function reads a live run's ``--log``
 file, a saved CI log (``safepip diagnose``) and the test corpus.
 
-How it decides (pip-failures.md §G.2):
+How it decides (docs/failure-kinds.md §G.2):
 
 1. Lines holding a trigger keyword are labelled by the first matching row of
    :data:`safepip.classifier.rules.RULES`. Lines before the last top-level ``Successfully
@@ -163,7 +163,7 @@ def _diag(kind: FailureKind, hit: Hit) -> Diagnosis:
 
 
 def _build_failure(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis:
-    """Explain a build failure by its nested output first (pip-failures.md §E build-failure)."""
+    """Explain a build failure by its nested output first (docs/failure-kinds.md §E)."""
     inner = [replace(h, nested=False) for h in hits if h.nested and h.index < hit.index + 200]
     decided = _decide(log, inner) if inner else None
     outer = package_before(log, hit.index, top_level=True)

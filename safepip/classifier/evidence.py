@@ -24,7 +24,7 @@ _RICH_CONTEXT = ("\u00d7", "\u2570", "\u2502", "URL")  # rich's cross, corner, b
 
 
 class Fetch(NamedTuple):
-    """A ``Using cached``/``Downloading`` line (pip-failures.md §A)."""
+    """A ``Using cached``/``Downloading`` line (docs/failure-kinds.md §A)."""
 
     verb: str  # "Using cached" or "Downloading"
     target: str  # the URL or file name as printed
@@ -35,7 +35,7 @@ class Fetch(NamedTuple):
 
 @dataclass(frozen=True)
 class HashBlock:
-    """What the hash-mismatch block says (pip-failures.md §C)."""
+    """What the hash-mismatch block says (docs/failure-kinds.md §C)."""
 
     req: str | None
     url: str | None
@@ -45,7 +45,7 @@ class HashBlock:
 
 
 def urls_near(log: Log, index: int) -> tuple[str, ...]:
-    """The file URL of a network failure (pip-failures.md §A, §I).
+    """The file URL of a network failure (docs/failure-kinds.md §A, §I).
 
     In order: a URL or a urllib3 ``ConnectionPool(host=...)...url: /path`` in the decisive line or
     its rich context lines (``╰─> URL: ...``); the nearest ``Downloading``/``Using

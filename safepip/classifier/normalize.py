@@ -4,7 +4,8 @@ Pure and lazy, so that a 50 MB CI log costs a few whole-text passes in C, not a 
 over every line:
 
 - :func:`normalize` splits the text once (CRLF folded) and marks the line ranges that sit inside
-  nested build output (pip-failures.md §E build-failure, §D): pip >= 22 ``[N lines of output]`` …
+  nested build output (docs/failure-kinds.md §E build-failure, §D): pip >= 22
+  ``[N lines of output]`` …
   ``[end of output]``; pip <= 21 ``Complete output (N lines):`` … a 40-dash line; and, in pip's
   ``--log`` file or at ``-v`` (where pip streams the output instead of boxing it),
   ``Running command <desc>`` … the failure that ends it.
@@ -13,7 +14,7 @@ over every line:
   redraws), cuts it to :data:`MAX_LINE` characters, strips ANSI escapes and the prefixes that CI
   systems and wrappers add (pip ``--log`` and GitHub Actions timestamps, BuildKit ``#12 3.456``,
   ``remote:``, pytest ``E       ``, ``[conda/stderr]``, ``[pipenv.exceptions.…]:``, poetry ``|``
-  gutters; pip-failures.md §G.1).
+  gutters; docs/failure-kinds.md §G.1).
 
 Every pattern here is linear: bounded repetitions only, applied to bounded lines.
 """
@@ -58,9 +59,8 @@ _PREFIX = re.compile(
     re.VERBOSE,
 )
 
-# Nested build output (pip-failures.md §E build-failure, "Classify the inner block").
-# Nested build output (pip-failures.md §E build-failure, "Classify the inner block"): the literal
-# that marks each kind of boundary. ``open`` is checked to follow ``[<digits> ``.
+# Nested build output (docs/failure-kinds.md §E build-failure, classify the inner block first):
+# the literal that marks each kind of boundary. ``open`` is checked to follow ``[<digits> ``.
 _BLOCK_MARKERS: tuple[tuple[str, str], ...] = (
     ("lines of output]", "open"),  # pip >= 22: ╰─> [N lines of output]
     ("[end of output]", "close"),

@@ -1,4 +1,4 @@
-"""Refine the decisive line by its context (pip-failures.md §G.2 step 2).
+"""Refine the decisive line by its context (docs/failure-kinds.md §G.2 step 2).
 
 Each function takes the decisive :class:`~safepip.classifier.scan.Hit` and the diagnosis its rule
 alone
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 K = FailureKind
 _WINDOWS_PATH = re.compile(r"[A-Za-z]:\\")
-_MAX_PATH = 260  # Windows MAX_PATH without the long-path opt-in (pip-failures.md §D)
+_MAX_PATH = 260  # Windows MAX_PATH without the long-path opt-in (docs/failure-kinds.md §D)
 
 
 def not_found(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis:
@@ -134,7 +134,7 @@ def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagno
             base,
             kind=K.AUTH,
             policy=DEFAULT_POLICY[K.AUTH],
-            rule="pip-failures.md §E auth: 'User for' prompt then EOFError (pypa/pip#6179)",
+            rule="docs/failure-kinds.md §E auth: 'User for' prompt then EOFError (pypa/pip#6179)",
         )
     if hit.rule.warning:
         return base
@@ -183,7 +183,7 @@ def errno2(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
             base,
             kind=K.WINDOWS_LONG_PATH,
             policy=DEFAULT_POLICY[K.WINDOWS_LONG_PATH],
-            rule="pip-failures.md §D: Windows path longer than 260 characters",
+            rule="docs/failure-kinds.md §D: Windows path longer than 260 characters",
         )
     for index in range(hit.index - 1, max(-1, hit.index - 50), -1):
         m = sig.PROCESSING.match(log.clean(index))
@@ -193,7 +193,7 @@ def errno2(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
                 kind=K.LOCAL_PATH_MISSING,
                 policy=DEFAULT_POLICY[K.LOCAL_PATH_MISSING],
                 evidence=(log.clean(index), hit.line),
-                rule="pip-failures.md §D: Errno 2 on the path of 'Processing'",
+                rule="docs/failure-kinds.md §D: Errno 2 on the path of 'Processing'",
             )
     return base
 

@@ -6,10 +6,10 @@ texts live in
 :mod:`safepip.classifier.hints` (re-exported here as :data:`HINTS`).
 
 - :data:`RULES` is the one ordered table of :class:`Rule`. The first rule that matches a line
-  labels that line, so the order is the precedence (pip-failures.md §0): the Errno 2 path rules
-  (§D) come before the generic ``[Errno 2]`` rule, the proxy and SSL rules before the generic
-  connection rules, and so on. Adding a pip message is adding a row.
-- Rules match machine-stable markers (pip-failures.md §G.3): ``[Errno N]``/``[WinError N]``,
+  labels that line, so the order is the precedence (docs/failure-kinds.md §0): the Errno 2 path
+  rules (§D) come before the generic ``[Errno 2]`` rule, the proxy and SSL rules before the
+  generic connection rules, and so on. Adding a pip message is adding a row.
+- Rules match machine-stable markers (docs/failure-kinds.md §G.3): ``[Errno N]``/``[WinError N]``,
   ``error: <reference>`` kebab references (which pip's ``--log`` file shows as
   ``<ClassName: reference>``), exception class names and the hash block, rather than English
   prose where a marker exists.
@@ -42,7 +42,7 @@ class Rule:
     Attributes:
         kind: the failure class a matching line points to.
         pattern: compiled with ``re.VERBOSE``; searched (not matched) in a cleaned line.
-        source: where the signature comes from (pip-failures.md section, pip version, issue).
+        source: where the signature comes from (docs/failure-kinds.md section, pip version, issue).
         warning: True when the line is a warning or debug line: it explains a later symptom
             (``from versions: none``) or decides only when no error line does.
         needles: literals, one of which every match contains: the pattern is tried only on a
@@ -50,7 +50,7 @@ class Rule:
             it).
         errnos: when set, the row matches a line whose ``[Errno N]``/``[WinError N]`` code is
             one of these and whose quoted path (see :data:`ERRNO_PATH`) matches ``pattern``
-            (pip-failures.md §D: decide Errno 2 by its path).
+            (docs/failure-kinds.md §D: decide Errno 2 by its path).
     """
 
     kind: FailureKind
@@ -116,7 +116,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         K.NETWORK_CONFIG,
         r"ProtocolError\(\s?'Connection\x20aborted\.',\s?FileNotFoundError\(2",
-        "pip-failures.md §B network-config, pypa/pip#11892 (proxy, not a file)",
+        "docs/failure-kinds.md §B network-config, pypa/pip#11892 (proxy, not a file)",
         needles=("FileNotFoundError(2",),
     ),
     _rule(
@@ -125,7 +125,7 @@ RULES: tuple[Rule, ...] = (
         r"|Tunnel\x20connection\x20failed|HTTP\x20error\x20407|\b407\x20Client\x20Error"
         r"|WRONG_VERSION_NUMBER|ProxySchemeUnknown|Proxy\x20URL\x20had\x20no\x20scheme"
         r"|Missing\x20dependencies\x20for\x20SOCKS|check_hostname\x20requires\x20server_hostname",
-        "pip-failures.md §B network-config, pypa/pip#9190; pip>=26.2 proxy-connection-failed;"
+        "docs/failure-kinds.md §B network-config, pypa/pip#9190; pip>=26.2 proxy-connection-failed;"
         " a proxy variable without scheme or an https:// proxy URL on urllib3 1.26",
         needles=(
             "ProxyError(",
@@ -145,14 +145,14 @@ RULES: tuple[Rule, ...] = (
     _rule(
         K.SSL_MISSING,
         r"SSL\x20module\x20is\x20not\x20available|\bssl-missing\b",
-        "pip-failures.md §E ssl-missing, pypa/pip#7691; pip>=26.2 ssl-missing",
+        "docs/failure-kinds.md §E ssl-missing, pypa/pip#7691; pip>=26.2 ssl-missing",
         needles=("SSL module", "ssl-missing"),
     ),
     _rule(
         K.SSL_CERT,
         r"CERTIFICATE_VERIFY_FAILED|SSLCertVerificationError|ssl-verification-failed"
         r"|problem\x20confirming\x20the\x20ssl\x20certificate",
-        "pip-failures.md §E ssl-cert; pip>=26.2 ssl-verification-failed",
+        "docs/failure-kinds.md §E ssl-cert; pip>=26.2 ssl-verification-failed",
         needles=(
             "CERTIFICATE_VERIFY_FAILED",
             "SSLCertVerificationError",
@@ -166,33 +166,33 @@ RULES: tuple[Rule, ...] = (
         r"Hashes\x20are\x20required\x20in\x20--require-hashes\x20mode"
         r"|In\x20--require-hashes\x20mode,\x20all\x20requirements\x20must\x20have"
         r"|Can't\x20verify\x20hashes\x20for\x20these",
-        "pip-failures.md §E hashes-required (HashMissing, HashUnpinned)",
+        "docs/failure-kinds.md §E hashes-required (HashMissing, HashUnpinned)",
         needles=("require-hashes", "verify hashes"),
     ),
     # The hash block: refined into cache-corrupt / download-corrupt / hash-pin-mismatch (§C).
     _rule(
         K.DOWNLOAD_CORRUPT,
         r"THESE\x20PACKAGES\x20DO\x20NOT\x20MATCH\x20THE\x20HASHES",
-        "pip-failures.md §C hash mismatch (decision procedure)",
+        "docs/failure-kinds.md §C hash mismatch (decision procedure)",
         needles=("DO NOT MATCH THE HASHES",),
     ),
     _rule(
         K.EXTERNALLY_MANAGED,
         r"externally-managed-environment|This\x20environment\x20is\x20externally\x20managed",
-        "pip-failures.md §E externally-managed (PEP 668, pip>=23.0)",
+        "docs/failure-kinds.md §E externally-managed (PEP 668, pip>=23.0)",
         needles=("externally",),
     ),
     _rule(
         K.WINDOWS_LONG_PATH,
         r"Windows\x20Long\x20Path\x20support|enable-long-paths|exceeding\x20255\x20characters",
-        "pip-failures.md §E windows-long-path (HINT, pip>=21.2; 26.3 second HINT)",
+        "docs/failure-kinds.md §E windows-long-path (HINT, pip>=21.2; 26.3 second HINT)",
         needles=("Long Path", "long-paths", "255 characters"),
     ),
     _rule(
         K.DISK_FULL,
         r"\[Errno\x20(?:28|122)\]|No\x20space\x20left\x20on\x20device|Disk\x20quota\x20exceeded"
         r"|\[WinError\x20112\]",
-        "pip-failures.md §E disk-full",
+        "docs/failure-kinds.md §E disk-full",
         needles=("Errno 28", "Errno 122", "No space left", "quota exceeded", "WinError 112"),
     ),
     # --- Errno disambiguation by path (§D), before the generic OSError rules --------------
@@ -200,48 +200,48 @@ RULES: tuple[Rule, ...] = (
     _rule(
         K.TEMP_VANISHED,
         _PIP_TEMP,
-        "pip-failures.md §D: WinError 5/32/225 on a pip temp file (antivirus, indexer)",
+        "docs/failure-kinds.md §D: WinError 5/32/225 on a pip temp file (antivirus, indexer)",
         needles=_codes(5, 32, 225),
         errnos=("5", "32", "225"),
     ),
     _rule(
         K.PERMISSION,
         r"\[Errno\x20(?:1|13|30)\]|\[WinError\x20(?:5|32)\]|PermissionError",
-        "pip-failures.md §E permission",
+        "docs/failure-kinds.md §E permission",
         needles=(*_codes(1, 13, 30, 5, 32), "PermissionError"),
     ),
     _rule(
         K.LOCAL_PATH_MISSING,
         _CONDA,
-        "pip-failures.md §D: conda build path (pip freeze '@ file://' artefact)",
+        "docs/failure-kinds.md §D: conda build path (pip freeze '@ file://' artefact)",
         needles=_codes(2, 3, 22),
         errnos=("2", "3", "22"),
     ),
     _rule(
         K.CACHE_CORRUPT,
         _CACHE,
-        "pip-failures.md §D: path under the pip cache (pypa/pip#7490, #9034)",
+        "docs/failure-kinds.md §D: path under the pip cache (pypa/pip#7490, #9034)",
         needles=_codes(2, 3),
         errnos=("2", "3"),
     ),
     _rule(
         K.ENV_BROKEN,
         r"[\\/](?:site|dist)-packages" + _SEP + r"[^'\"\\/\n]{1,256}\.(?:dist|egg)-info\b",
-        "pip-failures.md §D: site-packages/*.dist-info/(METADATA|RECORD)",
+        "docs/failure-kinds.md §D: site-packages/*.dist-info/(METADATA|RECORD)",
         needles=_codes(2, 3),
         errnos=("2", "3"),
     ),
     _rule(
         K.TEMP_VANISHED,
         _PIP_TEMP,
-        "pip-failures.md §D: pip temp dir removed under pip (pypa/pip#5754, #5790)",
+        "docs/failure-kinds.md §D: pip temp dir removed under pip (pypa/pip#5754, #5790)",
         needles=_codes(2, 3, 22, 225),
         errnos=("2", "3", "22", "225"),
     ),
     _rule(
         K.UNKNOWN,
         r"\[(?:Errno|WinError)\x202\][^'\"\n]{0,300}:\x20(?:''|\"\")|getcwd\(\)\x20failed",
-        "pip-failures.md §D: empty path (pypa/pip#9685) or deleted cwd (pypa/pip#4255)",
+        "docs/failure-kinds.md §D: empty path (pypa/pip#9685) or deleted cwd (pypa/pip#4255)",
         needles=(": ''", ': ""', "getcwd"),
     ),
     # --- environment --------------------------------------------------------------------------
@@ -251,7 +251,7 @@ RULES: tuple[Rule, ...] = (
         r"|uninstall-distutils-installed-package|distutils\x20installed\x20project"
         r"|invalid-installed-package|No\x20metadata\x20found\x20in|Ignoring\x20invalid\x20distribution"
         r"|Error\x20parsing\x20dependencies\x20of",
-        "pip-failures.md §E env-broken (<=24.0 one-liners, >=24.1 uninstall-*, >=25.0)",
+        "docs/failure-kinds.md §E env-broken (<=24.0 one-liners, >=24.1 uninstall-*, >=25.0)",
         needles=(
             "uninstall-",
             "RECORD",
@@ -268,14 +268,14 @@ RULES: tuple[Rule, ...] = (
         r"looks\x20like\x20a\x20filename,\x20but\x20the\x20file\x20does\x20not\x20exist"
         r"|It\x20looks\x20like\x20a\x20path\.\x20File\x20.{1,1024}?\x20does\x20not\x20exist"
         r"|does\x20not\x20appear\x20to\x20be\x20a\x20Python\x20project",
-        "pip-failures.md §E local-path-missing (pimvanpelt/vppcfg#15; pip>=22 Hint)",
+        "docs/failure-kinds.md §E local-path-missing (pimvanpelt/vppcfg#15; pip>=22 Hint)",
         needles=("looks like a", "does not appear to be a Python project"),
     ),
     # Any other Errno 2: a local file or directory the user named (§D, the fallback row).
     _rule(
         K.LOCAL_PATH_MISSING,
         r"\[(?:Errno|WinError)\x20[23]\]|^(?:[\w.]{1,200}\.)?FileNotFoundError\b",
-        "pip-failures.md §D: Errno 2 on a local path (the fallback row)",
+        "docs/failure-kinds.md §D: Errno 2 on a local path (the fallback row)",
         needles=("Errno 2]", "WinError 2]", "Errno 3]", "WinError 3]", "FileNotFoundError"),
     ),
     # --- resolution, python, requirements -----------------------------------------------
@@ -290,7 +290,7 @@ RULES: tuple[Rule, ...] = (
         K.RESOLUTION_CONFLICT,
         r"ResolutionImpossible|resolution-too-deep|conflicting\x20dependencies"
         r"|The\x20conflict\x20is\x20caused\x20by",
-        "pip-failures.md §E resolution-conflict (20.3+; 25.1 resolution-too-deep)",
+        "docs/failure-kinds.md §E resolution-conflict (20.3+; 25.1 resolution-too-deep)",
         needles=(
             "ResolutionImpossible",
             "resolution-too-deep",
@@ -301,7 +301,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         K.PYTHON_INCOMPATIBLE,
         r"Ignored\x20the\x20following\x20(?:yanked\x20)?versions\x20that\x20require\x20a\x20different",
-        "pip-failures.md §E python-incompatible (pip>=22.3 hint before not-found)",
+        "docs/failure-kinds.md §E python-incompatible (pip>=22.3 hint before not-found)",
         warning=True,
         needles=("Ignored the following",),
     ),
@@ -315,7 +315,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         K.PYTHON_INCOMPATIBLE,
         r"requires\x20a\x20different\x20Python",
-        "pip-failures.md §E python-incompatible (scylladb/python-driver#482)",
+        "docs/failure-kinds.md §E python-incompatible (scylladb/python-driver#482)",
         needles=("requires a different Python",),
     ),
     _rule(
@@ -323,7 +323,7 @@ RULES: tuple[Rule, ...] = (
         r"Invalid\x20requirement:|invalid-egg-fragment|Invalid\x20wheel\x20filename"
         r"|is\x20not\x20a\x20valid\x20wheel\x20filename|Double\x20requirement\x20given"
         r"|\bInvalidMarker:\x20Invalid\x20marker",
-        "pip-failures.md §E invalid-requirement (<=23.x, >=24.1 packaging 22 wording);"
+        "docs/failure-kinds.md §E invalid-requirement (<=23.x, >=24.1 packaging 22 wording);"
         " pip 24.0 crashes with packaging's InvalidMarker on `pkg; <not a marker>` [lab]",
         needles=(
             "Invalid requirement",
@@ -337,14 +337,14 @@ RULES: tuple[Rule, ...] = (
     _rule(
         K.AUTH,
         r"^User\x20for\x20\S{1,256}:",
-        "pip-failures.md §E auth: prompt without --no-input",
+        "docs/failure-kinds.md §E auth: prompt without --no-input",
         warning=True,
         needles=("User for",),
     ),
     _rule(
         K.AUTH,
         r"HTTP\x20error\x2040[13]\b|\b40[13]\x20Client\x20Error",
-        "pip-failures.md §E auth (401/403)",
+        "docs/failure-kinds.md §E auth (401/403)",
         needles=("HTTP error 40", "401 Client", "403 Client"),
     ),
     # --- cache and download corruption ------------------------------------------------------
@@ -352,21 +352,21 @@ RULES: tuple[Rule, ...] = (
         K.CACHE_CORRUPT,
         r"Skipping\x20page\x20\S{1,2048}\x20because\x20(?:the\x20GET\x20request\x20got|of)"
         r"\x20Content-Type:\x20(?:[Uu]nknown|\.|$)",  # pip 22.0 prints an empty type
-        "pip-failures.md §A Content-Type: Unknown (pypa/pip#6970, #11340)",
+        "docs/failure-kinds.md §A Content-Type: Unknown (pypa/pip#6970, #11340)",
         warning=True,
         needles=("Skipping page",),
     ),
     _rule(
         K.CACHE_CORRUPT,
         r"Cache\x20entry\x20deserialization\x20failed",
-        "pip-failures.md §A (pip<=23.2: harmless, self-heals)",
+        "docs/failure-kinds.md §A (pip<=23.2: harmless, self-heals)",
         warning=True,
         needles=("Cache entry deserialization",),
     ),
     _rule(
         K.CACHE_CORRUPT,
         r"Wheel\x20'[^'\n]{1,256}'\x20located\x20at\x20.{1,4096}?\x20is\x20invalid",
-        "pip-failures.md §A: invalid wheel (wheels/ race pypa/pip#13540, cached body)",
+        "docs/failure-kinds.md §A: invalid wheel (wheels/ race pypa/pip#13540, cached body)",
         needles=("located at",),
     ),
     _rule(
@@ -374,7 +374,7 @@ RULES: tuple[Rule, ...] = (
         r"BadZipFile|Bad\x20CRC-32|File\x20is\x20not\x20a\x20zip\x20file"
         r"|Compressed\x20file\x20ended\x20before|Error\x20-3\x20while\x20decompressing"
         r"|^(?:[\w.]{1,200}\.)?EOFError\b|origin\.json",
-        "pip-failures.md §E cache-corrupt (pypa/pip#9034, #13312, #11985)",
+        "docs/failure-kinds.md §E cache-corrupt (pypa/pip#9034, #13312, #11985)",
         needles=(
             "BadZipFile",
             "Bad CRC-32",
@@ -388,14 +388,14 @@ RULES: tuple[Rule, ...] = (
     _rule(
         K.DOWNLOAD_CORRUPT,
         r"inconsistent\x20[\w-]{1,64}\x20between\x20its\x20PEP\x20658",
-        "pip-failures.md §F 26.2 SidecarMetadataInconsistent (stale mirror or cache)",
+        "docs/failure-kinds.md §F 26.2 SidecarMetadataInconsistent (stale mirror or cache)",
         needles=("PEP 658",),
     ),
     # --- network-transient ------------------------------------------------------------------
     _rule(
         K.NOT_FOUND,
         r"HTTP\x20error\x2040[4]\b|\b404\x20Client\x20Error|\b410\x20Client\x20Error",
-        "pip-failures.md §B: a file the index lists is gone",
+        "docs/failure-kinds.md §B: a file the index lists is gone",
         needles=("HTTP error 404", "404 Client", "410 Client"),
     ),
     _rule(
@@ -411,7 +411,7 @@ RULES: tuple[Rule, ...] = (
         r"|getaddrinfo\x20failed|Temporary\x20failure\x20in\x20name\x20resolution"
         r"|Connection\x20interrupted\x20while\x20downloading|Retrying\x20\(Retry\(total="
         r"|Could\x20not\x20fetch\x20URL",
-        "pip-failures.md §B network-transient (urllib3 1.x and 2.x reprs; pip>=25.1/26.2 refs)",
+        "docs/failure-kinds.md §B network-transient (urllib3 1.x/2.x reprs; pip>=25.1/26.2 refs)",
         needles=(
             "HTTP error 5",
             "HTTP error 429",
@@ -451,7 +451,7 @@ RULES: tuple[Rule, ...] = (
         K.NOT_FOUND,
         r"Could\x20not\x20find\x20a\x20(?:final\x20)?version\x20that\x20satisfies"
         r"|No\x20matching\x20distribution\x20found",
-        "pip-failures.md §E not-found (symptom of every index-page failure, §B)",
+        "docs/failure-kinds.md §E not-found (symptom of every index-page failure, §B)",
         needles=("Could not find a", "No matching distribution"),
     ),
     # --- build failures: classify re-reads the nested output first (§E build-failure) -------
@@ -465,7 +465,7 @@ RULES: tuple[Rule, ...] = (
         r"|\x20exited\x20with\x20-?\d|\.\.\.\x20error$|error:\x20command\x20'[^'\n]{1,512}'\x20failed"
         r"|fatal\x20error:|Microsoft\x20Visual\x20C\+\+|invalid\x20command\x20'bdist_wheel'"
         r"|metadata\x20generation\x20failed|has\x20inconsistent\x20[\w-]{1,64}:",
-        "pip-failures.md §E build-failure (<=21 'Command errored out', >=22 references)",
+        "docs/failure-kinds.md §E build-failure (<=21 'Command errored out', >=22 references)",
         needles=(
             "-error",
             "failed-",
@@ -491,7 +491,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         K.UNKNOWN,
         r"Could\x20not\x20install\x20packages\x20due\x20to\x20an\x20(?:OSError|EnvironmentError)",
-        "pip-failures.md §F: OSError (>=21.0) / EnvironmentError (<=20.3) without a known errno",
+        "docs/failure-kinds.md §F: OSError (>=21.0) / EnvironmentError (<=20.3), no known errno",
         needles=("Could not install packages due to an",),
     ),
 )
@@ -668,7 +668,7 @@ TIMESTAMP = re.compile(r"\d{4}-\d\d-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))
 #: after this much silence is that backoff, not a missing project (seen in the nested pip of a
 #: build step, whose debug lines never reach the log).
 SILENT_RETRY_SECONDS = 5.0
-SILENT_RETRY_RULE = "pip-failures.md §B.1: silent 5xx retries before 'from versions: none'"
+SILENT_RETRY_RULE = "docs/failure-kinds.md §B.1: silent 5xx retries before 'from versions: none'"
 
 #: Kinds that a failure inside nested build output passes on to the whole run (§E build-failure:
 #: build dependencies are fetched by a nested pip).

@@ -1,6 +1,6 @@
 """Label the lines of a normalised pip log with the first matching row of the signature table.
 
-Step 1 of the decision (pip-failures.md §G.2): only lines holding a trigger keyword are tried
+Step 1 of the decision (docs/failure-kinds.md §G.2): only lines holding a trigger keyword are tried
 against :data:`safepip.classifier.rules.RULES`, and lines before the last top-level ``Successfully
 installed`` belong to an earlier, successful pip run and are ignored. Which hit decides is
 :mod:`safepip.classifier.decide`'s business.

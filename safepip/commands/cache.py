@@ -1,9 +1,10 @@
 """``safepip cache purge|verify``: the manual cache remedies.
 
 ``purge NAME[==VERSION]`` removes every cache entry of a project, which ``pip cache remove``
-does not (it never touches the HTTP cache, pip-failures.md §A); ``purge --all`` is the full
-purge, only ever on request (DESIGN.md §5). ``verify`` finds corrupt entries (the shapes of
-pip-failures.md §A) and ``--fix`` removes exactly those. Deletion goes through ``cache.delete``.
+does not (it never touches the HTTP cache, docs/failure-kinds.md §A); ``purge --all`` is the
+full purge, only ever on request (docs/architecture.md §5). ``verify`` finds corrupt entries (the
+shapes of docs/failure-kinds.md §A) and ``--fix`` removes exactly those. Deletion goes through
+``cache.delete``.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ JSON document (``--json``), schema version 1::
           "kind": "<FailureKind value, e.g. 'cache-corrupt'>",
           "recognised": true,              # false when kind is 'unknown'
           "policy": "retry" | "after-remedy" | "stop",
-          "rule": "<the signature's source: pip-failures.md section or pip issue>",
+          "rule": "<the signature's source: docs/failure-kinds.md section or pip issue>",
           "evidence": ["<decisive line>", ...],
           "package": "<name>" | null,
           "version": "<version>" | null,

@@ -1,7 +1,7 @@
 """``safepip doctor``: check the environment pip runs in, one line per check.
 
 Each line reads ``ok|warn|fail  <check>: <detail>``. The checks cover the causes of failure in
-pip-failures.md that can be seen before running pip: the pip version and its known cache bugs,
+docs/failure-kinds.md that can be seen before running pip: the pip version and its known cache bugs,
 the cache (location, size, free space, corrupt entries), pip's configuration, proxies, index
 reachability, PEP 668, and a damaged ``site-packages``. Questions to the target interpreter go
 through the injected ``query``; index probes through the injected ``probe``.
@@ -78,7 +78,7 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 
 
 def pip_version_check(version: str | None) -> Check:
-    """Judge a pip version by the cache and retry bugs known for it (pip-failures.md §A, §F)."""
+    """Judge a pip version by its known cache and retry bugs (docs/failure-kinds.md §A, §F)."""
     if version is None:
         return Check(FAIL, "pip", "not installed in the target interpreter (python -m ensurepip)")
     v = _version_tuple(version)
@@ -87,7 +87,7 @@ def pip_version_check(version: str | None) -> Check:
         notes.append("older than 22.0, which safepip supports")
     if (23, 3) <= v < (25, 1):
         notes.append(
-            "23.3-25.0 keep a corrupt http-v2 entry until it is purged (pip-failures.md §A) "
+            "23.3-25.0 keep a corrupt http-v2 entry until it is purged (docs/failure-kinds.md §A) "
             "and race on a shared cache (pypa/pip#12361)"
         )
     if v < (25, 1):
@@ -215,7 +215,7 @@ def _site_dir_checks(site: Path) -> Iterator[Check]:
             FAIL,
             "site-packages",
             f"{site}: no METADATA in {', '.join(no_metadata)} "
-            "(remove those directories; pip-failures.md §E env-broken)",
+            "(remove those directories; docs/failure-kinds.md §E env-broken)",
         )
     if no_record:
         yield Check(

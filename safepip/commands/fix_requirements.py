@@ -2,7 +2,7 @@
 
 ``pip freeze`` in a conda environment writes ``pkg @ file:///tmp/build/80754af9/pkg_1620000000000/work``
 for conda-installed packages (PEP 610 ``direct_url.json``, pip >= 20.1). Anywhere else that path
-does not exist and pip stops with ``[Errno 2] No such file or directory`` (pip-failures.md §D,
+does not exist and pip stops with ``[Errno 2] No such file or directory`` (docs/failure-kinds.md §D,
 local-path-missing). Each such line whose path is missing becomes ``pkg==<version>``, with the
 version installed in the target environment or, failing that, one found in the path (conda
 package dirs such as ``pkgs/pkg-1.2.3-py39_0``, wheel or sdist file names). Every other byte of

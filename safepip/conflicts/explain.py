@@ -3,7 +3,7 @@
 Pure: text in, records and lines out; no I/O. Two steps, each usable on its own:
 
 - :func:`parse_conflict` reads pip's conflict report out of console or ``--log`` text, for
-  every pip from 22.0 to 26.x (pip-failures.md "resolution-conflict").
+  every pip from 22.0 to 26.x (docs/failure-kinds.md §E resolution-conflict).
 - :func:`explain` turns it into plain-words lines.
 
 :func:`safepip.conflicts.propose.propose` takes the :class:`Conflict` further: it searches the
@@ -83,7 +83,7 @@ class Conflict:
 # -- parsing ------------------------------------------------------------------------------------
 
 # Prefixes that wrap pip's lines: ANSI colours, the timestamp of pip's --log format
-# (pip-failures.md §I), CI timestamps (GitHub Actions) and annotations.
+# (docs/failure-kinds.md §I), CI timestamps (GitHub Actions) and annotations.
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _LOG_TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+Z? ")
 _CI_MARK = re.compile(r"^##\[(?:error|warning)\]")
@@ -103,7 +103,7 @@ _BLOCK_END = ("To fix this you could try to", "ERROR:", "Additionally,")
 
 
 #: Longer lines are cut before matching: pip's report lines are short, and the cut keeps every
-#: pattern linear on hostile input (DESIGN.md §3).
+#: pattern linear on hostile input (docs/architecture.md §3).
 MAX_LINE = 8192
 
 

@@ -7,7 +7,8 @@ to find which requirement to loosen, and to what (the policy is :mod:`safepip.co
 and confirms the result with ``pip install --dry-run`` before proposing it
 (:mod:`safepip.conflicts.verify`).
 
-This is the only module that imports resolvelib (DESIGN.md §7; ruff's banned-api enforces it).
+This is the only module that imports resolvelib (docs/architecture.md §7; ruff's banned-api
+enforces it).
 """
 
 from __future__ import annotations

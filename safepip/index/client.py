@@ -7,7 +7,7 @@ cannot install (wheel tags, ``Requires-Python``) are left out. Every read counts
 :class:`Budget` (a time limit and a candidate cap).
 
 The default fetch, :class:`UrlFetch`, is urllib with a short timeout and a size cap. The index
-URL's credentials go to the index host only and never into messages (DESIGN.md §5).
+URL's credentials go to the index host only and never into messages (docs/architecture.md §5).
 """
 
 from __future__ import annotations
@@ -224,5 +224,5 @@ def _host_port(url: str) -> str:
 
 
 def _redact(text: str) -> str:
-    """Hide credentials (DESIGN.md §5): every URL in a note passes through here."""
+    """Hide credentials (docs/architecture.md §5): every URL in a note passes through here."""
     return redact(text)

@@ -1,6 +1,6 @@
 """The install loop: run → classify → plan → apply → wait → run again, then report.
 
-Every side effect is an injected collaborator with a real default (STYLE.md point 6): the pip
+Every side effect is an injected collaborator with a real default (docs/architecture.md §3): the pip
 runner, the short-query runner, sleep, clock, randomness, the cache operations and the reporter.
 """
 

@@ -2,8 +2,8 @@
 
 Nothing here touches the file system or runs anything; :func:`plan` returns the remedies and
 whether another attempt can help, and :mod:`safepip.install.loop` applies them (deletions only
-through :func:`safepip.cache.layout.delete`). Decisions follow DESIGN.md §4 and pip-failures.md
-§A/§I.
+through :func:`safepip.cache.layout.delete`). Decisions follow docs/architecture.md §4 and
+docs/failure-kinds.md §A/§I.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 #: sha256 of zero bytes: a cached body read while another pip was still writing it
-#: (pypa/pip#12361, pip-failures.md §A "Concurrency").
+#: (pypa/pip#12361, docs/failure-kinds.md §A "Concurrency").
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-#: ``--resume-retries`` exists from pip 25.1 (pip-failures.md §F).
+#: ``--resume-retries`` exists from pip 25.1 (docs/failure-kinds.md §F).
 RESUME_SINCE = (25, 1)
 RESUME_RETRIES = 5
 
@@ -129,7 +129,8 @@ def _plan_download(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: 
         )
     remedies: list[Remedy] = []
     # A corrupt download is stored in the HTTP cache before the hash check fails and poisons
-    # every later run (pip-failures.md §I): remove it even though the retry bypasses the cache.
+    # every later run (docs/failure-kinds.md §I): remove it even though the retry bypasses the
+    # cache.
     targets = purge_targets(diagnosis, context.cache_root) if context.cache_root else ()
     if targets:
         remedies.append(

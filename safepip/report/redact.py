@@ -1,4 +1,4 @@
-"""Remove credentials from text before safepip shows or stores it (DESIGN.md §5).
+"""Remove credentials from text before safepip shows or stores it (docs/architecture.md §5).
 
 :func:`redact` is pure and idempotent; every text and JSON output of safepip passes through it.
 It masks, as pip's own ``redact_auth_from_url`` does, the password of ``user:password@`` in URLs

@@ -14,7 +14,7 @@ from support import pips
 if TYPE_CHECKING:
     from pathlib import Path
 
-#: The pip versions every integration test runs against (pip-failures.md §I was checked on these).
+#: The pip versions every integration test runs against (docs/failure-kinds.md §I was checked on these).
 PIP_VERSIONS = ("24.0", "26.3")
 
 

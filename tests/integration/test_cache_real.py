@@ -1,7 +1,7 @@
 """Real pip caches: `safepip cache purge|verify`, `fix-requirements` and `doctor` against them.
 
 Each pip (23.2.1 for the old ``http/`` layout, 24.0 and 26.3 for ``http-v2/``) fills a private
-cache from the local fault index; the tests then damage it the ways pip-failures.md §A lists and
+cache from the local fault index; the tests then damage it the ways docs/failure-kinds.md §A lists and
 check that purge removes exactly one project's entries and verify finds exactly the damage.
 """
 
@@ -194,7 +194,7 @@ def test_purge_by_content_without_index_option(
 
 
 def _damage(version: str, root: Path, index: FaultIndex) -> dict[str, set[str]]:
-    """Damage the real cache the ways pip-failures.md §A lists; return reason -> files."""
+    """Damage the real cache the ways docs/failure-kinds.md §A lists; return reason -> files."""
     expected: dict[str, set[str]] = {}
     if version == "23.2.1":
         old_demo = cache.http_entry_paths(root, index.file_url(DEMO))[2]

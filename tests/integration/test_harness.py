@@ -41,7 +41,7 @@ def _install(
 
 
 def _http_cache_entry(cache: Path, url: str) -> tuple[Path, Path]:
-    """The http-v2 metadata and body files of ``url`` (pip-failures.md §A)."""
+    """The http-v2 metadata and body files of ``url`` (docs/failure-kinds.md §A)."""
     key = hashlib.sha224(url.encode()).hexdigest()
     meta = cache / "http-v2" / key[0] / key[1] / key[2] / key[3] / key[4] / key
     return meta, meta.with_name(key + ".body")
@@ -166,7 +166,7 @@ def test_cached_corrupt_download_fails_every_later_run(
 ) -> None:
     """A corrupt download is cached: the next run says "Using cached" and fails the same hash.
 
-    Deleting exactly the http-v2 entry of the file URL (sha224 key) heals it (pip-failures.md §I).
+    Deleting exactly the http-v2 entry of the file URL (sha224 key) heals it (docs/failure-kinds.md §I).
     """
     index = fault_index(demo_dists)
     index.corrupt("/files/demo-1.0-py3-none-any.whl", times=1)

@@ -4,7 +4,7 @@ Every scenario runs ``python -m safepip install`` as a subprocess, the way a use
 ``--python`` pointing at a venv whose pip is the version under test, and reads the
 ``--report-json`` document. Where safepip must recover, the same pip arguments are first run
 with plain pip against the same fault, and the test asserts that plain pip fails: the test then
-proves that safepip added something. Where pip heals a fault by itself (pip-failures.md §I:
+proves that safepip added something. Where pip heals a fault by itself (docs/failure-kinds.md §I:
 pip >= 25.2 resumes interrupted downloads and cached bodies that are too short), the test says
 so and asserts that safepip succeeds in one attempt, touching nothing.
 
@@ -42,7 +42,7 @@ pytestmark = pytest.mark.integration
 HASH_BLOCK = "THESE PACKAGES DO NOT MATCH THE HASHES"
 DEMO_WHEEL = "demo-1.0-py3-none-any.whl"
 DEP_WHEEL = "dep-2.0-py3-none-any.whl"
-#: The classic conda `pip freeze` artefact (pip-failures.md §D, local-path-missing).
+#: The classic conda `pip freeze` artefact (docs/failure-kinds.md §D, local-path-missing).
 CONDA_PATH = "/tmp/build/80754af9/pkg_1/work"
 #: safepip's own bounds for every run here: quick backoff, a budget that ends any hang.
 SAFEPIP_OPTS = ("--backoff", "0.2", "--max-wait", "1", "--time-budget", "60")
@@ -168,12 +168,12 @@ def _release(version: str) -> tuple[int, ...]:
 
 
 def _resumes(pip_version: str) -> bool:
-    """pip >= 25.2 resumes interrupted downloads by default (pip-failures.md §A)."""
+    """pip >= 25.2 resumes interrupted downloads by default (docs/failure-kinds.md §A)."""
     return _release(pip_version) >= (25, 2)
 
 
 def _entry(cache: Path, url: str) -> set[str]:
-    """The http-v2 metadata and body files of ``url`` (pip-failures.md §A), resolved."""
+    """The http-v2 metadata and body files of ``url`` (docs/failure-kinds.md §A), resolved."""
     key = hashlib.sha224(url.encode()).hexdigest()
     meta = cache / "http-v2" / key[0] / key[1] / key[2] / key[3] / key[4] / key
     return {os.path.realpath(meta), os.path.realpath(meta.with_name(key + ".body"))}
@@ -284,7 +284,7 @@ def test_reset_mid_download(
 
     pip 24.0 dies with "Connection broken: ConnectionResetError" (exit 2) and safepip recovers
     with a second attempt (network-transient). pip 26.3 resumes the download by itself
-    (pip-failures.md §A): plain pip succeeds, and safepip must succeed in one attempt too.
+    (docs/failure-kinds.md §A): plain pip succeeds, and safepip must succeed in one attempt too.
     """
     index = fault_index(demo_dists)
     index.reset(f"/files/{DEMO_WHEEL}", times=1)
@@ -335,7 +335,7 @@ def test_resets_outlasting_pips_resume(
 def test_corrupt_download_cached_is_purged_exactly(
     lab: Lab, fault_index: Callable[..., FaultIndex], demo_dists: list[Path]
 ) -> None:
-    """A corrupt download poisons pip's HTTP cache on both versions (pip-failures.md §I).
+    """A corrupt download poisons pip's HTTP cache on both versions (docs/failure-kinds.md §I).
 
     The first plain run downloads corrupt bytes and fails the hash check; with the server
     healthy again the next plain run says "Using cached" and fails the same way. safepip on
@@ -434,7 +434,7 @@ def test_damaged_cached_body(
     pip 24.0 says "Using cached" and fails the hash check on every run; safepip diagnoses
     cache-corrupt, deletes exactly that entry and installs on attempt two, other entries
     intact. pip 26.3 treats the short body as an interrupted download and resumes it from the
-    index (pip-failures.md §A): plain pip succeeds, and safepip succeeds in one attempt.
+    index (docs/failure-kinds.md §A): plain pip succeeds, and safepip succeeds in one attempt.
     """
     index = fault_index(demo_dists)
     cache, copy, entry = _damaged_http_cache(lab, index, damage)

@@ -1,4 +1,4 @@
-"""Build pip cache trees by hand, byte-compatible with what pip writes (pip-failures.md §A).
+"""Build pip cache trees by hand, byte-compatible with what pip writes (docs/failure-kinds.md §A).
 
 Used by the cache unit tests and by ``benchmarks/bench_cache_verify.py``. Entries are written the
 way pip's CacheControl does: metadata ``b"cc=4," + msgpack({...})``, the body raw, in

@@ -11,7 +11,7 @@ Usage::
 Layout served: ``/simple/`` (project list), ``/simple/<project>/`` (anchors
 ``<a href="../../files/<file>#sha256=<hex>" data-requires-python="...">``) and ``/files/<file>``.
 
-Header modes (pip-failures.md §I: what pip heals by itself depends on them):
+Header modes (docs/failure-kinds.md §I: what pip heals by itself depends on them):
 
 - ``pypi_like=True``: ``Content-Length``, ``Cache-Control: max-age=...``, ``ETag`` (and
   ``If-None-Match`` -> 304), ``Accept-Ranges`` with single-range ``Range`` support (pip >= 25.1
@@ -152,7 +152,7 @@ class _Handler(BaseHTTPRequestHandler):
         if status == 401:
             headers["WWW-Authenticate"] = 'Basic realm="safepip-fault-index"'
         if status in {204, 304}:
-            # No body and no Content-Type, as PyPI's 304 (pip-failures.md §A "Content-Type: Unknown").
+            # No body and no Content-Type, as PyPI's 304 (docs/failure-kinds.md §A "Content-Type: Unknown").
             headers, body = {}, b""
         self._send(status, headers, body, head=head, fault=None)
 

@@ -45,7 +45,7 @@ CORPUS = pips.REPO_ROOT / "tests" / "data" / "pip-logs"
 VERSIONS = ("22.0.4", "24.0", "26.3")
 PORT = 8765
 SCRATCH = "/tmp/safepip-corpus"
-#: The conda-build artefact path of pip-failures.md §D; it must not exist on this machine.
+#: The conda-build artefact path of docs/failure-kinds.md §D; it must not exist on this machine.
 CONDA_PATH = "/tmp/build/80754af9/demo_1/work"
 #: A distribution Python that carries a PEP 668 ``EXTERNALLY-MANAGED`` marker (Debian 12 here).
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -789,7 +789,7 @@ SCENARIOS: list[Scenario] = [
         "An sdist whose [build-system] requires 'build-helper>=1.0'; the index page of "
         "build-helper answers 503 every time, so the nested pip that installs build dependencies "
         "fails. The outer error is a build-dependency failure; the cause, nested in its output, is "
-        "network-transient (DESIGN.md: classify the nested output first). Only --log holds the nested "
+        "network-transient (docs/architecture.md §4: classify the nested output first). Only --log holds the nested "
         "output; the console (not a terminal) shows none of it, so that variant is a plain "
         "build-failure.",
         _build_deps_503,

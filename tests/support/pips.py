@@ -7,7 +7,7 @@ so parallel test runs do not clash.
 
 Every pip started by the harness must run with :func:`isolated_env` and its own ``--cache-dir``,
 and with :func:`common_args` (``--trusted-host 127.0.0.1``: pip caches plain-http responses only from
-trusted hosts, pip-failures.md §I).
+trusted hosts, docs/failure-kinds.md §I).
 """
 
 from __future__ import annotations

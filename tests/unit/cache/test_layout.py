@@ -32,7 +32,7 @@ def _touch(path: Path, data: bytes = b"x") -> Path:
 
 
 def test_lab_key_matches_pip_failures_a() -> None:
-    """The [lab] check of pip-failures.md §A: the key of the demo wheel starts with d3529d74."""
+    """The [lab] check of docs/failure-kinds.md §A: the key of the demo wheel starts with d3529d74."""
     assert cache.http_key(LAB_URL).startswith("d3529d74")
 
 

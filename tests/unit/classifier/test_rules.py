@@ -15,7 +15,7 @@ from safepip.model import FailureKind
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "pip-logs"
 
-#: Kinds no rule names directly: the hash-block rule is refined into them (pip-failures.md §C).
+#: Kinds no rule names directly: the hash-block rule is refined into them (docs/failure-kinds.md §C).
 DERIVED = {FailureKind.HASH_PIN_MISMATCH}
 
 
@@ -152,7 +152,7 @@ def test_every_rule_fires_somewhere_in_the_corpus() -> None:
     ],
 )
 def test_precedence(line: str, kind: str) -> None:
-    """Table order decides between rules that match the same line (pip-failures.md §0)."""
+    """Table order decides between rules that match the same line (docs/failure-kinds.md §0)."""
     assert classify(line).kind.value == kind
 
 

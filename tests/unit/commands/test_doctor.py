@@ -92,7 +92,7 @@ def test_proxy_check_names_only() -> None:
     ],
 )
 def test_pip_version_check(version: str | None, status: str, words: str) -> None:
-    """Known cache and resume bugs are flagged by pip version (pip-failures.md §A, §F)."""
+    """Known cache and resume bugs are flagged by pip version (docs/failure-kinds.md §A, §F)."""
     check = doctor.pip_version_check(version)
     assert check.status == status
     assert words in check.detail

@@ -1,4 +1,4 @@
-"""Tests of `safepip fix-requirements` on conda-style `pip freeze` output (pip-failures.md §D)."""
+"""Tests of `safepip fix-requirements` on conda-style `pip freeze` output (docs/failure-kinds.md §D)."""
 
 from __future__ import annotations
 

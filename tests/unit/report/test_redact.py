@@ -1,4 +1,4 @@
-"""``safepip.report.redact.redact``: credentials never reach safepip's output (DESIGN.md §5)."""
+"""``safepip.report.redact.redact``: credentials never reach safepip's output (docs/architecture.md §5)."""
 
 from __future__ import annotations
 
