@@ -16,7 +16,7 @@ from safepip.classifier.rules import RULES
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 #: Where the repository's text lives (tests/data holds pip logs, whose text is pip's).
-SCANNED = ("safepip", "tests", "benchmarks", "examples", "docs", ".ci")
+SCANNED = ("safepip", "tests", "benchmarks", "examples", "docs", "tools", ".ci")
 TOP_FILES = ("README.md", "CHANGELOG.md", "pyproject.toml")
 SUFFIXES = {".py", ".md", ".toml", ".txt", ".yml", ".ini", ".sh", ""}
 
