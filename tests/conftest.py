@@ -1,7 +1,11 @@
-"""Shared pytest configuration: the integration gate.
+"""Shared pytest configuration: the integration gate and the hermetic test environment.
 
 Integration tests drive real pip against a local fault-injecting index; they run only with
 ``--run-integration`` (as pypa/build gates its own), and CI passes that flag.
+
+Every test gets its own ``HOME``, ``XDG_CACHE_HOME``, ``TMPDIR`` and ``PIP_CACHE_DIR``; the run
+fails if anything was written to the real user's pip cache or left in the real temp dir
+(:mod:`support.hermetic`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import hermetic
 from support.fakes import FakeClock
 from support.indexserver import FaultIndex
 from support.wheels import build_wheel
@@ -32,6 +37,40 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "integration" in item.keywords:
             item.add_marker(skip)
+
+
+_WATCH = pytest.StashKey[hermetic.Watch]()
+_LEAKS = pytest.StashKey[list[str]]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_WATCH] = hermetic.Watch.start()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    watch = session.config.stash.get(_WATCH, None)
+    if watch is None:
+        return
+    leaks = watch.leaks()
+    session.config.stash[_LEAKS] = leaks
+    if leaks and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    leaks = config.stash.get(_LEAKS, [])
+    if leaks:
+        terminalreporter.section("not hermetic: the run touched the real user's files", red=True)
+        for line in leaks:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def hermetic_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Path]:
+    """Own HOME, XDG_CACHE_HOME, TMPDIR and PIP_CACHE_DIR for every test (support.hermetic)."""
+    return hermetic.isolate(monkeypatch, tmp_path_factory.mktemp("hermetic"))
 
 
 @pytest.fixture
