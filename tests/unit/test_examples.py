@@ -153,18 +153,28 @@ def _run_instructions(dockerfile: str) -> list[str]:
     return [line.strip() for line in joined.splitlines() if line.strip().startswith("RUN ")]
 
 
+def _through_safepip(words: list[str]) -> bool:
+    """``safepip install ...`` or ``python /path/safepip.pyz install ...``."""
+    return "safepip" in words or any(word.endswith("/safepip.pyz") for word in words)
+
+
 def test_dockerfile_installs_through_safepip_with_a_cache_mount() -> None:
-    """Every RUN that installs requirements uses safepip install, with pip's cache mounted."""
-    runs = _run_instructions((EXAMPLES / "Dockerfile").read_text(encoding="utf-8"))
+    """Every RUN that installs requirements uses safepip.pyz install, with pip's cache mounted.
+
+    The very first install of the image goes through safepip too: no `pip install safepip`.
+    """
+    text = (EXAMPLES / "Dockerfile").read_text(encoding="utf-8")
+    runs = _run_instructions(text)
     assert runs
     for instruction in runs:
         for command in re.split(r"&&|;", instruction.removeprefix("RUN ")):
             words = command.split()
-            if "install" in words and "safepip" not in words:
+            if "install" in words and not _through_safepip(words):
                 pytest.fail(f"plain pip install in {instruction!r}")
-    installing = [run for run in runs if "safepip install" in run]
+    installing = [run for run in runs if "safepip.pyz install" in run]
     assert installing
     assert all("--mount=type=cache,target=/root/.cache/pip" in run for run in installing)
+    assert re.search(r"^COPY safepip\.pyz /tmp/$", text, re.MULTILINE)
 
 
 def test_tox_install_command_is_safepip() -> None:
