@@ -48,11 +48,11 @@ def report(folder: Path, result: Score, *, misses: bool) -> None:
     print(f"  retryable kind stopped: {len(given_up)}  {_names(given_up)}")
     needless, not_cache = result.needless_purges(), result.purges_not_cache()
     share = 100 * len(not_cache) / result.total if result.total else 0.0
+    print(f"cache purge, true kind not cache-corrupt: {len(not_cache)} ({share:.1f}%)")
     print(
-        f"cache purge, true kind not cache-corrupt: {len(not_cache)} ({share:.1f}%)"
-        f"  {_names(not_cache)}"
+        f"  of which the true kind damaged nothing (not download-corrupt): {len(needless)}"
+        f"  {_names(needless)}"
     )
-    print(f"  of which the true kind damaged nothing (not download-corrupt): {len(needless)}")
     times = sorted(o.seconds for o in result.outcomes)
     if times:
         mean = 1000 * sum(times) / len(times)

@@ -99,7 +99,7 @@ def _decide(log: Log, hits: list[Hit]) -> tuple[Diagnosis, int] | None:
         return None if found is None else (replace(found[0], nested=True), found[1])
     # Only a warning that can explain a failure decides alone (not "Ignoring invalid
     # distribution" or the resolver's after-install note).
-    explaining = [h for h in top if h.rule.kind in sig.NOT_FOUND_CAUSES]
+    explaining = [h for h in top if h.rule.kind in sig.WEAK_DECIDES]
     if explaining:
         return _refine(log, explaining[-1], hits), explaining[-1].index
     return None
@@ -117,11 +117,17 @@ def _refine(log: Log, hit: Hit, hits: list[Hit]) -> Diagnosis:  # noqa: PLR0911 
     if kind is K.CACHE_CORRUPT:
         return refine.corrupt_file(log, hit, hits, base)
     if kind is K.NETWORK_TRANSIENT and (
-        "incomplete-download" in hit.line or "interrupted" in hit.line
+        "incomplete-download" in hit.line
+        or "interrupted" in hit.line
+        or "not enough bytes" in hit.line
     ):
         return refine.cut_short(log, hit, base)
     if kind in (K.TEMP_VANISHED, K.LOCAL_PATH_MISSING):
         return refine.errno2(log, hit, base)
+    if kind is K.INVALID_REQUIREMENT and "wheel filename" in hit.line:
+        # pip warned first that the "wheel" is a path that does not exist (a glob that
+        # matched nothing): the name it then cannot parse is a consequence.
+        return refine.explained(hit, hits, base, frozenset({K.LOCAL_PATH_MISSING}))
     return base
 
 

@@ -87,6 +87,28 @@ def not_found(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis
     )
 
 
+def explained(
+    hit: Hit, hits: list[Hit], base: Diagnosis, causes: frozenset[FailureKind], window: int = 60
+) -> Diagnosis:
+    """The warning just before ``hit`` that names its cause (one of ``causes``), if any."""
+    before = [
+        h
+        for h in hits
+        if h.weak and hit.index - window <= h.index < hit.index and h.rule.kind in causes
+    ]
+    if not before:
+        return base
+    cause = before[-1]
+    return replace(
+        base,
+        kind=cause.rule.kind,
+        policy=DEFAULT_POLICY[cause.rule.kind],
+        evidence=(cause.line, hit.line),
+        rule=f"{cause.rule.source}; explains the error after it",
+        paths=base.paths,
+    )
+
+
 def hash_mismatch(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
     """Split a hash mismatch into cache-corrupt / download-corrupt / hash-pin-mismatch (§C)."""
     block = read_hash_block(log, hit.index)
@@ -127,7 +149,7 @@ def hash_mismatch(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
     )
 
 
-def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis:
+def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis:  # noqa: PLR0911 - one branch per piece of evidence
     """A zip/EOF/invalid-wheel error: the cache, a download, or an auth prompt (§E)."""
     if "EOFError" in hit.line and any(h.rule.kind is K.AUTH and h.index < hit.index for h in hits):
         return replace(
@@ -141,9 +163,16 @@ def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagno
     wheel = sig.INVALID_WHEEL.search(hit.line)
     if wheel and sig.CACHE_PATH.search(wheel.group(1)):
         return replace(base, paths=(wheel.group(1),), from_cache=True)
-    fetch = fetch_before(log, hit.index, None)
-    if fetch is None:
+    if hit.rule.errnos:  # the Errno path itself lies in the cache
         return base
+    fetch = fetch_before(log, hit.index, None)
+    if fetch is None:  # the cache needs positive evidence: without it, a damaged download
+        return replace(
+            base,
+            kind=K.DOWNLOAD_CORRUPT,
+            policy=DEFAULT_POLICY[K.DOWNLOAD_CORRUPT],
+            rule=hit.rule.source + "; no 'Using cached' before it",
+        )
     urls = resolve(log, fetch.target)
     if fetch.verb == "Using cached":
         return replace(base, from_cache=True, urls=urls, evidence=(fetch.line, hit.line))

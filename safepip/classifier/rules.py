@@ -75,8 +75,12 @@ def _rule(  # noqa: PLR0913 - keyword-only fields of one table row
 
 _PIP_TEMP = (
     r"[\\/]pip-(?:unpack|req-tracker|build-tracker|install|req-build|ephem-wheel-cache|wheel"
-    r"|build-env|target|modern-metadata|metadata|record|uninstall|standalone-pip)-"
+    r"|build-env|target|modern-metadata|metadata|record|uninstall|standalone-pip|build)-"
+    r"|[\\/]tmp\w{4,12}_in_process\.py"
 )
+#: pip's stash of an installed distribution being replaced (pip >= 20: ``pip-uninstall-*``;
+#: older: ``pip-*-uninstall``): its files belong to the target environment, not to pip.
+_UNINSTALL_STASH = r"[\\/]pip-(?:uninstall-\w{4,12}|\w{4,12}-uninstall)[\\/]"
 _CONDA = (
     r"^(?:file://)?(?:/tmp/build/80754af9/|/home/conda/feedstock_root/|/croot/|/opt/conda/conda-bld/"
     r"|/rapids/|/C:/|[A-Za-z]:\\{1,2}(?:b\\{1,2}abs_|ci\\{1,2}|bld\\{1,2}))"
@@ -115,9 +119,32 @@ RULES: tuple[Rule, ...] = (
     # --- network-config before network-transient: same Retrying lines, different inner error -
     _rule(
         K.NETWORK_CONFIG,
-        r"ProtocolError\(\s?'Connection\x20aborted\.',\s?FileNotFoundError\(2",
-        "docs/failure-kinds.md §B network-config, pypa/pip#11892 (proxy, not a file)",
-        needles=("FileNotFoundError(2",),
+        r"ProtocolError\(\s?'Connection\x20aborted\.',\s?"
+        r"(?:FileNotFoundError\(2|OSError\(22|BadStatusLine\()",
+        "docs/failure-kinds.md §B network-config, pypa/pip#11892: the connection fails on this side"
+        " (a proxy setting that is a file, an invalid socket argument, a port that does not speak"
+        " HTTP), not a reset by the server",
+        needles=("FileNotFoundError(2", "OSError(22", "BadStatusLine("),
+    ),
+    _rule(
+        K.NETWORK_CONFIG,
+        r"\[(?:Errno\x20(?:101|51)|WinError\x2010051)\]|Network\x20is\x20unreachable"
+        r"|SSLEOFError|EOF\x20occurred\x20in\x20violation\x20of\x20protocol"
+        r"|HANDSHAKE_FAILURE|TLSV1_ALERT_\w{1,40}|UNSUPPORTED_PROTOCOL",
+        "docs/failure-kinds.md §B/§E: no route to the index (ENETUNREACH) or a TLS session cut or"
+        " refused"
+        " by a proxy/firewall (SSLEOFError, handshake failure): a setting, not a flaky link",
+        needles=(
+            "Errno 101]",
+            "Errno 51]",
+            "WinError 10051]",
+            "Network is unreachable",
+            "SSLEOFError",
+            "EOF occurred in violation",
+            "HANDSHAKE_FAILURE",
+            "TLSV1_ALERT_",
+            "UNSUPPORTED_PROTOCOL",
+        ),
     ),
     _rule(
         K.NETWORK_CONFIG,
@@ -144,9 +171,11 @@ RULES: tuple[Rule, ...] = (
     # --- ssl ----------------------------------------------------------------------------------
     _rule(
         K.SSL_MISSING,
-        r"SSL\x20module\x20is\x20not\x20available|\bssl-missing\b",
-        "docs/failure-kinds.md §E ssl-missing, pypa/pip#7691; pip>=26.2 ssl-missing",
-        needles=("SSL module", "ssl-missing"),
+        r"SSL\x20module\x20is\x20not\x20available|\bssl-missing\b"
+        r"|ssl\x20module\x20in\x20Python\x20is\x20not\x20available",
+        "docs/failure-kinds.md §E ssl-missing, pypa/pip#7691; pip>=26.2 ssl-missing; pip's startup"
+        " warning 'the ssl module in Python is not available'",
+        needles=("SSL module", "ssl-missing", "ssl module"),
     ),
     _rule(
         K.SSL_CERT,
@@ -165,9 +194,11 @@ RULES: tuple[Rule, ...] = (
         K.HASHES_REQUIRED,
         r"Hashes\x20are\x20required\x20in\x20--require-hashes\x20mode"
         r"|In\x20--require-hashes\x20mode,\x20all\x20requirements\x20must\x20have"
-        r"|Can't\x20verify\x20hashes\x20for\x20these",
-        "docs/failure-kinds.md §E hashes-required (HashMissing, HashUnpinned)",
-        needles=("require-hashes", "verify hashes"),
+        r"|Can't\x20verify\x20hashes\x20for\x20these"
+        r"|cannot\x20be\x20installed\x20when\x20requiring\x20hashes",
+        "docs/failure-kinds.md §E hashes-required (HashMissing, HashUnpinned; pip <= 20 editable"
+        " 'cannot be installed when requiring hashes')",
+        needles=("require-hashes", "verify hashes", "requiring hashes"),
     ),
     # The hash block: refined into cache-corrupt / download-corrupt / hash-pin-mismatch (§C).
     _rule(
@@ -184,9 +215,11 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         K.WINDOWS_LONG_PATH,
-        r"Windows\x20Long\x20Path\x20support|enable-long-paths|exceeding\x20255\x20characters",
-        "docs/failure-kinds.md §E windows-long-path (HINT, pip>=21.2; 26.3 second HINT)",
-        needles=("Long Path", "long-paths", "255 characters"),
+        r"Windows\x20Long\x20Path\x20support|enable-long-paths|exceeding\x20255\x20characters"
+        r"|\[WinError\x20206\]",
+        "docs/failure-kinds.md §E windows-long-path (HINT, pip>=21.2; 26.3 second HINT;"
+        " ERROR_FILENAME_EXCED_RANGE, WinError 206 'The filename or extension is too long')",
+        needles=("Long Path", "long-paths", "255 characters", "WinError 206]"),
     ),
     _rule(
         K.DISK_FULL,
@@ -199,10 +232,43 @@ RULES: tuple[Rule, ...] = (
     # Rows with ``errnos`` match their pattern against the quoted path after the marker.
     _rule(
         K.TEMP_VANISHED,
+        r"\[WinError\x20225\]",
+        "docs/failure-kinds.md §D: WinError 225 (ERROR_VIRUS_INFECTED): an antivirus blocked the"
+        " file"
+        " pip unpacked in its temp dir, whatever the path (pyinstaller/pyinstaller#6169)",
+        needles=("WinError 225]",),
+    ),
+    _rule(
+        K.ENV_BROKEN,
+        r"\[(?:Errno|WinError)\x20[23]\][^\n]{0,4200}?'\x20->\x20'[^'\n]{0,512}?"
+        + _UNINSTALL_STASH,
+        "docs/failure-kinds.md §D: Errno 2 moving an installed distribution's recorded file into"
+        " pip's"
+        " uninstall stash: the environment no longer has the file (another pip removed it)",
+        needles=("uninstall",),
+    ),
+    _rule(
+        K.PERMISSION,
+        _UNINSTALL_STASH,
+        "docs/failure-kinds.md §E permission: WinError 5/32 on a file of the installed distribution"
+        " pip is replacing (a running pip.exe or a loaded .pyd), moved to pip-uninstall-*",
+        needles=(*_codes(5, 32), "Errno 13]"),
+        errnos=("5", "13", "32"),
+    ),
+    _rule(
+        K.TEMP_VANISHED,
         _PIP_TEMP,
-        "docs/failure-kinds.md §D: WinError 5/32/225 on a pip temp file (antivirus, indexer)",
-        needles=_codes(5, 32, 225),
-        errnos=("5", "32", "225"),
+        "docs/failure-kinds.md §D: WinError 5/32, Errno 13 on a pip temp file (antivirus, indexer)",
+        needles=(*_codes(5, 32), "Errno 13]"),
+        errnos=("5", "13", "32"),
+    ),
+    _rule(
+        K.ENV_BROKEN,
+        r"\[(?:Errno\x20(?:39|66)|WinError\x20145)\]",
+        "docs/failure-kinds.md §E env-broken: ENOTEMPTY while pip moves an installed distribution"
+        " away"
+        " (leftover files, overlay storage)",
+        needles=("Errno 39]", "Errno 66]", "WinError 145]"),
     ),
     _rule(
         K.PERMISSION,
@@ -314,20 +380,28 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         K.PYTHON_INCOMPATIBLE,
-        r"requires\x20a\x20different\x20Python",
-        "docs/failure-kinds.md §E python-incompatible (scylladb/python-driver#482)",
-        needles=("requires a different Python",),
+        r"requires\x20a\x20different\x20Python"
+        r"|requires\x20Python\x20'[^'\n]{1,64}'\x20but\x20the\x20running\x20Python\x20is"
+        r"|This\x20script\x20does\x20not\x20work\x20on\x20Python\x20\d",
+        "docs/failure-kinds.md §E python-incompatible (scylladb/python-driver#482; pip <= 18 'X"
+        " requires"
+        " Python '>=3.4' but the running Python is 2.7'; get-pip.py's minimum-version refusal)",
+        needles=("requires a different Python", "but the running Python", "script does not work"),
     ),
     _rule(
         K.INVALID_REQUIREMENT,
         r"Invalid\x20requirement:|invalid-egg-fragment|Invalid\x20wheel\x20filename"
         r"|is\x20not\x20a\x20valid\x20wheel\x20filename|Double\x20requirement\x20given"
-        r"|\bInvalidMarker:\x20Invalid\x20marker",
+        r"|\bInvalid(?:Marker|Requirement|Specifier)\b|is\x20not\x20a\x20valid\x20editable\x20requirement",
         "docs/failure-kinds.md §E invalid-requirement (<=23.x, >=24.1 packaging 22 wording);"
-        " pip 24.0 crashes with packaging's InvalidMarker on `pkg; <not a marker>` [lab]",
+        " pip 24.0 crashes with packaging's InvalidMarker on `pkg; <not a marker>` [lab];"
+        " packaging's exception classes by name; -e with neither a path nor a VCS URL",
         needles=(
             "Invalid requirement",
             "InvalidMarker",
+            "InvalidRequirement",
+            "InvalidSpecifier",
+            "valid editable requirement",
             "invalid-egg-fragment",
             "wheel filename",
             "Double requirement",
@@ -336,16 +410,34 @@ RULES: tuple[Rule, ...] = (
     # --- auth ---------------------------------------------------------------------------------
     _rule(
         K.AUTH,
-        r"^User\x20for\x20\S{1,256}:",
-        "docs/failure-kinds.md §E auth: prompt without --no-input",
-        warning=True,
+        r"^\s{0,16}User\x20for\x20\S{1,256}:\s{0,4}(?:$|ERROR|Traceback|EOFError)",
+        "docs/failure-kinds.md §E auth: a credential prompt nobody answered (no TTY, no"
+        " --no-input), in"
+        " the run or in the nested pip of a build step (pypa/pip#6179)",
         needles=("User for",),
     ),
     _rule(
         K.AUTH,
-        r"HTTP\x20error\x2040[13]\b|\b40[13]\x20Client\x20Error",
-        "docs/failure-kinds.md §E auth (401/403)",
-        needles=("HTTP error 40", "401 Client", "403 Client"),
+        r"HTTP\x20error\x2040[13]\b|\b40[13]\x20Client\x20Error|\b401\x20Error,\x20Credentials"
+        r"|\x20HTTP/1\.[01]\"\x2040[13]\x20",
+        'docs/failure-kinds.md §E auth (401/403; the -v urllib3 line \'"GET /simple/x/ HTTP/1.1"'
+        " 401')",
+        needles=("HTTP error 40", "401 Client", "403 Client", "401 Error", '" 401 ', '" 403 '),
+    ),
+    _rule(
+        K.AUTH,
+        r"could\x20not\x20read\x20(?:Username|Password)\x20for|Authentication\x20failed\x20for"
+        r"|Permission\x20denied\x20\(publickey|Invalid\x20username\x20or\x20(?:password|token)"
+        r"|terminal\x20prompts\x20disabled",
+        "git clone of a VCS requirement refused the credentials or had none to give"
+        " (git's own messages: no TTY for the prompt, a wrong token, no SSH key)",
+        needles=(
+            "could not read",
+            "Authentication failed",
+            "(publickey",
+            "Invalid username",
+            "terminal prompts disabled",
+        ),
     ),
     # --- cache and download corruption ------------------------------------------------------
     _rule(
@@ -373,9 +465,15 @@ RULES: tuple[Rule, ...] = (
         K.CACHE_CORRUPT,
         r"BadZipFile|Bad\x20CRC-32|File\x20is\x20not\x20a\x20zip\x20file"
         r"|Compressed\x20file\x20ended\x20before|Error\x20-3\x20while\x20decompressing"
-        r"|^(?:[\w.]{1,200}\.)?EOFError\b|origin\.json",
-        "docs/failure-kinds.md §E cache-corrupt (pypa/pip#9034, #13312, #11985)",
+        r"|^(?:[\w.]{1,200}\.)?EOFError\b|origin\.json"
+        r"|tarfile\.(?:ReadError|\w{0,20}HeaderError)|Not\x20a\x20gzip\x20file"
+        r"|zlib\.error:\x20Error\x20-3",
+        "docs/failure-kinds.md §E cache-corrupt (pypa/pip#9034, #13312, #11985); a damaged sdist:"
+        " tarfile/gzip errors",
         needles=(
+            "tarfile.",
+            "ot a gzip file",
+            "zlib.error",
             "BadZipFile",
             "Bad CRC-32",
             "not a zip file",
@@ -393,10 +491,23 @@ RULES: tuple[Rule, ...] = (
     ),
     # --- network-transient ------------------------------------------------------------------
     _rule(
+        K.NETWORK_TRANSIENT,
+        r"HTTP\x20error\x20404\x20while\x20getting\x20\S{1,4096}\x20\(from\x20"
+        r"|Could\x20not\x20install\x20requirement\x20[A-Za-z0-9][\w.-]{0,200}\x20from\x20\S{1,4096}"
+        r"\x20because\x20of\x20HTTP\x20error\x20404",
+        "docs/failure-kinds.md §B: a file the index page listed answers 404 ('(from <index"
+        " page>)', or a"
+        " named requirement): the index and its file server disagree (a stale mirror or CDN)",
+        needles=("HTTP error 404",),
+    ),
+    _rule(
         K.NOT_FOUND,
-        r"HTTP\x20error\x2040[4]\b|\b404\x20Client\x20Error|\b410\x20Client\x20Error",
-        "docs/failure-kinds.md §B: a file the index lists is gone",
-        needles=("HTTP error 404", "404 Client", "410 Client"),
+        r"\b40[4]\x20Client\x20Error|\b410\x20Client\x20Error|\x20HTTP/1\.[01]\"\x20404\x20"
+        r"|HTTP\x20error\x20404\b",
+        "docs/failure-kinds.md §B/§E not-found: the index has no page for the project, or a URL"
+        " the user"
+        " gave (a deleted branch archive) does not exist",
+        needles=("404 Client", "410 Client", '" 404 ', "HTTP error 404"),
     ),
     _rule(
         K.NETWORK_TRANSIENT,
@@ -405,7 +516,9 @@ RULES: tuple[Rule, ...] = (
         r"|ReadTimeoutError|ConnectTimeoutError|NewConnectionError|NameResolutionError"
         r"|RemoteDisconnected|ConnectionResetError|ConnectionRefusedError|IncompleteRead"
         r"|Connection\x20broken|ProtocolError|SSLEOFError|SSLError\(|UNEXPECTED_EOF_WHILE_READING"
-        r"|ChunkedEncodingError|Read\x20timed\x20out"
+        r"|ChunkedEncodingError|Read\x20timed\x20out|^(?:[\w.]{1,200}\.)?TimeoutError\b|^socket\.timeout\b"
+        r"|The\x20read\x20operation\x20timed\x20out|not\x20enough\x20bytes\x20were\x20received"
+        r"|\x20HTTP/1\.[01]\"\x20(?:5\d\d|429)\x20"
         r"|MaxRetryError|connection-failed|connection-timeout|incomplete-download"
         r"|\[(?:Errno|WinError)\x20(?:104|110|111|113|-2|-3|-5|8|11001|11004|10054|10060|10061)\]"
         r"|getaddrinfo\x20failed|Temporary\x20failure\x20in\x20name\x20resolution"
@@ -433,6 +546,10 @@ RULES: tuple[Rule, ...] = (
             "UNEXPECTED_EOF",
             "ChunkedEncodingError",
             "timed out",
+            "socket.timeout",
+            "not enough bytes",
+            '" 5',
+            '" 429 ',
             "MaxRetryError",
             "connection-failed",
             "connection-timeout",
@@ -516,6 +633,17 @@ TRIGGERS: tuple[str, ...] = (
     "different Python",
     "located at",
     "exceptions.",  # the last line of a traceback: pip._internal.exceptions.<Class>: ...
+    # pip <= 18 printed many errors without a prefix; build tools and git print their own.
+    "hashes",
+    "Invalid",
+    "externally",
+    "Cannot uninstall",
+    "running Python",
+    "ssl module",
+    "not enough bytes",
+    "fatal:",
+    "(publickey",
+    'HTTP/1.1" ',  # urllib3's -v line: https://host:443 "GET /simple/x/ HTTP/1.1" 503 0
 )
 
 # ---- auxiliary patterns (context and extraction) -----------------------------------------
@@ -526,7 +654,7 @@ SUCCESS = re.compile(r"^\s{0,8}Successfully\x20installed\b")
 #: Warning and debug lines (weak evidence) whatever the rule says.
 WEAK_LINE = re.compile(
     r"^\s{0,12}(?:WARNING:|Could\x20not\x20fetch\x20URL|Skipping\x20page|Retrying\x20\(|Found\x20link"
-    r"|Looking\x20up|Ignoring\x20)",
+    r"|Looking\x20up|Ignoring\x20|https?://\S{1,512}\x20\"[A-Z]{3,7}\x20)",
     re.VERBOSE,
 )
 
@@ -683,6 +811,23 @@ NESTED_PROPAGATES = frozenset(
         K.SSL_MISSING,
         K.AUTH,
         K.DISK_FULL,
+        K.NOT_FOUND,
+    }
+)
+
+#: Kinds a warning or debug line may decide alone when no error line does: the causes of a
+#: bare not-found, and the index's own 404 for the project (``-v``: ``Could not fetch URL``).
+WEAK_DECIDES = frozenset(
+    {
+        K.NETWORK_TRANSIENT,
+        K.NETWORK_CONFIG,
+        K.SSL_CERT,
+        K.SSL_MISSING,
+        K.AUTH,
+        K.CACHE_CORRUPT,
+        K.PYTHON_INCOMPATIBLE,
+        K.LOCAL_PATH_MISSING,
+        K.NOT_FOUND,
     }
 )
 

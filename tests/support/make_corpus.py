@@ -326,6 +326,27 @@ def _hash_pin(ctx: Ctx) -> pips.PipResult:
     return ctx.pip(*ctx.target(), *reqs)
 
 
+def _file_404(ctx: Ctx) -> pips.PipResult:
+    ctx.index.fail("/files/demo-*", status=404, times=1000)
+    return _install_demo(ctx)
+
+
+def _vcs_auth(ctx: Ctx) -> pips.PipResult:
+    # A git remote that answers 401 to everything: git has no credentials and no terminal.
+    ctx.index.fail("/private/*", status=401, times=1000)
+    url = f"git+{ctx.index.url.rsplit('/simple', 1)[0]}/private/demo.git#egg=demo"
+    return ctx.pip(*ctx.target(), url)
+
+
+def _editable_name(ctx: Ctx) -> pips.PipResult:
+    return ctx.pip(*ctx.target(), "-e", "demo")
+
+
+def _glob_no_match(ctx: Ctx) -> pips.PipResult:
+    # The shell found no wheel to expand the glob to and passed it on as it was.
+    return ctx.pip(*ctx.target(), str(ctx.work / "dist" / "*.whl"))
+
+
 def _auth(ctx: Ctx) -> pips.PipResult:
     ctx.index.fail("/simple/demo/", status=401, times=1000)
     return _install_demo(ctx)
@@ -775,12 +796,15 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario(
         "build-deps-missing",
-        "build-failure",
+        "not-found",
         "An sdist whose [build-system] requires 'build-helper>=1.0', which the index does not "
-        "have: pip's nested build-dependency install fails with 'from versions: none'.",
+        "have: pip's nested build-dependency install fails with 'from versions: none' (the "
+        "innermost cause decides). Only --log holds the nested output; the console variant is a "
+        "plain build-failure.",
         _build_deps_missing,
         "build-helper",
         _sdist_build_deps,
+        console_kind="build-failure",
         package="needs-helper",
     ),
     Scenario(
@@ -809,6 +833,42 @@ SCENARIOS: list[Scenario] = [
         _sdist_build_deps,
         console_kind="build-failure",
         package="needs-helper",
+    ),
+    Scenario(
+        "file-404",
+        "network-transient",
+        "The project page lists the wheel but its URL answers 404 every time: the index and its "
+        "file server disagree (a stale mirror or CDN), which a later retry outlives.",
+        _file_404,
+        "HTTP error 404 while getting",
+        _demo,
+        package="demo",
+    ),
+    Scenario(
+        "vcs-auth",
+        "auth",
+        "A git+http:// requirement whose remote answers 401: git has no credentials and no "
+        "terminal to ask for them, so the clone fails before pip sees any code.",
+        _vcs_auth,
+        "could not read Username",
+        _demo,
+    ),
+    Scenario(
+        "editable-not-a-path",
+        "invalid-requirement",
+        "pip install -e with a project name: -e takes a local path or a VCS URL.",
+        _editable_name,
+        "not a valid editable requirement",
+        _demo,
+    ),
+    Scenario(
+        "glob-no-match",
+        "local-path-missing",
+        "pip install dist/*.whl where the glob matched nothing: pip warns that the requirement "
+        "looks like a file name but the file does not exist, then fails on the wheel name.",
+        _glob_no_match,
+        "looks like a filename",
+        _demo,
     ),
     Scenario(
         "backend-fails-wheel",
