@@ -82,18 +82,25 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 def _write_report(path: str, result: InstallResult, conflict: Mapping[str, object] | None) -> None:
+    """Write the JSON report through the one writer; a failure is one line, never the exit status.
+
+    The report is lost, not the install: pip's status stands whatever happens here.
+    """
     import json  # noqa: PLC0415 - only needed with --report-json
 
+    from safepip.files import reason, write_file  # noqa: PLC0415
     from safepip.report.json import to_json  # noqa: PLC0415
+    from safepip.report.redact import redact  # noqa: PLC0415
 
-    target = Path(path)
-    tmp = target.with_name(target.name + ".tmp")
     document = to_json(result, conflict=conflict)
     try:
-        tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(target)
+        write_file(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
-        raise SafepipError(f"cannot write the JSON report to {path}: {exc.strerror}") from exc
+        print(
+            f"safepip: warning: cannot write the JSON report to {redact(path)}: {reason(exc)}"
+            " (report not written; pip's exit status is kept)",
+            file=sys.stderr,
+        )
 
 
 def _explain_conflict(  # noqa: PLR0913 - all keyword data for one report section

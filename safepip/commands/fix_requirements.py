@@ -15,7 +15,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -25,6 +24,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from safepip.errors import UsageError
+from safepip.files import reason, write_file
 from safepip.pipargs import default_python
 
 if TYPE_CHECKING:
@@ -272,15 +272,8 @@ def _write(options: argparse.Namespace, text: str, out: TextIO) -> None:
     if not target:
         out.write(text)
         return
-    data = text.encode("utf-8", errors="surrogateescape")
-    path = Path(target)
+    out.flush()  # "-o -" shares standard output with anything already written there
     try:
-        # a temp file beside the target, then an atomic replace: never a half-written file
-        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        Path(tmp).chmod(mode)
-        Path(tmp).replace(path)
+        write_file(target, text.encode("utf-8", errors="surrogateescape"))
     except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise UsageError(f"cannot write {target}: {reason(exc)}") from exc

@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 import shlex
 import time
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Callable
 
+from safepip.files import append_file
+from safepip.files import reason as describe_error
 from safepip.model import Attempt, InstallResult, Outcome, RemedyAction
 from safepip.report.hooks import Reporter
 from safepip.report.redact import redact
@@ -127,11 +128,10 @@ class GitHubReporter(Reporter):
         if self._summary_failed:
             return
         try:
-            with Path(path).open("a", encoding="utf-8", errors="replace") as handle:
-                handle.write(text)
+            append_file(path, text)
         except OSError as exc:
             self._summary_failed = True
-            reason = exc.strerror or type(exc).__name__
+            reason = describe_error(exc)
             self._write(
                 _command("warning", "safepip", f"cannot write the step summary {path}: {reason}")
             )

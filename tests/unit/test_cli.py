@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support.fakepip import fake_pip
 
 from safepip import pipargs
 from safepip.cli import main
@@ -30,23 +31,6 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TMPDIR", str(tmp))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     return tmp
-
-
-def fake_pip(tmp_path: Path, body: str) -> Path:
-    """An executable that stands in for `python`: `fakepy -m pip install ...` runs ``body``.
-
-    ``$LOG`` is the --log path from the arguments, ``$ARGS_FILE`` records every invocation.
-    """
-    script = tmp_path / "fakepy"
-    script.write_text(
-        "#!/usr/bin/env bash\n"
-        'LOG=""; prev=""\n'
-        'for a in "$@"; do [ "$prev" = "--log" ] && LOG="$a"; prev="$a"; done\n'
-        f'ARGS_FILE="{tmp_path}/calls.txt"\n'
-        'echo "$*" >> "$ARGS_FILE"\n' + body
-    )
-    script.chmod(0o755)
-    return script
 
 
 def test_version_and_help() -> None:

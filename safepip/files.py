@@ -1,0 +1,283 @@
+"""The one place safepip writes a file a user named, and reads one without trusting it.
+
+Writes (``--report-json``, ``fix-requirements -o``, the kept pip log, the step summary):
+
+- ``-`` is standard output.
+- A device, a FIFO or a socket (``/dev/null``, ``/dev/stdout`` on a pipe) is written in place,
+  opened without ``O_CREAT`` or ``O_TRUNC``: it is never replaced by a regular file.
+- A regular file, or no file at all, is replaced atomically: the data goes to a temp file that
+  :func:`tempfile.mkstemp` creates with ``O_CREAT | O_EXCL`` under an unpredictable name beside the
+  target, then is renamed over it. A link planted at any name safepip would use is never followed.
+- A symlink the user named is followed as a shell redirection would: the file it resolves to is
+  written, under the same rules. A regular file reached only through a ``/proc`` magic link
+  (``/dev/stdout`` redirected to a file) is truncated and written in place, as ``>`` would.
+- A failed write (ENOSPC, EROFS, EACCES, a missing directory) removes its temp file and raises
+  :class:`OSError`; the caller says so in one line.
+
+Reads (logs, requirement files): opened with ``O_NONBLOCK`` (a FIFO never blocks the open), then
+``fstat``: only a regular file is read, at most ``cap`` bytes; standard input is read up to the
+cap. ``/dev/zero``, a FIFO or a directory is refused with :class:`NotRegularFile`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+_CHUNK = 1024 * 1024
+# O_PATH (Linux) resolves a name without opening the file itself: no side effect on a device.
+_PROBE_FLAGS = getattr(os, "O_PATH", os.O_RDONLY | os.O_NONBLOCK) | getattr(os, "O_NOCTTY", 0)
+_NOCTTY = getattr(os, "O_NOCTTY", 0)
+
+
+class NotRegularFile(OSError):
+    """An input that is not a regular file (a device, a FIFO, a directory): never read."""
+
+    def __init__(self, path: str, what: str) -> None:
+        """Name the path and what it is instead."""
+        super().__init__(errno.EINVAL, f"not a regular file ({what})", path)
+
+
+class TooLarge(OSError):
+    """An input longer than the cap safepip reads from a stream."""
+
+    def __init__(self, path: str, cap: int) -> None:
+        """Name the path and the cap."""
+        super().__init__(errno.EFBIG, f"longer than {cap // (1024 * 1024)} MB", path)
+
+
+def describe(mode: int) -> str:
+    """What kind of file a ``st_mode`` says (for messages)."""
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def reason(exc: OSError) -> str:
+    """One short phrase for an OSError: its strerror, else its class name."""
+    return exc.strerror or type(exc).__name__
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def write_file(target: str, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` to the file the user named ``target`` (rules in the module docstring).
+
+    Args:
+        target: the path as the user gave it, or ``-`` for standard output.
+        data: the whole content, or chunks of it (streamed, never all held in memory).
+
+    Raises:
+        OSError: the write failed; nothing is left behind but what the target held before
+            (a device or FIFO may have received part of the data).
+    """
+    chunks: Iterable[bytes] = (data,) if isinstance(data, bytes) else data
+    if target == "-":
+        out = sys.stdout.buffer
+        for chunk in chunks:
+            out.write(chunk)
+        out.flush()
+        return
+    found = _probe(target)
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), target)
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        _write_in_place(target, chunks, truncate=False)
+        return
+    real = os.path.realpath(target)
+    if found is not None and not _same_file(real, found):
+        # a regular file behind a /proc magic link (/dev/stdout > file): no name to replace
+        _write_in_place(target, chunks, truncate=True)
+        return
+    _replace(real, chunks, None if found is None else stat.S_IMODE(found.st_mode))
+
+
+def append_file(target: str, text: str) -> None:
+    """Append ``text`` to ``target`` as a shell ``>>`` would (the GitHub step summary).
+
+    The path is named by the environment (``GITHUB_STEP_SUMMARY``), so a symlink there is
+    followed like ``>>`` follows it; a FIFO or device is written in place.
+
+    Raises:
+        OSError: the write failed.
+    """
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOCTTY
+    fd = os.open(target, flags, 0o666)
+    try:
+        _write_all(fd, (text.encode("utf-8", errors="replace"),))
+    finally:
+        os.close(fd)
+
+
+def _probe(target: str) -> os.stat_result | None:
+    """The file ``target`` resolves to (following links), or None when there is none."""
+    try:
+        fd = os.open(target, _PROBE_FLAGS)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno != errno.ENXIO:  # a socket cannot be opened: stat it instead
+            raise
+        return Path(target).stat()
+    try:
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
+def _same_file(path: str, found: os.stat_result) -> bool:
+    try:
+        here = os.lstat(path)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (found.st_dev, found.st_ino)
+
+
+def _write_in_place(target: str, chunks: Iterable[bytes], *, truncate: bool) -> None:
+    flags = os.O_WRONLY | _NOCTTY | (os.O_TRUNC if truncate else 0)
+    fd = os.open(target, flags)
+    try:
+        _write_all(fd, chunks)
+    finally:
+        os.close(fd)
+
+
+def _replace(real: str, chunks: Iterable[bytes], mode: int | None) -> None:
+    """Temp file beside ``real`` (O_EXCL, random name), then rename over it."""
+    directory, name = os.path.split(real)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".safepip-tmp", dir=directory or ".")
+    try:
+        try:
+            _write_all(fd, chunks)
+            os.fchmod(fd, _default_mode() if mode is None else mode)
+        finally:
+            os.close(fd)
+        Path(tmp).replace(real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise
+
+
+def _default_mode() -> int:
+    """0o666 less the umask: the mode a shell redirection gives a new file."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _write_all(fd: int, chunks: Iterable[bytes]) -> None:
+    for chunk in chunks:
+        view = memoryview(chunk)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def open_regular(path: str) -> BinaryIO:
+    """Open ``path`` for reading only when it is a regular file (never blocks on a FIFO).
+
+    Raises:
+        NotRegularFile: a directory, device, FIFO or socket.
+        OSError: the open failed (ENOENT, EACCES, ELOOP, ENXIO...).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOCTTY)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISREG(mode):
+            os.set_blocking(fd, True)
+            return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    raise NotRegularFile(path, describe(mode))
+
+
+def read_tail(stream: BinaryIO, cap: int) -> tuple[bytes, bool]:
+    """The last ``cap`` bytes of a regular file, and whether anything before them was left out."""
+    size = os.fstat(stream.fileno()).st_size
+    if size > cap:
+        stream.seek(size - cap)
+        return _read_upto(stream, cap), True
+    data = _read_upto(stream, cap + 1)  # /proc files report size 0: still bounded
+    if len(data) > cap:
+        return data[-cap:], True
+    return data, False
+
+
+def read_stream(stream: BinaryIO, cap: int, name: str = "standard input") -> bytes:
+    """Read a pipe (standard input) to its end, at most ``cap`` bytes.
+
+    Raises:
+        TooLarge: more than ``cap`` bytes were offered (the read stops there: no hang on an
+            endless stream).
+    """
+    data = _read_upto(stream, cap + 1)
+    if len(data) > cap:
+        raise TooLarge(name, cap)
+    return data
+
+
+def read_input(path: str, cap: int, *, tail: bool) -> tuple[bytes, bool]:
+    """Read a user-named input: ``-`` is standard input, anything else a regular file.
+
+    Args:
+        path: the path as given, or ``-``.
+        cap: the most bytes read.
+        tail: keep the end of a longer regular file (a log); otherwise a longer file is refused.
+
+    Returns:
+        The bytes and whether the beginning was left out.
+
+    Raises:
+        OSError: the input is missing, closed, unreadable, not a regular file, or too long.
+    """
+    if path == "-":
+        stdin = sys.stdin
+        if stdin is None or stdin.closed:
+            raise OSError(errno.EBADF, "standard input is closed", "-")
+        stream: BinaryIO = stdin.buffer
+        try:
+            fileno = stream.fileno()
+            regular = stat.S_ISREG(os.fstat(fileno).st_mode)
+        except (OSError, ValueError) as exc:
+            raise OSError(errno.EBADF, "standard input is closed", "-") from exc
+        if regular and tail:
+            return read_tail(stream, cap)
+        return read_stream(stream, cap), False
+    with open_regular(path) as stream:
+        if tail:
+            return read_tail(stream, cap)
+        data = _read_upto(stream, cap + 1)
+    if len(data) > cap:
+        raise TooLarge(path, cap)
+    return data, False
+
+
+def _read_upto(stream: BinaryIO, limit: int) -> bytes:
+    buffer = bytearray()
+    while len(buffer) < limit:
+        chunk = stream.read(min(_CHUNK, limit - len(buffer)))
+        if not chunk:
+            break
+        buffer += chunk
+    return bytes(buffer)
