@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from safepip.classifier.scan import Hit
 
 K = FailureKind
+#: Lines between a cause and the build failure it explains (see :func:`_cause_before`).
+_CAUSE_GAP = 40
 #: Kinds whose diagnosis names the URL that failed (not the documentation links of others).
 _URL_KINDS = frozenset(
     {
@@ -178,6 +180,10 @@ def _build_failure(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diag
         return replace(
             found, nested=True, evidence=(*found.evidence, hit.line), package=outer, version=None
         )
+    cause = _cause_before(hit, hits)
+    if cause is not None and (decided is None or decided[0].kind is K.UNKNOWN):
+        found = _context(log, _refine(log, cause, hits), cause.index)
+        return replace(found, evidence=(*found.evidence, hit.line), package=outer or found.package)
     if decided is not None and decided[0].kind is not K.UNKNOWN:
         evidence = (*decided[0].evidence[:2], hit.line)
         return replace(base, evidence=evidence, package=outer or base.package)
@@ -186,6 +192,25 @@ def _build_failure(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diag
     tail = [log.clean(i) for i in range(blocks[-1][1], blocks[-1][0] - 1, -1)] if blocks else []
     said = [line for line in tail[:12] if line.strip() and "[end of output]" not in line][:2]
     return replace(base, evidence=(*reversed(said), hit.line), package=outer or base.package)
+
+
+def _cause_before(hit: Hit, hits: list[Hit]) -> Hit | None:
+    """The error just before a build failure's own lines that caused it, if any.
+
+    A paste cut above the build's output block (or a pip that reports the failure to start
+    the step, such as an antivirus refusing the file) leaves the cause as an ordinary line
+    right before ``error: subprocess-exited-with-error``: it decides when it is the last error
+    before the build failure's lines, at most :data:`_CAUSE_GAP` lines above them.
+    """
+    strong = [h for h in hits if not h.weak and h.index < hit.index]
+    first = hit.index
+    while strong and strong[-1].rule.kind is K.BUILD_FAILURE:
+        first = strong.pop().index
+    if strong and first - strong[-1].index <= _CAUSE_GAP:
+        candidate = strong[-1]
+        if candidate.rule.kind in sig.NESTED_PROPAGATES or candidate.rule.kind is K.TEMP_VANISHED:
+            return candidate
+    return None
 
 
 def _texts(diagnosis: Diagnosis) -> tuple[str, ...]:

@@ -54,6 +54,12 @@ _PREFIX = re.compile(
       | \[conda/std(?:err|out)\]:?\x20?                               # conda env create
       | \[pipenv\.exceptions\.\w{1,64}\]:\x20?                        # pipenv (§C)
       | \x20{0,4}\|\x20                                               # poetry/tox gutters
+      | \d\d:\d\d:\d\d(?:[.,]\d{1,6})?\x20                                 # bare clock times
+      | >\x20?(?=\S|\x20)                                              # e-mail / markdown quote
+      | \x20{0,2}=>\x20=>\x20\#\x20                                     # BuildKit TTY step output
+      | \d{1,6}\.\d{1,4}\x20(?=[A-Z\x20])                                # BuildKit, step id cut
+      | \x20{0,8}(?:(?:std(?:out|err)|docker|Error):|\#\#\[(?:error|warning)\])\x20?  # wrappers
+        (?=\x20{0,12}(?:ERROR|WARNING|error|Error|Collecting|Downloading|Using|Looking|\S{1,64}Error))
     ){1,6}
     """,
     re.VERBOSE,
@@ -75,7 +81,8 @@ _BLOCK_MARKERS: tuple[tuple[str, str], ...] = (
     ("Command errored out", "fail"),
     ("finished with status 'done'", "done"),
 )
-_COUNT_OPEN = re.compile(r"\[\d{1,9}\x20\Z", re.VERBOSE)
+_COUNT_OPEN = re.compile(r"\[(\d{1,9})\x20\Z", re.VERBOSE)
+_COUNT_OLD = re.compile(r"(\d{1,9})\x20lines\)", re.VERBOSE)
 _CLOSER = {"open": "close", "oldopen": "oldclose"}
 
 
@@ -183,26 +190,35 @@ def normalize(text: str) -> Log:
 
 def _blocks(text: str) -> tuple[tuple[int, int], ...]:  # noqa: C901, PLR0912 - one flat state machine
     """Find the nested-output ranges from the block markers (``str.find`` passes in C)."""
-    marks: list[tuple[int, str]] = []
+    marks: list[tuple[int, str, int]] = []  # (offset, kind, line count announced or -1)
     for literal, kind in _BLOCK_MARKERS:
         pos = text.find(literal)
         while pos != -1:
-            if kind != "open" or _COUNT_OPEN.search(text, max(0, pos - 12), pos):
-                marks.append((pos, kind))
+            count = -1
+            if kind == "open":
+                m = _COUNT_OPEN.search(text, max(0, pos - 12), pos)
+                count = int(m.group(1)) if m else -2
+            elif kind == "oldopen":
+                m = _COUNT_OLD.match(text, pos + len(literal), pos + len(literal) + 20)
+                count = int(m.group(1)) if m else -1
+            if count != -2:
+                marks.append((pos, kind, count))
             end = text.find("\n", pos)
             if end == -1:
                 break
             pos = text.find(literal, end + 1)
     marks.sort()
-    numbers = _line_numbers(text, [pos for pos, _ in marks])
+    numbers = _line_numbers(text, [pos for pos, _, _ in marks])
     blocks: list[tuple[int, int]] = []
     stack: list[str] = []  # the closers expected, innermost last
     start = 0
+    announced = -1  # the line count the outermost open block announced (pip prints exactly N)
     running: int | None = None  # a "Running command" whose output is streaming (--log, -v)
-    for line, (_, kind) in zip(numbers, marks):
+    for line, (_, kind, count) in zip(numbers, marks):
         if kind in _CLOSER:
             if not stack:
                 start = line + 1
+                announced = count
             stack.append(_CLOSER[kind])
             running = None
         elif stack:
@@ -219,8 +235,9 @@ def _blocks(text: str) -> tuple[tuple[int, int], ...]:  # noqa: C901, PLR0912 - 
             running = None
         elif kind == "done":
             running = None
-    if stack:
-        blocks.append((start, text.count("\n")))
+    if stack:  # never closed (a paste cut the closer): the announced count bounds it
+        last = text.count("\n")
+        blocks.append((start, min(last, start + announced - 1) if announced > 0 else last))
     return tuple(_merge(blocks))
 
 

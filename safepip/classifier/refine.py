@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 
 K = FailureKind
 _WINDOWS_PATH = re.compile(r"[A-Za-z]:\\")
-_MAX_PATH = 260  # Windows MAX_PATH without the long-path opt-in (docs/failure-kinds.md §D)
+#: Windows MAX_PATH without the long-path opt-in (docs/failure-kinds.md §D); it counts the
+#: terminating NUL, so a path of 260 characters is already too long.
+_MAX_PATH = 260
 
 
 def not_found(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis:
@@ -123,6 +125,11 @@ def hash_mismatch(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
         kind, why = K.HASH_PIN_MISMATCH, "Got equals the index hash: the pins are stale"
     elif got == sig.EMPTY_SHA256:
         kind, why = K.CACHE_CORRUPT, "Got is the sha256 of empty input (pypa/pip#12361)"
+    elif fragment is not None and block.expected and fragment not in block.expected:
+        kind, why = (
+            K.HASH_PIN_MISMATCH,
+            "the pins do not include the hash the index publishes for this file: stale pins",
+        )
     elif cached:
         kind, why = K.CACHE_CORRUPT, "the file came from the cache (Using cached)"
     elif fetch is not None and stopped_short(log, fetch.at, hit.index):
@@ -207,7 +214,7 @@ def errno2(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
     if not base.paths:
         return base
     path = base.paths[0]
-    if _WINDOWS_PATH.match(path) and len(path.replace("\\\\", "\\")) > _MAX_PATH:
+    if _WINDOWS_PATH.match(path) and len(path.replace("\\\\", "\\")) >= _MAX_PATH:
         return replace(
             base,
             kind=K.WINDOWS_LONG_PATH,

@@ -494,11 +494,11 @@ RULES: tuple[Rule, ...] = (
         K.NETWORK_TRANSIENT,
         r"HTTP\x20error\x20404\x20while\x20getting\x20\S{1,4096}\x20\(from\x20"
         r"|Could\x20not\x20install\x20requirement\x20[A-Za-z0-9][\w.-]{0,200}\x20from\x20\S{1,4096}"
-        r"\x20because\x20of\x20HTTP\x20error\x20404",
+        r"(?:\x20\(from\x20[^)\n]{1,2048}\))?\x20because\x20of\x20(?:HTTP\x20)?error\x20404",
         "docs/failure-kinds.md §B: a file the index page listed answers 404 ('(from <index"
         " page>)', or a"
         " named requirement): the index and its file server disagree (a stale mirror or CDN)",
-        needles=("HTTP error 404",),
+        needles=("error 404",),
     ),
     _rule(
         K.NOT_FOUND,
@@ -733,7 +733,13 @@ USER_REQUESTED = re.compile(
     r"The\x20user\x20requested\x20([A-Za-z0-9][A-Za-z0-9._-]{0,200})", re.VERBOSE
 )
 #: User-supplied hash pins are in play (§C: Expected values are then the user's).
-USER_HASHES = re.compile(r"--require-hashes|--hash[=\x20]sha256:", re.VERBOSE)
+#: pipenv always installs with the hashes of its Pipfile.lock (its wrapper prefixes, lock name
+#: and temporary requirement files say pipenv is driving pip).
+USER_HASHES = re.compile(
+    r"--require-hashes|--hash[=\x20]sha256:|Pipfile\.lock|\[pipenv\.exceptions"
+    r"|pipenv-\w{1,16}-(?:hashed-reqs|requirements?)",
+    re.VERBOSE,
+)
 
 #: The project of a not-found line (§E not-found); group 1 the name, group 2 a version.
 NOT_FOUND_PROJECT = (

@@ -30,6 +30,19 @@ from safepip.classifier.normalize import MAX_LINE, clean_line, normalize
             "    demo==1.0 from https://x/y.whl:",
             "    demo==1.0 from https://x/y.whl:",
         ),  # indent kept
+        ("11:52:47         Expected sha256 ab", "        Expected sha256 ab"),  # clock times
+        ("> ERROR: boom", "ERROR: boom"),  # an e-mail or markdown quote
+        (">   Downloading x (1 MB)", "  Downloading x (1 MB)"),
+        (" => => # WARNING: Retrying (Retry(total=3", "WARNING: Retrying (Retry(total=3"),  # TTY
+        ("419.6 ERROR: boom", "ERROR: boom"),  # BuildKit output whose step id was cut
+        ("  Error: ERROR: boom", "ERROR: boom"),  # GitHub Actions annotation
+        ("stderr: ERROR: Exception:", "ERROR: Exception:"),  # a launcher's wrapper
+        ("##[error]ERROR: boom", "ERROR: boom"),  # Azure Pipelines
+        (
+            "Error: Process completed with exit code 1.",
+            "Error: Process completed with exit code 1.",
+        ),
+        ("3.10 is not supported", "3.10 is not supported"),
     ],
 )
 def test_clean_line(raw: str, clean: str) -> None:
@@ -128,6 +141,14 @@ def test_unclosed_block_runs_to_the_end() -> None:
     """A block whose end marker is missing (truncated log) extends to the last line."""
     log = normalize("x\n╰─> [9 lines of output]\n  a\n  b")
     assert log.blocks == ((2, 3),)
+
+
+def test_unclosed_block_ends_after_the_lines_pip_announced() -> None:
+    """pip prints exactly the N lines it announced: a paste that lost the closer ends there."""
+    text = "╰─> [2 lines of output]\n  a\n  b\n\nnote: x\nerror: subprocess-exited-with-error\n"
+    assert normalize(text).blocks == ((1, 2),)
+    old = "  Complete output (1 lines):\n  a\nERROR: Command errored out with exit status 1\n"
+    assert normalize(old).blocks == ((1, 1),)
 
 
 def test_hidden_build_output_ends_at_the_step_end() -> None:
