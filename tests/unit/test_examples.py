@@ -130,7 +130,7 @@ def test_readme_lists_every_example() -> None:
 def test_ci_yaml_parses_and_runs_safepip_install(name: str) -> None:
     """The CI files are valid YAML (when PyYAML is importable) whose job steps run safepip install."""
     text = (EXAMPLES / name).read_text(encoding="utf-8")
-    assert "safepip install " in text
+    assert re.search(r"safepip(\.pyz)? install ", text)
     yaml: Any = pytest.importorskip("yaml", reason="PyYAML is not installed: YAML not parsed")
     document = yaml.safe_load(text)
     commands: list[str] = []
@@ -144,7 +144,23 @@ def test_ci_yaml_parses_and_runs_safepip_install(name: str) -> None:
             if isinstance(job, dict)
             for line in job.get("script", [])
         ]
-    assert any(command.startswith("safepip install ") for command in commands), commands
+    assert any(re.match(r"(python \S*safepip\.pyz |safepip )install ", c) for c in commands), (
+        commands
+    )
+
+
+def test_github_workflow_uses_the_action_as_action_yml_declares_it() -> None:
+    """The Action step passes only declared inputs (the required ones too) and reads only declared outputs."""
+    yaml: Any = pytest.importorskip("yaml", reason="PyYAML is not installed: YAML not parsed")
+    action = yaml.safe_load((EXAMPLES.parent / "action.yml").read_text(encoding="utf-8"))
+    text = (EXAMPLES / "github-actions.yml").read_text(encoding="utf-8")
+    steps = [step for job in yaml.safe_load(text)["jobs"].values() for step in job["steps"]]
+    [step] = [step for step in steps if step.get("uses") == "./.github/safepip"]
+    required = {name for name, spec in action["inputs"].items() if spec.get("required")}
+    assert required <= set(step["with"]) <= set(action["inputs"])
+    used = set(re.findall(rf"steps\.{step['id']}\.outputs\.([a-z-]+)", text))
+    assert used
+    assert used <= set(action["outputs"])
 
 
 def _run_instructions(dockerfile: str) -> list[str]:
