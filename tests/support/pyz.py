@@ -72,7 +72,11 @@ def bare_venv(base_python: str, dest: Path) -> Path:
         RuntimeError: a step failed.
     """
     wheel = pips.pip_wheel(BARE_PIP)
-    env = pips.isolated_env()
+    # Its own TMPDIR: pip leaves an empty pip-unpack-* dir behind when it installs from a wheel
+    # file, and a module-scoped fixture runs before the per-test TMPDIR is set.
+    temp = dest.parent / f"{dest.name}-tmp"
+    temp.mkdir(parents=True, exist_ok=True)
+    env = pips.isolated_env({"TMPDIR": str(temp)})
     _check([base_python, "-m", "venv", "--without-pip", str(dest)], env=env)
     python = dest / "bin" / "python"
     _check(
