@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from safepip.classifier import hints, refine
+from safepip.classifier import frames, hints, refine
 from safepip.classifier import rules as sig
 from safepip.classifier.evidence import dist_info_dir, package_before, package_in, urls_near
 from safepip.classifier.normalize import normalize
@@ -81,8 +81,20 @@ def classify(text: str, *, returncode: int | None = None) -> Diagnosis:
     if returncode == 0:
         return _finish(Diagnosis(K.UNKNOWN, DEFAULT_POLICY[K.UNKNOWN]))
     log = normalize(text)
-    hits = scan(log, success_boundary(log))
+    boundary = success_boundary(log)
+    hits = scan(log, boundary)
     decided = _decide(log, hits)
+    if decided is None or decided[0].kind is K.UNKNOWN:
+        found = frames.decide(log, boundary)
+        if found is not None:  # a traceback or the step pip was in says more than nothing
+            said = decided[0].evidence if decided else last_errors(log, hits)
+            diagnosis = Diagnosis(
+                found.kind,
+                DEFAULT_POLICY[found.kind],
+                evidence=(*found.evidence, *said[-2:]),
+                rule=found.source,
+            )
+            return _finish(_context(log, diagnosis, found.at))
     if decided is None:
         evidence = last_errors(log, hits)
         return _finish(Diagnosis(K.UNKNOWN, DEFAULT_POLICY[K.UNKNOWN], evidence=evidence))

@@ -581,8 +581,10 @@ RULES: tuple[Rule, ...] = (
         r"|Command\x20errored\x20out\x20with\x20exit\x20status|did\x20not\x20run\x20successfully"
         r"|\x20exited\x20with\x20-?\d|\.\.\.\x20error$|error:\x20command\x20'[^'\n]{1,512}'\x20failed"
         r"|fatal\x20error:|Microsoft\x20Visual\x20C\+\+|invalid\x20command\x20'bdist_wheel'"
+        r"|can't\x20find\x20Rust\x20compiler"
         r"|metadata\x20generation\x20failed|has\x20inconsistent\x20[\w-]{1,64}:",
-        "docs/failure-kinds.md §E build-failure (<=21 'Command errored out', >=22 references)",
+        "docs/failure-kinds.md §E build-failure (<=21 'Command errored out', >=22 references;"
+        " setuptools-rust's 'can't find Rust compiler')",
         needles=(
             "-error",
             "failed-",
@@ -598,6 +600,7 @@ RULES: tuple[Rule, ...] = (
             "... error",
             "error: command",
             "fatal error:",
+            "Rust compiler",
             "Visual C++",
             "bdist_wheel",
             "metadata generation failed",

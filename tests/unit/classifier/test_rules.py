@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from safepip.classifier import classify
+from safepip.classifier import classify, frames
 from safepip.classifier import rules as sig
 from safepip.classifier.normalize import MAX_LINE, clean_line
 from safepip.model import FailureKind
@@ -159,6 +159,8 @@ def test_precedence(line: str, kind: str) -> None:
 @pytest.mark.parametrize(
     "fragment",
     [
+        'File "/x/urllib3/response.py", line 1, in ',
+        "pip-build-env-",
         "[Errno 2] No such file or directory: '",
         "Wheel 'x' located at ",
         "Skipping page ",
@@ -185,6 +187,7 @@ def test_patterns_are_linear_on_hostile_lines(fragment: str) -> None:
         sig.URL,
         sig.POOL_URL,
         *sig.PACKAGE,
+        *(rule.pattern for rule in frames.FRAME_RULES),
     ]
     start = time.perf_counter()
     for pattern in patterns:
