@@ -98,7 +98,7 @@ def classify(text: str, *, returncode: int | None = None) -> Diagnosis:
     if decided is None:
         evidence = last_errors(log, hits)
         return _finish(Diagnosis(K.UNKNOWN, DEFAULT_POLICY[K.UNKNOWN], evidence=evidence))
-    return _finish(_context(log, *decided))
+    return _finish(refine.network_setting(log, _context(log, *decided)))
 
 
 def _decide(log: Log, hits: list[Hit]) -> tuple[Diagnosis, int] | None:

@@ -37,6 +37,11 @@ if TYPE_CHECKING:
     from safepip.classifier.scan import Hit
 
 K = FailureKind
+#: ``requirement <name>==<version>`` / ``found for <name>==<version>`` of a not-found line;
+#: group 1 the version.
+_PINNED = re.compile(
+    r"(?:requirement|found\x20for)\x20[A-Za-z0-9][\w.\[\],-]{0,200}?===?([\w.+!-]{1,64})"
+)
 _WINDOWS_PATH = re.compile(r"[A-Za-z]:\\")
 #: Windows MAX_PATH without the long-path opt-in (docs/failure-kinds.md §D); it counts the
 #: terminating NUL, so a path of 260 characters is already too long.
@@ -62,6 +67,7 @@ def not_found(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis
         and h.rule.kind in sig.NOT_FOUND_CAUSES
         and (none or h.rule.kind is K.PYTHON_INCOMPATIBLE)
         and about(h.line, wanted)
+        and not _other_versions(h.line, lines)
     ]
     base = replace(base, evidence=lines)
     if not causes and none:
@@ -87,6 +93,21 @@ def not_found(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis
         evidence=(cause.line, *lines),
         rule=f"{cause.rule.source}; explains 'from versions: none'",
     )
+
+
+def _other_versions(ignored: str, lines: tuple[str, ...]) -> bool:
+    """Whether an 'Ignored the following versions' line skips other versions than the pinned one.
+
+    pip lists every release it skipped for Requires-Python, of every project it looked at; a
+    requirement pinned with ``==X`` is explained by that line only if it names ``X``.
+    """
+    if "Ignored the following" not in ignored:
+        return False
+    for line in lines:
+        m = _PINNED.search(line)
+        if m:
+            return f"{m.group(1)} Requires-Python" not in ignored
+    return False
 
 
 def explained(
@@ -255,4 +276,30 @@ def conflict(log: Log, diagnosis: Diagnosis, index: int) -> Diagnosis:
         diagnosis,
         evidence=(*lead, log.clean(start), *cause, *diagnosis.evidence),
         package=diagnosis.package or (requested[0] if requested else None),
+    )
+
+
+def network_setting(log: Log, diagnosis: Diagnosis) -> Diagnosis:
+    """A network failure that a retry cannot outlive, told by where it happened (§B).
+
+    - Name resolution that fails inside a container image build: the build network's DNS
+      (the daemon's resolver, ``--network``), not a flaky link.
+    - A nested build-dependency pip that cannot reach the index while the run was given
+      ``--proxy``: that pip never got the proxy (pypa/pip#6018); set ``HTTPS_PROXY`` instead.
+    """
+    if diagnosis.kind is not K.NETWORK_TRANSIENT:
+        return diagnosis
+    why = None
+    dns = any(sig.DNS_FAILURE.search(line) for line in diagnosis.evidence)
+    if dns and any(marker in log.text for marker in sig.CONTAINER_BUILD):
+        why = "name resolution fails inside a container build: the build network's DNS setting"
+    elif diagnosis.nested and sig.PROXY_OPTION.search(log.text):
+        why = "the build environment's pip does not get the run's --proxy (pypa/pip#6018)"
+    if why is None:
+        return diagnosis
+    return replace(
+        diagnosis,
+        kind=K.NETWORK_CONFIG,
+        policy=DEFAULT_POLICY[K.NETWORK_CONFIG],
+        rule=f"docs/failure-kinds.md §B network-config: {why}",
     )

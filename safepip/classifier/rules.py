@@ -736,6 +736,18 @@ USER_REQUESTED = re.compile(
     r"The\x20user\x20requested\x20([A-Za-z0-9][A-Za-z0-9._-]{0,200})", re.VERBOSE
 )
 #: User-supplied hash pins are in play (§C: Expected values are then the user's).
+#: A name-resolution failure (urllib3 1.x and 2.x, Linux, musl and Windows spellings).
+DNS_FAILURE = re.compile(
+    r"\[(?:Errno|WinError)\x20(?:-2|-3|-5|11001|11004)\]|NameResolutionError"
+    r"|Temporary\x20failure\x20in\x20name\x20resolution|getaddrinfo\x20failed",
+    re.VERBOSE,
+)
+#: Literals of a container image build's own output (docker build, BuildKit, compose).
+CONTAINER_BUILD = ("/bin/sh -c ", "=> [", "failed to solve", "\nRUN ", " RUN ", "Dockerfile:")
+#: ``--proxy`` given to pip on its command line (not passed on to a build environment's pip
+#: by the pip versions of pypa/pip#6018).
+PROXY_OPTION = re.compile(r"(?:^|\s)--proxy[=\x20]\S", re.VERBOSE | re.MULTILINE)
+
 #: pipenv always installs with the hashes of its Pipfile.lock (its wrapper prefixes, lock name
 #: and temporary requirement files say pipenv is driving pip).
 USER_HASHES = re.compile(

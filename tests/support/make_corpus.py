@@ -149,6 +149,14 @@ def _future_python(d: Path) -> list[Path]:
     return [build_wheel(d, "future-only", "1.0", requires_python=">=3.99")]
 
 
+def _future_and_demo(d: Path) -> list[Path]:
+    return [
+        build_wheel(d, "future-only", "1.0", requires_python=">=3.99"),
+        build_wheel(d, "future-only", "0.9"),
+        *_demo(d),
+    ]
+
+
 def _sdist_ok(d: Path) -> list[Path]:
     return [build_sdist(d, "built-demo", "3.0")]
 
@@ -368,6 +376,11 @@ def _hashes_required(ctx: Ctx) -> pips.PipResult:
 
 def _requires_python_index(ctx: Ctx) -> pips.PipResult:
     return ctx.pip(*ctx.target(), "future-only")
+
+
+def _pinned_missing_after_skip(ctx: Ctx) -> pips.PipResult:
+    # future-only 1.0 is skipped for its Requires-Python (0.9 is taken); demo==0.5 does not exist.
+    return ctx.pip(*ctx.target(), "future-only", "demo==0.5")
 
 
 def _requires_python_metadata(ctx: Ctx) -> pips.PipResult:
@@ -852,6 +865,17 @@ SCENARIOS: list[Scenario] = [
         _vcs_auth,
         "could not read Username",
         _demo,
+    ),
+    Scenario(
+        "pinned-missing-after-skip",
+        "not-found",
+        "demo==0.5 does not exist (the index has demo 1.0); pip also skipped future-only 1.0 for "
+        "its Requires-Python and lists it in 'Ignored the following versions': that line names "
+        "another project's version, not the pinned one, so this is a genuine not-found.",
+        _pinned_missing_after_skip,
+        "demo==0.5",
+        _future_and_demo,
+        package="demo",
     ),
     Scenario(
         "editable-not-a-path",

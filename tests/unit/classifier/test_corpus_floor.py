@@ -2,9 +2,10 @@
 
 The shared corpus (301 labelled logs people pasted in public threads) sits beside the repository
 as ``../shared/corpus``; when it is absent the floor test is skipped with that reason. The floors
-only ever go up: each is what the classifier reaches today, and the goal is at least 95% overall,
-at least 85% recall for every kind with 8 or more logs, and at most 1% of logs whose plan deletes
-cache entries although nothing in the cache was damaged.
+only ever go up: at least 95% overall (the overall floor sits at what the classifier reaches, less
+one log), at least 85% recall for every kind with 8 or more logs, and at most 1% of logs whose
+plan deletes cache entries although nothing in the cache was damaged (a download-corrupt log's
+cached copy holds the same damaged bytes, so deleting it is not needless).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ SHARED = REPO.parent / "shared" / "corpus"
 PROJECT = REPO / "tests" / "data" / "pip-logs"
 
 #: Overall accuracy floor on the shared corpus.
-FLOOR_OVERALL = 0.965
+FLOOR_OVERALL = 0.98
 #: Recall floor for every kind with at least :data:`RECALL_SUPPORT` logs.
-FLOOR_RECALL = 0.70
+FLOOR_RECALL = 0.85
 RECALL_SUPPORT = 8
 #: Most logs (as a share) whose plan purges cache entries with nothing damaged in the cache.
 CEILING_NEEDLESS_PURGE = 0.01
