@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from safepip.errors import UsageError
+from safepip.pipfacts import DEFAULT_INDEX, cache_disabled
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -266,7 +267,7 @@ class PipFacts:
     log: str | None
     quiet: bool
     resume_retries: bool
-    index_url: str = "https://pypi.org/simple"
+    index_url: str = DEFAULT_INDEX
     verbose: bool = False
 
 
@@ -286,7 +287,7 @@ def _option_value(args: Sequence[str], names: tuple[str, ...]) -> str | None:
 def inspect(pip_args: Sequence[str], env: Mapping[str, str]) -> PipFacts:
     """Read the facts safepip needs from pip's arguments and ``PIP_*`` variables."""
     options = [token for token in pip_args if token.startswith("-")]
-    no_cache = "--no-cache-dir" in options or _env_true(env.get("PIP_NO_CACHE_DIR"))
+    no_cache = "--no-cache-dir" in options or cache_disabled(env)
     quiet = any(
         token == "--quiet" or (token.startswith("-q") and set(token[1:]) == {"q"})
         for token in options
@@ -299,7 +300,7 @@ def inspect(pip_args: Sequence[str], env: Mapping[str, str]) -> PipFacts:
         resume_retries=any(token.startswith("--resume-retries") for token in options),
         index_url=_option_value(pip_args, ("-i", "--index-url"))
         or env.get("PIP_INDEX_URL")
-        or "https://pypi.org/simple",
+        or DEFAULT_INDEX,
         verbose=any(
             token == "--verbose" or (token.startswith("-v") and set(token[1:]) == {"v"})
             for token in options
@@ -347,11 +348,6 @@ def _values_at(args: Sequence[str], position: int, token: str, name: str) -> lis
     if name.startswith("--") and token.startswith(name + "="):
         return [token[len(name) + 1 :]]
     return []
-
-
-def _env_true(raw: str | None) -> bool:
-    # pip reads PIP_NO_CACHE_DIR through strtobool: any truthy word disables the cache.
-    return raw is not None and raw.strip().lower() in {"1", "true", "yes", "on", "y", "t"}
 
 
 def build_argv(

@@ -1,24 +1,103 @@
-"""Facts about what pip talks to: its configuration (``pip config debug``) and its indexes.
+"""The one place for pip's facts: its version, ``PIP_*`` truthiness, configuration and indexes.
 
-Used by ``safepip doctor``; nothing here judges, it only reads. The index probe is one bounded
+Everything that needs to know how pip reads its settings asks here, so two parts of safepip
+cannot disagree about them. Nothing here judges; it only reads. The index probe is one bounded
 request that cannot hang (docs/failure-kinds.md §B: a silent index failure looks like not-found).
+Imports stay light: :mod:`safepip.pipargs` uses this module on every install.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
+#: pip's default index (``--index-url``), with the trailing slash pip's pages have.
 DEFAULT_INDEX = "https://pypi.org/simple/"
+#: SHA-256 of empty input: the ``Got`` of an empty cached body (docs/failure-kinds.md §C).
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+#: ``query(argv, env) -> (returncode, stdout)``: runs a short command (:func:`safepip.runner.query`
+#: in production, a fake in tests).
+Query = Callable[["Sequence[str]", "Mapping[str, str]"], "tuple[int, str]"]
+
+#: pip's ``strtobool`` (``pip/_internal/utils/misc.py``), case-insensitive and unstripped.
+_TRUE_WORDS = frozenset({"y", "yes", "t", "true", "on", "1"})
+_FALSE_WORDS = frozenset({"n", "no", "f", "false", "off", "0"})
+#: The script that prints the version of the pip installed for an interpreter.
+_VERSION_SCRIPT = "import pip; print(pip.__version__)"
+
+
+def strtobool(value: str) -> bool:
+    """Read a boolean setting exactly as pip does.
+
+    Raises:
+        ValueError: pip rejects the value too ("invalid truth value").
+    """
+    lowered = value.lower()
+    if lowered in _TRUE_WORDS:
+        return True
+    if lowered in _FALSE_WORDS:
+        return False
+    raise ValueError(value)
+
+
+def setting(config: PipConfig | None, env: Mapping[str, str], name: str) -> str:
+    """What ``pip install`` takes for the option ``name`` (``index-url``, ``no-index``, ...).
+
+    pip's order: the ``PIP_*`` variable, then ``[install]``, then ``[global]`` of the config
+    files; empty values count as unset. ``""`` when none sets it.
+    """
+    variable = "PIP_" + name.upper().replace("-", "_")
+    if env.get(variable):
+        return env[variable]
+    values = config.values if config else {}
+    return values.get(f"install.{name}") or values.get(f"global.{name}") or ""
+
+
+def switch(config: PipConfig | None, env: Mapping[str, str], name: str) -> bool:
+    """Whether pip treats the on/off option ``name`` (``no-index``, ...) as on.
+
+    A value pip cannot parse with :func:`strtobool` makes pip itself fail; it counts as off.
+    """
+    try:
+        return strtobool(setting(config, env, name) or "0")
+    except ValueError:
+        return False
+
+
+def cache_disabled(env: Mapping[str, str], config: PipConfig | None = None) -> bool:
+    """Whether ``PIP_NO_CACHE_DIR`` (or ``no-cache-dir`` in a config file) turns pip's cache off.
+
+    pip keeps an old quirk for compatibility (``cmdoptions._handle_no_cache_dir``): *any* valid
+    boolean disables the cache, ``PIP_NO_CACHE_DIR=false`` included. A value that is not a
+    boolean makes pip fail, so it disables nothing here.
+    """
+    return setting(config, env, "no-cache-dir").lower() in _TRUE_WORDS | _FALSE_WORDS
+
+
+def parse_version(text: str) -> tuple[int, ...] | None:
+    """The release of a pip version string (``26.3``, ``24.1b1``, ``pip 26.3 from ...``)."""
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415 - only when asked
+
+    match = re.search(r"\d+(?:\.\d+)*\S*", text)
+    if match is None:
+        return None
+    try:
+        return Version(match.group(0)).release
+    except InvalidVersion:
+        return None
+
+
+def pip_version(python: str, env: Mapping[str, str], query: Query) -> tuple[int, ...] | None:
+    """The version of the pip installed for ``python``, or None if it cannot be read."""
+    status, out = query([python, "-c", _VERSION_SCRIPT], env)
+    return parse_version(out.strip()) if status == 0 else None
 
 
 @dataclass(frozen=True)
@@ -55,24 +134,30 @@ def parse_config_debug(text: str) -> PipConfig:
     return PipConfig(tuple(files), values, env_vars)
 
 
-def configured_indexes(config: PipConfig | None, env: Mapping[str, str]) -> list[str]:
-    """Every index URL pip may use: ``PIP_*`` variables, config values, else PyPI."""
-    found: list[str] = []
-    values = dict(config.values) if config else {}
-    for key in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL"):
-        found.extend(env.get(key, "").split())
-    found.extend(
-        url
-        for key, value in sorted(values.items())
-        if key.endswith(("index-url", "extra-index-url"))
-        for url in value.split()
-    )
-    has_primary = env.get("PIP_INDEX_URL") or any(
-        k.endswith(".index-url") and not k.endswith("extra-index-url") for k in values
-    )
-    if not has_primary:
-        found.insert(0, DEFAULT_INDEX)
-    return list(dict.fromkeys(found))
+def read_config(python: str, env: Mapping[str, str], query: Query) -> PipConfig | None:
+    """Ask the pip of ``python`` for its configuration (``pip config debug``), None if it fails."""
+    argv = [python, "-m", "pip", "config", "debug", "--disable-pip-version-check", "--no-input"]
+    status, text = query(argv, env)
+    return parse_config_debug(text) if status == 0 else None
+
+
+def configured_indexes(
+    config: PipConfig | None,
+    env: Mapping[str, str],
+    *,
+    index_urls: Iterable[str] = (),
+    extra_urls: Iterable[str] = (),
+) -> list[str]:
+    """Every index ``pip install`` uses, primary first, in pip's precedence.
+
+    The primary index is the last ``--index-url`` given, else ``PIP_INDEX_URL``, else the config
+    files (``[install]`` over ``[global]``), else PyPI. Extra indexes come from
+    ``PIP_EXTRA_INDEX_URL`` or the config files (whitespace-separated), and the command line's
+    ``--extra-index-url`` values add to them, as pip's append options do.
+    """
+    primary = [*index_urls][-1:] or setting(config, env, "index-url").split()[-1:]
+    extra = [*setting(config, env, "extra-index-url").split(), *extra_urls]
+    return list(dict.fromkeys([*(primary or [DEFAULT_INDEX]), *extra]))
 
 
 def probe_index(url: str, timeout: float) -> tuple[bool, str]:
@@ -81,6 +166,10 @@ def probe_index(url: str, timeout: float) -> tuple[bool, str]:
     DNS resolution ignores socket timeouts, so the request runs in a daemon thread that is
     abandoned when the deadline passes.
     """
+    import threading  # noqa: PLC0415 - the probe is doctor's alone; keep pipargs light
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
     parts = urlsplit(url)
     if parts.scheme == "file":
         exists = Path(urllib.request.url2pathname(parts.path)).is_dir()

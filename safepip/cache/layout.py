@@ -24,15 +24,15 @@ import shutil
 import stat
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from safepip.errors import SafepipError, UsageError
+from safepip.pipfacts import Query, cache_disabled
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterable
+    from collections.abc import Generator, Iterable, Mapping
 
 _log = logging.getLogger(__name__)
 
@@ -45,9 +45,6 @@ BODY_SUFFIX = ".body"
 #: RFC 3986 appendix B, the regex CacheControl's ``parse_uri`` uses.
 _URI = re.compile(r"^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?")
 _HEX = re.compile(r"[0-9a-f]+")
-
-#: ``query(argv, env) -> (returncode, stdout)``: runs a short command (runner.query in production).
-Query = Callable[[Sequence[str], Mapping[str, str]], tuple[int, str]]
 
 
 class CacheLockedError(SafepipError):
@@ -338,11 +335,6 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-# pip's strtobool accepts these; PIP_NO_CACHE_DIR with *any* valid value, even "false",
-# disables the cache (pip's cmdoptions._handle_no_cache_dir keeps that for compatibility).
-_BOOL_WORDS = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"})
-
-
 def _expand(path: str, env: Mapping[str, str]) -> Path:
     if path.startswith("~"):
         home = env.get("USERPROFILE" if sys.platform == "win32" else "HOME")
@@ -388,7 +380,7 @@ def locate(
     """
     if cache_dir_arg:
         return _expand(cache_dir_arg, env)
-    if no_cache or env.get("PIP_NO_CACHE_DIR", "").strip().lower() in _BOOL_WORDS:
+    if no_cache or cache_disabled(env):
         return None
     argv = [python, "-m", "pip", "cache", "dir", "--disable-pip-version-check", "--no-input"]
     returncode, stdout = query(argv, env)

@@ -33,9 +33,8 @@ from safepip.cache.layout import HTTP_V1, HTTP_V2, WHEELS, http_entry_paths, htt
 from safepip.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Sequence
 
-DEFAULT_INDEX = "https://pypi.org/simple/"
 _TARGET = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*([^\s;,]+))?\s*")
 _EXTS = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
@@ -222,16 +221,3 @@ def plan_all(root: Path) -> list[PurgeItem]:
         for sub in ("http-v2", HTTP_V1, WHEELS)
         if (root / sub).exists()
     ]
-
-
-def configured_indexes(
-    index_urls: Iterable[str], extra_urls: Iterable[str], env: Mapping[str, str]
-) -> list[str]:
-    """Return the index URLs pip would use (pip's own precedence, config files aside).
-
-    Options win over ``PIP_INDEX_URL`` / ``PIP_EXTRA_INDEX_URL`` (whitespace-separated);
-    the default is PyPI.
-    """
-    primary = list(index_urls) or env.get("PIP_INDEX_URL", "").split() or [DEFAULT_INDEX]
-    extra = list(extra_urls) or env.get("PIP_EXTRA_INDEX_URL", "").split()
-    return list(dict.fromkeys([*primary[-1:], *extra]))

@@ -31,6 +31,7 @@ from safepip.classifier.evidence import (
     url_in,
 )
 from safepip.model import DEFAULT_POLICY, Diagnosis, FailureKind
+from safepip.pipfacts import EMPTY_SHA256
 
 if TYPE_CHECKING:
     from safepip.classifier.normalize import Log
@@ -144,7 +145,7 @@ def hash_mismatch(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
     cached = fetch is not None and fetch.verb == "Using cached"
     if got is not None and got == index_hash:
         kind, why = K.HASH_PIN_MISMATCH, "Got equals the index hash: the pins are stale"
-    elif got == sig.EMPTY_SHA256:
+    elif got == EMPTY_SHA256:  # an empty cache body or a zero-byte download (§C step 1)
         kind, why = K.CACHE_CORRUPT, "Got is the sha256 of empty input (pypa/pip#12361)"
     elif fragment is not None and block.expected and fragment not in block.expected:
         kind, why = (

@@ -691,9 +691,6 @@ HASH_EXPECTED = re.compile(
 )
 HASH_GOT = re.compile(r"^\s{0,16}Got\s{1,16}([0-9a-fA-F]{16,128})\s*$", re.VERBOSE)
 
-#: sha256 of empty input: an empty cache body or a zero-byte download (§C step 1).
-EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
 #: ``Using cached <url-or-file> [(<size>)]`` / ``Downloading <url-or-file> [(<size>)]`` (§A).
 FETCH = re.compile(
     r"^\s{0,12}(Using\x20cached|Downloading)\x20(\S{1,4096})(\x20\([^)\n]{1,40}\))?", re.VERBOSE

@@ -20,13 +20,13 @@ from safepip.cache import layout as cache
 from safepip.cache.entries import verify
 from safepip.cache.purge import (
     PurgeItem,
-    configured_indexes,
     parse_target,
     plan_all,
     plan_purge,
 )
 from safepip.errors import UsageError
 from safepip.pipargs import default_python
+from safepip.pipfacts import Query, configured_indexes, read_config
 from safepip.report.redact import redact
 
 if TYPE_CHECKING:
@@ -100,23 +100,47 @@ def _common(parser: argparse.ArgumentParser, default: object) -> None:
     )
 
 
-def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run(
+    options: argparse.Namespace, out: TextIO, err: TextIO, *, query: Query | None = None
+) -> int:
     """Run ``cache purge`` or ``cache verify``; return the exit status.
+
+    Args:
+        options: the parsed command line.
+        out: where the report goes.
+        err: where problems go.
+        query: asks the target pip (where its cache is, its configuration);
+            :func:`safepip.runner.query` by default.
 
     Raises:
         UsageError: bad arguments, or pip's cache is disabled.
     """
+    if query is None:
+        from safepip.runner import query as real  # noqa: PLC0415 - only when pip must be asked
+
+        query = real
     env = dict(os.environ)
-    root = _root(options, env)
+    python = getattr(options, "python", None) or default_python(env, sys.executable)
+    root = _root(options, python, env, query)
     if options.action == "purge":
-        return _purge(options, root, env, out, err)
+        indexes = _indexes(options, python, env, query)
+        return _purge(options, root, indexes, out, err)
     return _verify(options, root, out, err)
 
 
-def _root(options: argparse.Namespace, env: dict[str, str]) -> Path:
-    from safepip.runner import query  # noqa: PLC0415 - only when pip must be asked
+def _indexes(
+    options: argparse.Namespace, python: str, env: dict[str, str], query: Query
+) -> list[str]:
+    """The indexes whose pages to purge: pip's own (config files too), with the options'."""
+    if options.all or not options.packages:
+        return []
+    config = None if options.index_url else read_config(python, env, query)
+    return configured_indexes(
+        config, env, index_urls=options.index_url, extra_urls=options.extra_index_url
+    )
 
-    python = getattr(options, "python", None) or default_python(env, sys.executable)
+
+def _root(options: argparse.Namespace, python: str, env: dict[str, str], query: Query) -> Path:
     root = cache.locate(
         python,
         cache_dir_arg=getattr(options, "cache_dir", None),
@@ -130,7 +154,7 @@ def _root(options: argparse.Namespace, env: dict[str, str]) -> Path:
 
 
 def _purge(
-    options: argparse.Namespace, root: Path, env: dict[str, str], out: TextIO, err: TextIO
+    options: argparse.Namespace, root: Path, indexes: list[str], out: TextIO, err: TextIO
 ) -> int:
     if options.all and options.packages:
         raise UsageError("give package names or --all, not both")
@@ -140,7 +164,6 @@ def _purge(
         items = plan_all(root)
     else:
         targets = [parse_target(spec) for spec in options.packages]
-        indexes = configured_indexes(options.index_url, options.extra_index_url, env)
         items = plan_purge(root, targets, indexes)
     report = cache.delete(root, [p for item in items for p in item.paths], dry_run=options.dry_run)
     if options.json:

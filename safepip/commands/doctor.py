@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -22,7 +21,16 @@ from safepip.cache import layout as cache
 from safepip.cache.entries import verify
 from safepip.commands.cache import human_size
 from safepip.pipargs import default_python
-from safepip.pipfacts import PipConfig, configured_indexes, parse_config_debug, probe_index
+from safepip.pipfacts import (
+    PipConfig,
+    Query,
+    cache_disabled,
+    configured_indexes,
+    parse_version,
+    probe_index,
+    read_config,
+    switch,
+)
 from safepip.report.redact import redact
 
 if TYPE_CHECKING:
@@ -30,7 +38,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
     from typing import TextIO
 
-Query = Callable[["Sequence[str]", "Mapping[str, str]"], "tuple[int, str]"]
 #: ``probe(url, timeout) -> (ok, detail)``: one bounded request to an index.
 Probe = Callable[[str, float], "tuple[bool, str]"]
 
@@ -73,15 +80,11 @@ class Check:
         return f"{self.status:<4}  {self.name}: {self.detail}"
 
 
-def _version_tuple(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
-
-
 def pip_version_check(version: str | None) -> Check:
     """Judge a pip version by its known cache and retry bugs (docs/failure-kinds.md §A, §F)."""
     if version is None:
         return Check(FAIL, "pip", "not installed in the target interpreter (python -m ensurepip)")
-    v = _version_tuple(version)
+    v = parse_version(version) or ()
     notes: list[str] = []
     if v < (22, 0):
         notes.append("older than 22.0, which safepip supports")
@@ -268,10 +271,10 @@ def run_checks(  # noqa: PLR0913 - every collaborator is injected on purpose
     checks.append(pip_version_check(info.get("pip")))
     if info.get("pip") is None:
         return checks + list(site_checks(info))
-    root = cache.locate(python, cache_dir_arg=None, no_cache=False, env=env, query=query)
+    config = read_config(python, env, query)
+    no_cache = cache_disabled(env, config)
+    root = cache.locate(python, cache_dir_arg=None, no_cache=no_cache, env=env, query=query)
     checks.extend(cache_checks(root))
-    rc, text = query([python, "-m", "pip", "config", "debug", "--disable-pip-version-check"], env)
-    config = parse_config_debug(text) if rc == 0 else None
     checks.append(config_check(config))
     checks.append(proxy_check(env))
     if _no_index(config, env):
@@ -284,9 +287,7 @@ def run_checks(  # noqa: PLR0913 - every collaborator is injected on purpose
 
 def _no_index(config: PipConfig | None, env: Mapping[str, str]) -> bool:
     """True when pip is told not to use any index (``PIP_NO_INDEX`` or ``no-index`` in a file)."""
-    values = [env.get("PIP_NO_INDEX", "")]
-    values += [v for k, v in (config.values.items() if config else ()) if k.endswith(".no-index")]
-    return any(v.strip().lower() in ("1", "true", "yes", "on") for v in values)
+    return switch(config, env, "no-index")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

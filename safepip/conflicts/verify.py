@@ -9,12 +9,13 @@ proposed unconfirmed (``verified=False``).
 from __future__ import annotations
 
 import json
-import re
 import shlex
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from safepip.pipfacts import pip_version
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 VERIFY_TIMEOUT = 120.0
 #: How many proposals pip is asked to confirm before giving up.
 MAX_VERIFICATIONS = 3
+#: ``pip install --dry-run --report`` exists from pip 22.2.
+DRY_RUN_REPORT_SINCE = (22, 2)
 
 
 @dataclass(frozen=True)
@@ -57,14 +60,13 @@ def pip_verifier(
     """Confirm with ``pip install --dry-run --report -`` (pip >= 22.2) in the target interpreter."""
     from safepip import runner  # noqa: PLC0415 - the process seam, needed only here
 
-    code, out = runner.query([python, "-m", "pip", "--version"], env, timeout=60)
-    match = re.match(r"pip (\d+)\.(\d+)", out)
-    too_old = code != 0 or match is None or (int(match[1]), int(match[2])) < (22, 2)
+    version = pip_version(python, env, runner.query)
+    too_old = version is None or version < DRY_RUN_REPORT_SINCE
 
     def verify(args: Sequence[str]) -> tuple[bool, str]:
         if too_old:
-            version = match.group(0) if match else "pip"
-            return False, f"{version} cannot run --dry-run --report (pip 22.2 or later can)"
+            name = "pip " + ".".join(map(str, version)) if version else "pip"
+            return False, f"{name} cannot run --dry-run --report (pip 22.2 or later can)"
         argv = [
             python,
             "-m",

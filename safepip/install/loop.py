@@ -27,6 +27,7 @@ from safepip.model import (
     assert_never,
 )
 from safepip.pipargs import Options, PipFacts, build_argv, inspect
+from safepip.pipfacts import Query, pip_version
 from safepip.report.hooks import Reporter
 
 if TYPE_CHECKING:
@@ -39,8 +40,6 @@ if TYPE_CHECKING:
 
 #: Exit status when safepip ended pip because the time budget ran out (as timeout(1) does).
 TIMEOUT_STATUS = 124
-
-Query = Callable[["Sequence[str]", "Mapping[str, str]"], "tuple[int, str]"]
 
 
 class CacheOps(Protocol):
@@ -77,19 +76,6 @@ class PipCache:
 
         report = _cache.delete(root, paths, dry_run=dry_run)
         return report.deleted
-
-
-def pip_version(python: str, env: Mapping[str, str], query: Query) -> tuple[int, ...] | None:
-    """The version of the pip installed for ``python``, or None if it cannot be read."""
-    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
-
-    status, out = query([python, "-c", "import pip; print(pip.__version__)"], env)
-    if status != 0:
-        return None
-    try:
-        return Version(out.strip()).release
-    except InvalidVersion:
-        return None
 
 
 @dataclass

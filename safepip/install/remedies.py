@@ -14,14 +14,12 @@ from typing import TYPE_CHECKING
 from safepip.cache.layout import http_entry_paths, wheel_entry_dir
 from safepip.errors import UsageError
 from safepip.model import Diagnosis, FailureKind, Remedy, RemedyAction, assert_never
+from safepip.pipfacts import EMPTY_SHA256
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-#: sha256 of zero bytes: a cached body read while another pip was still writing it
-#: (pypa/pip#12361, docs/failure-kinds.md §A "Concurrency").
-EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 #: ``--resume-retries`` exists from pip 25.1 (docs/failure-kinds.md §F).
 RESUME_SINCE = (25, 1)
@@ -101,6 +99,7 @@ def _plan_cache(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Con
         remedies.append(
             Remedy(RemedyAction.PURGE, "remove the corrupt cache entries", paths=targets)
         )
+    # An empty body: read while another pip was still writing it (pypa/pip#12361, §A Concurrency).
     race = diagnosis.got_hash == EMPTY_SHA256
     if (recurs or race or not targets) and not context.private_cache and not context.no_cache:
         why = (

@@ -130,7 +130,7 @@ def test_index_url_from_args_env_or_pypi() -> None:
         == "http://h/s"
     )
     assert inspect(["x"], {"PIP_INDEX_URL": "http://e/s"}).index_url == "http://e/s"
-    assert inspect(["x"], {}).index_url == "https://pypi.org/simple"
+    assert inspect(["x"], {}).index_url == "https://pypi.org/simple/"
 
 
 def test_carried_env_maps_cache_and_index_options() -> None:

@@ -37,7 +37,6 @@ from safepip.cache.identify import identify, page_links
 from safepip.cache.msgpack_decode import MsgpackError, unpackb
 from safepip.cache.purge import (
     Target,
-    configured_indexes,
     file_version,
     page_urls,
     parse_target,
@@ -47,17 +46,26 @@ from safepip.commands import cache as cachecmd
 from safepip.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
+
+    from safepip.pipfacts import Query
 
 INDEX = "https://pypi.org/simple/"
 FILES = "https://files.example/packages/ab/cd"
 
 
-def _run(*argv: str) -> tuple[int, str, str]:
+def _no_config(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]:
+    """The target pip as a fake: no configuration files, and nothing else may be asked."""
+    assert list(argv[1:5]) == ["-m", "pip", "config", "debug"], argv
+    return 0, "env_var:\nenv:\nglobal:\n"
+
+
+def _run(*argv: str, query: Query = _no_config) -> tuple[int, str, str]:
     parser = argparse.ArgumentParser(prog="safepip cache")
     cachecmd.configure(parser)
     out, err = io.StringIO(), io.StringIO()
-    status = cachecmd.run(parser.parse_args(list(argv)), out, err)
+    status = cachecmd.run(parser.parse_args(list(argv)), out, err, query=query)
     return status, out.getvalue(), err.getvalue()
 
 
@@ -289,14 +297,6 @@ def test_page_urls_both_spellings() -> None:
     ]
 
 
-def test_configured_indexes_precedence() -> None:
-    """Options beat PIP_INDEX_URL / PIP_EXTRA_INDEX_URL; PyPI is the default."""
-    env = {"PIP_INDEX_URL": "https://env/simple", "PIP_EXTRA_INDEX_URL": "https://e1 https://e2"}
-    assert configured_indexes([], [], {}) == [INDEX]
-    assert configured_indexes([], [], env) == ["https://env/simple", "https://e1", "https://e2"]
-    assert configured_indexes(["https://opt"], ["https://x"], env) == ["https://opt", "https://x"]
-
-
 def test_page_links_html_relative_and_base() -> None:
     """HTML hrefs resolve against the page (or its <base>), fragments dropped, entities decoded."""
     page = b"<a href=\"../../f/demo-1.0.tar.gz#sha256=00\">x</a><a href='x.whl?a=1&amp;b=2'>y</a>"
@@ -390,6 +390,32 @@ def test_purge_all(mixed: tuple[Path, set[str]]) -> None:
     assert status == 0
     assert ct.snapshot(root) <= {".safepip.lock"}
     assert "3 entries" in out
+
+
+def test_purge_honours_the_index_of_pip_conf(tmp_path: Path) -> None:
+    """The index set in a pip config file is the one whose cached page of the project goes.
+
+    An empty cached page (PyPI's bodiless 304, docs/failure-kinds.md §A) names no project, so
+    only its URL finds it. Before, the purge read only ``PIP_INDEX_URL`` and left it behind.
+    """
+    root = tmp_path / "cache"
+    mirror = "https://mirror.example/simple/"
+    ct.add_http_v2(root, mirror + "demo/", b"", headers={})
+    ct.add_http_v2(root, mirror + "other/", b"", headers={})
+    config = (
+        f"env_var:\nenv:\nglobal:\n  /etc/pip.conf, exists: True\n    global.index-url: {mirror}\n"
+    )
+
+    def pip_with_a_mirror(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]:
+        assert list(argv[1:5]) == ["-m", "pip", "config", "debug"]
+        return 0, config
+
+    status, out, _err = _run("purge", "demo", "--cache-dir", str(root), query=pip_with_a_mirror)
+    assert status == 0
+    assert f"index page {mirror}demo/" in out
+    assert ct.snapshot(root) - {".safepip.lock"} == {
+        str(p.relative_to(root)) for p in cache.http_entry_paths(root, mirror + "other/")[:2]
+    }
 
 
 @pytest.mark.parametrize("argv", [["purge"], ["purge", "--all", "demo"], ["purge", "demo>=1"]])

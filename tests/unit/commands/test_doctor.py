@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 from support import cachetree as ct
 
-from safepip import pipfacts as pipenv
+from safepip import pipfacts
 from safepip.commands import doctor
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ user:
 
 def test_parse_config_debug() -> None:
     """Files in use, their values and PIP_* variables are read from `pip config debug`."""
-    config = pipenv.parse_config_debug(CONFIG_DEBUG)
+    config = pipfacts.parse_config_debug(CONFIG_DEBUG)
     assert config.files == ("/etc/pip.conf", "/root/.config/pip/pip.conf")
     assert config.values == {
         "global.extra-index-url": "https://extra.example/simple file:///opt/pypi/simple",
@@ -53,19 +53,19 @@ def test_parse_config_debug() -> None:
 
 def test_configured_indexes() -> None:
     """Index URLs come from PIP_* variables and config values; PyPI only when no primary is set."""
-    config = pipenv.parse_config_debug(CONFIG_DEBUG)
+    config = pipfacts.parse_config_debug(CONFIG_DEBUG)
     env = {"PIP_INDEX_URL": "https://user:s3cret@mirror.example/simple"}
-    assert pipenv.configured_indexes(config, env) == [
+    assert pipfacts.configured_indexes(config, env) == [
         "https://user:s3cret@mirror.example/simple",
         "https://extra.example/simple",
         "file:///opt/pypi/simple",
     ]
-    assert pipenv.configured_indexes(None, {}) == [pipenv.DEFAULT_INDEX]
+    assert pipfacts.configured_indexes(None, {}) == [pipfacts.DEFAULT_INDEX]
 
 
 def test_config_check_redacts_credentials() -> None:
     """The config line names files and variables but never prints a password."""
-    check = doctor.config_check(pipenv.parse_config_debug(CONFIG_DEBUG))
+    check = doctor.config_check(pipfacts.parse_config_debug(CONFIG_DEBUG))
     assert check.status == doctor.OK
     assert "/etc/pip.conf" in check.detail
     assert "PIP_INDEX_URL" in check.detail
@@ -124,12 +124,12 @@ def http_index() -> Iterator[str]:
 
 def test_probe_index_statuses(http_index: str) -> None:
     """200 is reachable, 401 reachable (credentials), 503 not; credentials are never sent."""
-    assert pipenv.probe_index(http_index + "/simple/", 5) == (True, "HTTP 200")
-    assert pipenv.probe_index(http_index.replace("//", "//u:p@") + "/private/", 5) == (
+    assert pipfacts.probe_index(http_index + "/simple/", 5) == (True, "HTTP 200")
+    assert pipfacts.probe_index(http_index.replace("//", "//u:p@") + "/private/", 5) == (
         True,
         "HTTP 401",
     )
-    assert pipenv.probe_index(http_index + "/broken/", 5) == (False, "HTTP 503")
+    assert pipfacts.probe_index(http_index + "/broken/", 5) == (False, "HTTP 503")
 
 
 def test_probe_index_does_not_hang() -> None:
@@ -138,7 +138,7 @@ def test_probe_index_does_not_hang() -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
         started = time.monotonic()
-        ok, detail = pipenv.probe_index(f"http://127.0.0.1:{silent.getsockname()[1]}/", 0.5)
+        ok, detail = pipfacts.probe_index(f"http://127.0.0.1:{silent.getsockname()[1]}/", 0.5)
     assert not ok
     assert "timed out" in detail or "no answer" in detail
     assert time.monotonic() - started < 3
@@ -149,9 +149,9 @@ def test_probe_index_refused_and_file(tmp_path: Path) -> None:
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
-    assert pipenv.probe_index(f"http://127.0.0.1:{port}/", 2)[0] is False
-    assert pipenv.probe_index(tmp_path.as_uri(), 1) == (True, "local directory")
-    assert pipenv.probe_index((tmp_path / "no").as_uri(), 1)[0] is False
+    assert pipfacts.probe_index(f"http://127.0.0.1:{port}/", 2)[0] is False
+    assert pipfacts.probe_index(tmp_path.as_uri(), 1) == (True, "local directory")
+    assert pipfacts.probe_index((tmp_path / "no").as_uri(), 1)[0] is False
 
 
 def test_index_checks_statuses() -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from safepip.cache.layout import http_entry_paths
-from safepip.install.remedies import EMPTY_SHA256, Context, plan, purge_targets
+from safepip.install.remedies import Context, plan, purge_targets
 from safepip.model import DEFAULT_POLICY, Diagnosis, FailureKind, RemedyAction, RetryPolicy
+from safepip.pipfacts import EMPTY_SHA256
 
 URL = "http://127.0.0.1:8765/files/demo-1.0-py3-none-any.whl"
 ROOT = Path("/cache")
