@@ -131,6 +131,15 @@ REQUIREMENTS_FILE_MISSING = (
 )
 
 
+#: The next step when pip wrote no log at all: it never got as far as installing
+#: (``python`` is the interpreter whose pip safepip ran).
+NO_LOG = (
+    "pip failed before it started (its own message is above): a pip option it does not"
+    " know, or no pip in {python} (install it with `{python} -m ensurepip`, or pass"
+    " --python)"
+)
+
+
 def render(diagnosis: Diagnosis) -> str:
     """The hint of ``diagnosis``, whose package and paths are final; absent fields read neutral."""
     if diagnosis.kind is K.UNKNOWN and not diagnosis.evidence:

@@ -197,13 +197,16 @@ class Installer:
             attempt = Attempt(number, 0, pip.duration, None, args=tuple(argv))
             state.attempts.append(attempt)
             return Step(attempt, again=False)
-        from safepip.classifier import classify  # noqa: PLC0415
+        from safepip.classifier import (  # noqa: PLC0415
+            classify,
+            hints,
+        )
         from safepip.classifier.normalize import hidden_build_output  # noqa: PLC0415
         from safepip.install import remedies  # noqa: PLC0415
 
         diagnosis = classify(pip.log, returncode=pip.returncode)
         if not pip.log.strip() and not pip.timed_out:
-            diagnosis = replace(diagnosis, hint=_no_log_hint(self.python))
+            diagnosis = replace(diagnosis, hint=hints.NO_LOG.format(python=self.python))
         if (diagnosis.kind is FailureKind.BUILD_FAILURE or diagnosis.nested) and not facts.verbose:
             hidden = hidden_build_output(pip.log)
             if hidden:
@@ -327,15 +330,6 @@ def _budget(options: Options) -> float:
     if options.time_budget is not None:
         return options.time_budget
     return pipargs.DEFAULT_TIME_BUDGET  # read at call time: one definition, patchable in tests
-
-
-def _no_log_hint(python: str) -> str:
-    """The next step when pip wrote no log at all: it never got as far as installing."""
-    return (
-        "pip failed before it started (its own message is above): a pip option it does not"
-        f" know, or no pip in {python} (install it with `{python} -m ensurepip`, or pass"
-        " --python)"
-    )
 
 
 def _status(returncode: int) -> int:

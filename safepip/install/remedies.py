@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 from safepip.cache.layout import http_entry_paths, wheel_entry_dir
 from safepip.errors import UsageError
-from safepip.model import Diagnosis, FailureKind, Remedy, RemedyAction, assert_never
+from safepip.model import (
+    Diagnosis,
+    FailureKind,
+    Remedy,
+    RemedyAction,
+    RetryPolicy,
+    assert_never,
+)
 from safepip.pipfacts import EMPTY_SHA256
 
 if TYPE_CHECKING:
@@ -158,10 +165,14 @@ def _plan_network(context: Context) -> Plan:
     return Plan(again=True, remedies=remedies, why="a transient network failure")
 
 
-def plan(  # noqa: PLR0911, RET503 - exhaustive over FailureKind; ends in assert_never
+def plan(  # noqa: RET503 - exhaustive over RetryPolicy; ends in assert_never
     diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context
 ) -> Plan:
     """Decide what follows a failed attempt.
+
+    Whether another attempt can help is the diagnosis's ``policy`` (the one table,
+    :data:`safepip.model.DEFAULT_POLICY`, unless the classifier refined it); the kind then
+    picks the remedies that make the next attempt differ from the last.
 
     Args:
         diagnosis: the classification of the attempt that just failed.
@@ -169,32 +180,21 @@ def plan(  # noqa: PLR0911, RET503 - exhaustive over FailureKind; ends in assert
         context: the state of the run.
 
     Returns:
-        The plan; ``again`` is False for every kind a retry cannot fix.
+        The plan; ``again`` is False whenever the policy is ``STOP``.
     """
     if context.log_empty:
         return Plan(again=False, why="pip failed before it wrote a log (see its output above)")
+    policy = diagnosis.policy
+    if policy is RetryPolicy.STOP:
+        return Plan(again=False, why=f"{diagnosis.kind.value}: a retry cannot fix this")
+    if policy is RetryPolicy.RETRY or policy is RetryPolicy.AFTER_REMEDY:
+        return _plan_retry(diagnosis, history, context)
+    assert_never(policy)
+
+
+def _plan_retry(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context) -> Plan:
+    """The remedies of a kind whose policy lets it run again."""
     kind = diagnosis.kind
-    if kind in (
-        FailureKind.NETWORK_CONFIG,
-        FailureKind.HASH_PIN_MISMATCH,
-        FailureKind.LOCAL_PATH_MISSING,
-        FailureKind.ENV_BROKEN,
-        FailureKind.DISK_FULL,
-        FailureKind.PERMISSION,
-        FailureKind.EXTERNALLY_MANAGED,
-        FailureKind.AUTH,
-        FailureKind.SSL_CERT,
-        FailureKind.SSL_MISSING,
-        FailureKind.INVALID_REQUIREMENT,
-        FailureKind.HASHES_REQUIRED,
-        FailureKind.PYTHON_INCOMPATIBLE,
-        FailureKind.RESOLUTION_CONFLICT,
-        FailureKind.BUILD_FAILURE,
-        FailureKind.WINDOWS_LONG_PATH,
-        FailureKind.NOT_FOUND,
-        FailureKind.INTERRUPTED,
-    ):
-        return Plan(again=False, why="a retry cannot fix this")
     if kind is FailureKind.NETWORK_TRANSIENT:
         return _plan_network(context)
     if kind is FailureKind.CACHE_CORRUPT:
@@ -203,8 +203,8 @@ def plan(  # noqa: PLR0911, RET503 - exhaustive over FailureKind; ends in assert
         return _plan_download(diagnosis, history, context)
     if kind is FailureKind.TEMP_VANISHED:
         return Plan(again=True, why="a pip temp directory vanished: a fresh process")
-    if kind is FailureKind.UNKNOWN:
-        if _seen(history, FailureKind.UNKNOWN):
-            return Plan(again=False, why="the unknown failure recurred")
-        return Plan(again=True, why="an unrecognised failure: one plain retry")
-    assert_never(kind)
+    # unknown, and any kind the classifier judged retryable for this log: one plain retry.
+    if _seen(history, kind):
+        return Plan(again=False, why=f"the {kind.value} failure recurred")
+    what = "an unrecognised failure" if kind is FailureKind.UNKNOWN else kind.value
+    return Plan(again=True, why=f"{what}: one plain retry")

@@ -28,9 +28,27 @@ def test_stop_kinds_never_retry(kind: FailureKind) -> None:
 
 
 def test_every_kind_has_a_plan() -> None:
-    """plan() handles every FailureKind (the chain is exhaustive)."""
+    """plan() handles every FailureKind under every policy."""
     for kind in FailureKind:
-        plan(diag(kind), [], Context())
+        for policy in RetryPolicy:
+            plan(Diagnosis(kind, policy), [], Context())
+
+
+@pytest.mark.parametrize("kind", list(FailureKind))
+def test_the_policy_decides_whether_to_run_again(kind: FailureKind) -> None:
+    """again follows Diagnosis.policy, the one table, not a second list of kinds."""
+    for policy in RetryPolicy:
+        result = plan(Diagnosis(kind, policy), [], Context(cache_root=ROOT))
+        assert result.again is (policy is not RetryPolicy.STOP), (kind, policy)
+
+
+def test_a_kind_the_classifier_made_retryable_gets_one_plain_retry() -> None:
+    """A refined policy (here a stop kind judged retryable for this log) runs once more only."""
+    permission = Diagnosis(FailureKind.PERMISSION, RetryPolicy.RETRY)
+    first = plan(permission, [], Context())
+    assert first.again is True
+    assert first.remedies == ()
+    assert plan(permission, [permission], Context()).again is False
 
 
 def test_cache_corrupt_purges_http_keys_and_wheel_entry() -> None:
