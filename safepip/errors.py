@@ -41,6 +41,14 @@ class PipNotFound(SafepipError):
         self.python = python
 
 
+class CacheRefused(SafepipError):
+    """safepip will not delete in this pip cache now: not pip's, locked, read-only, unsafe.
+
+    The cache commands report it in one line (exit status 2 for a root that is not a pip
+    cache, 1 otherwise); the install loop uses a private cache for the next attempt instead.
+    """
+
+
 class Terminated(BaseException):
     """safepip received SIGTERM; like ``KeyboardInterrupt`` it is never retried.
 

@@ -21,16 +21,12 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from safepip.cache.layout import BODY_SUFFIX, HTTP_V1, HTTP_V2, WHEELS
+from safepip.cache.layout import BODY_SUFFIX, HTTP_V1, HTTP_V2, TEMP_NAME, WHEELS
 from safepip.cache.msgpack_decode import MsgpackError, unpackb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-#: pip writes every cache file through ``adjacent_tmp_file``: ``NamedTemporaryFile(prefix=<name>,
-#: suffix=".tmp")`` beside it, then ``os.replace`` (pip's ``utils/filesystem.py``). A crash or a
-#: kill between the two leaves ``<h>XXXXXXXX.tmp`` / ``<h>.bodyXXXXXXXX.tmp`` behind.
-_TEMP = re.compile(r"(?P<target>[0-9a-f]{56}(?:\.body)?)[a-z0-9_]{8}\.tmp")
 _KEY = re.compile(r"[0-9a-f]{56}")
 _SERDE_PREFIX = b"cc=4,"
 _EOCD = b"PK\x05\x06"
@@ -113,39 +109,62 @@ class HttpEntry:
     temps: tuple[str, ...] = ()
 
 
-def _leaf_dirs(base: str, depth: int = 5) -> Iterator[str]:
+_HTTP_LEVELS = (1, 1, 1, 1, 1)  # one hex digit per level (the key's first five)
+_WHEEL_LEVELS = (2, 2, 2, 50)  # pip's Cache._get_cache_path_parts
+_HEXDIGITS = frozenset("0123456789abcdef")
+
+
+def _leaf_dirs(base: str, widths: tuple[int, ...]) -> Iterator[str]:
+    """Yield the directories ``widths`` levels below ``base`` whose names have pip's shape.
+
+    Other names (a user's own ``wheels/ab/cd/ef/myproject``) and symlinks are never entered.
+    """
     try:
         with os.scandir(base) as it:
-            children = sorted(e.path for e in it if e.is_dir(follow_symlinks=False))
+            children = sorted(
+                e.path
+                for e in it
+                if len(e.name) == widths[0]
+                and _HEXDIGITS.issuperset(e.name)
+                and e.is_dir(follow_symlinks=False)
+            )
     except OSError:
         return
     for child in children:
-        if depth == 1:
+        if len(widths) == 1:
             yield child
         else:
-            yield from _leaf_dirs(child, depth - 1)
+            yield from _leaf_dirs(child, widths[1:])
 
 
 def iter_http_entries(root: Path) -> Iterator[HttpEntry]:
     """Yield every entry of ``http-v2/``, then of ``http/`` (key-named files, 5 levels deep)."""
     for layout in (HTTP_V2, HTTP_V1):
-        for leaf in _leaf_dirs(str(root / layout)):
+        for leaf in _leaf_dirs(str(root / layout), _HTTP_LEVELS):
             yield from _group_leaf(layout, leaf)
+
+
+def iter_wheel_entries(root: Path) -> Iterator[str]:
+    """Yield every ``wheels/aa/bb/cc/<50 hex>`` entry directory."""
+    yield from _leaf_dirs(str(root / WHEELS), _WHEEL_LEVELS)
 
 
 def _group_leaf(layout: str, leaf: str) -> Iterator[HttpEntry]:
     metas: dict[str, str] = {}
     bodies: dict[str, str] = {}
     temps: dict[str, list[str]] = {}
+    levels = "".join(Path(leaf).parts[-5:])  # a key lives under its own first five digits
     with os.scandir(leaf) as it:
         for entry in it:
             name = entry.name
+            if not name.startswith(levels):
+                continue
             if _KEY.fullmatch(name):
                 metas[name] = entry.path
             elif name.endswith(BODY_SUFFIX) and _KEY.fullmatch(name[: -len(BODY_SUFFIX)]):
                 bodies[name[: -len(BODY_SUFFIX)]] = entry.path
             else:
-                temp = _TEMP.fullmatch(name)
+                temp = TEMP_NAME.fullmatch(name)
                 if temp:
                     key = temp.group("target").split(".", 1)[0]
                     temps.setdefault(key, []).append(entry.path)
@@ -155,7 +174,7 @@ def _group_leaf(layout: str, leaf: str) -> Iterator[HttpEntry]:
 
 def iter_wheel_files(root: Path) -> Iterator[Path]:
     """Yield every ``*.whl`` below ``wheels/`` (entry dirs are ``aa/bb/cc/<rest>``)."""
-    for leaf in _leaf_dirs(str(root / WHEELS), depth=4):
+    for leaf in iter_wheel_entries(root):
         with os.scandir(leaf) as it:
             for entry in it:
                 if entry.name.endswith(".whl") and entry.is_file(follow_symlinks=False):

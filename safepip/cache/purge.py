@@ -26,7 +26,12 @@ from urllib.parse import quote
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from safepip.cache.entries import HttpEntry, iter_http_entries, iter_wheel_files
+from safepip.cache.entries import (
+    HttpEntry,
+    iter_http_entries,
+    iter_wheel_entries,
+    iter_wheel_files,
+)
 from safepip.cache.identify import PAGE, SDIST, Identity, decoded, filename_of, identify, page_links
 from safepip.cache.identify import read_entry as _read_entry
 from safepip.cache.layout import HTTP_V1, HTTP_V2, WHEELS, http_entry_paths, http_key
@@ -215,9 +220,14 @@ def _matches(identity: Identity, targets: Sequence[Target]) -> str | None:
 
 
 def plan_all(root: Path) -> list[PurgeItem]:
-    """Everything ``pip cache purge`` removes: the HTTP caches and the built wheels."""
-    return [
-        PurgeItem((str(root / sub),), f"{sub}/")
-        for sub in ("http-v2", HTTP_V1, WHEELS)
-        if (root / sub).exists()
+    """Every entry of pip's layout: the HTTP caches and the built wheels (``pip cache purge``).
+
+    Only pip's own entries are listed, never whole directories: files of other shapes that
+    happen to sit below ``http-v2/``, ``http/`` or ``wheels/`` are left alone.
+    """
+    items = [
+        PurgeItem(tuple(p for p in (e.body, e.meta, *e.temps) if p), f"{e.layout}/ {e.key}")
+        for e in iter_http_entries(root)
     ]
+    items += [PurgeItem((d,), f"{WHEELS}/ {d[-50:]}") for d in iter_wheel_entries(root)]
+    return items

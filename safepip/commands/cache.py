@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING
 
 from safepip.cache import layout as cache
+from safepip.cache.delete import DeleteReport, delete
 from safepip.cache.entries import verify
 from safepip.cache.purge import (
     PurgeItem,
@@ -165,28 +166,50 @@ def _purge(
     else:
         targets = [parse_target(spec) for spec in options.packages]
         items = plan_purge(root, targets, indexes)
-    report = cache.delete(root, [p for item in items for p in item.paths], dry_run=options.dry_run)
+    report = delete(root, [p for item in items for p in item.paths], dry_run=options.dry_run)
+    gone = removed_items(items, report)
     if options.json:
         doc = _delete_doc(root, report, options.dry_run)
-        doc["entries"] = [{"what": redact(i.what), "paths": list(i.paths)} for i in items]
+        doc["entries"] = [
+            {"what": redact(i.what), "paths": list(i.paths), "removed": i in gone} for i in items
+        ]
         out.write(json.dumps(doc, indent=2) + "\n")
     else:
         _print_trouble(report, err)
         verb = "would remove" if options.dry_run else "removed"
-        _print_purge(items, report, root, verb, out)
+        _print_purge(items, gone, report, root=root, verb=verb, out=out, each=not options.all)
     return 1 if report.failed or report.refused else 0
 
 
-def _print_purge(
-    items: list[PurgeItem], report: cache.DeleteReport, root: Path, verb: str, out: TextIO
+def removed_items(items: list[PurgeItem], report: DeleteReport) -> list[PurgeItem]:
+    """The items whose every file went (or would go): the only ones reported as removed."""
+    deleted = set(report.deleted)
+    kept = set(report.refused) | {f.rsplit(": ", 1)[0] for f in report.failed}
+    return [
+        i
+        for i in items
+        if any(p in deleted for p in i.paths) and not any(p in kept for p in i.paths)
+    ]
+
+
+def _print_purge(  # noqa: PLR0913 - the parts of one summary
+    items: list[PurgeItem],
+    gone: list[PurgeItem],
+    report: DeleteReport,
+    *,
+    root: Path,
+    verb: str,
+    out: TextIO,
+    each: bool,
 ) -> None:
-    out.writelines(f"{verb}  {redact(item.what)}\n" for item in items)
+    if each:
+        out.writelines(f"{verb}  {redact(item.what)}\n" for item in gone)
     if not items:
         out.write(f"nothing cached for that in {root}\n")
         return
     freed = "would free" if verb.startswith("would") else "freed"
     out.write(
-        f"{verb} {len(items)} entries ({len(report.deleted)} files or directories), "
+        f"{verb} {len(gone)} entries ({len(report.deleted)} files or directories), "
         f"{freed} {human_size(report.bytes_freed)} in {root}\n"
     )
 
@@ -198,7 +221,7 @@ def _verify(options: argparse.Namespace, root: Path, out: TextIO, err: TextIO) -
     report = None
     if options.fix and result.problems:
         paths = [p for problem in result.problems for p in problem.paths]
-        report = cache.delete(root, paths, dry_run=options.dry_run)
+        report = delete(root, paths, dry_run=options.dry_run)
     if options.json:
         doc: dict[str, object] = {
             "cache_dir": str(root),
@@ -236,7 +259,7 @@ def _verify(options: argparse.Namespace, root: Path, out: TextIO, err: TextIO) -
     return 1 if result.problems else 0
 
 
-def _delete_doc(root: Path, report: cache.DeleteReport, dry_run: bool) -> dict[str, object]:
+def _delete_doc(root: Path, report: DeleteReport, dry_run: bool) -> dict[str, object]:
     return {
         "cache_dir": str(root),
         "dry_run": dry_run,
@@ -248,8 +271,8 @@ def _delete_doc(root: Path, report: cache.DeleteReport, dry_run: bool) -> dict[s
     }
 
 
-def _print_trouble(report: cache.DeleteReport, err: TextIO) -> None:
-    err.writelines(f"safepip: refused (outside the cache): {p}\n" for p in report.refused)
+def _print_trouble(report: DeleteReport, err: TextIO) -> None:
+    err.writelines(f"safepip: refused (not an entry of pip's cache): {p}\n" for p in report.refused)
     err.writelines(f"safepip: could not remove {failure}\n" for failure in report.failed)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol
 
 from safepip import pipargs, runner
+from safepip.errors import CacheRefused
 from safepip.install.retry import Backoff, Step, retry_loop
 from safepip.model import (
     Attempt,
@@ -51,7 +52,11 @@ class CacheOps(Protocol):
         """Return the cache root pip uses, or None when the cache is disabled."""
 
     def delete(self, root: Path, paths: Sequence[str], *, dry_run: bool) -> Sequence[str]:
-        """Delete ``paths`` inside ``root`` (guarded); return those removed (or to be, if dry)."""
+        """Delete ``paths`` inside ``root`` (guarded); return those removed (or to be, if dry).
+
+        Raises:
+            CacheRefused: the cache cannot be touched now (the loop then uses a private cache).
+        """
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,17 @@ class PipCache:
         )
 
     def delete(self, root: Path, paths: Sequence[str], *, dry_run: bool) -> Sequence[str]:
-        """Delete through the one guarded delete; refused paths are never removed."""
-        from safepip.cache import layout as _cache  # noqa: PLC0415
+        """Delete through the one guarded delete; refused paths are never removed.
 
-        report = _cache.delete(root, paths, dry_run=dry_run)
+        Raises:
+            CacheRefused: the cache is locked past a short wait, read-only or not pip's, or
+                none of the entries could be removed.
+        """
+        from safepip.cache.delete import delete  # noqa: PLC0415
+
+        report = delete(root, paths, dry_run=dry_run)
+        if report.failed and not report.deleted:
+            raise CacheRefused(f"could not remove {report.failed[0]}")
         return report.deleted
 
 
@@ -221,8 +233,7 @@ class Installer:
         plan = remedies.plan(diagnosis, state.history, context)
         state.history.append(diagnosis)
         again = plan.again and not self.options.no_remedy
-        applied: tuple[Remedy, ...] = plan.remedies if again else ()
-        deleted = self._apply(applied, state)
+        applied, deleted = self._apply(plan.remedies if again else (), state)
         attempt = Attempt(
             number,
             pip.returncode,
@@ -268,23 +279,29 @@ class Installer:
             log_empty=log_empty,
         )
 
-    def _apply(self, applied: Sequence[Remedy], state: _State) -> list[str]:
+    def _apply(
+        self, planned: Sequence[Remedy], state: _State
+    ) -> tuple[tuple[Remedy, ...], list[str]]:
+        """Apply the remedies; return those really applied and the paths deleted."""
+        applied: list[Remedy] = []
         deleted: list[str] = []
-        for remedy in applied:
+        for remedy in planned:
             action = remedy.action
             if action is RemedyAction.PURGE:
                 root = state.private_cache or state.cache_root
-                if root is not None:
-                    deleted.extend(
-                        self.cache.delete(root, remedy.paths, dry_run=self.options.remedy_dry_run)
-                    )
+                try:
+                    if root is not None:
+                        dry_run = self.options.remedy_dry_run
+                        deleted.extend(self.cache.delete(root, remedy.paths, dry_run=dry_run))
+                except CacheRefused as exc:  # locked, read-only, not pip's: never wait, never fail
+                    why = f"{exc}: the next attempt uses a private cache instead"
+                    remedy = Remedy(RemedyAction.PRIVATE_CACHE, why)  # noqa: PLW2901
+                    self._use_private_cache(state)
             elif action is RemedyAction.NO_CACHE_DIR:
                 state.extra.append("--no-cache-dir")
                 state.no_cache = True
             elif action is RemedyAction.PRIVATE_CACHE:
-                state.private_cache = state.workdir / "cache"
-                state.private_cache.mkdir(exist_ok=True)
-                state.extra += ["--cache-dir", str(state.private_cache)]
+                self._use_private_cache(state)
             elif action is RemedyAction.RESUME_RETRIES:
                 from safepip.install.remedies import RESUME_RETRIES  # noqa: PLC0415
 
@@ -292,7 +309,15 @@ class Installer:
                 state.resume = True
             else:
                 assert_never(action)
-        return deleted
+            applied.append(remedy)
+        return tuple(applied), deleted
+
+    @staticmethod
+    def _use_private_cache(state: _State) -> None:
+        if state.private_cache is None:
+            state.private_cache = state.workdir / "cache"
+            state.private_cache.mkdir(exist_ok=True)
+            state.extra += ["--cache-dir", str(state.private_cache)]
 
     def _result(self, state: _State) -> InstallResult:
         attempts = tuple(state.attempts)

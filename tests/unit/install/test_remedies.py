@@ -53,14 +53,16 @@ def test_a_kind_the_classifier_made_retryable_gets_one_plain_retry() -> None:
 
 def test_cache_corrupt_purges_http_keys_and_wheel_entry() -> None:
     """The URL's http-v2 pair and http/ file, and the wheels/ entry dir, are the targets."""
-    wheel = "/cache/wheels/27/4d/c1/0123abcd/demo-1.0-py3-none-any.whl"
+    wheel = "/cache/wheels/27/4d/c1/0123abcdeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee/demo-1.0-py3-none-any.whl"
     result = plan(
         diag(FailureKind.CACHE_CORRUPT, urls=(URL,), paths=(wheel,)), [], Context(cache_root=ROOT)
     )
     assert result.again is True
     (purge,) = result.remedies
     assert purge.action is RemedyAction.PURGE
-    expected = [str(p) for p in http_entry_paths(ROOT, URL)] + ["/cache/wheels/27/4d/c1/0123abcd"]
+    expected = [str(p) for p in http_entry_paths(ROOT, URL)] + [
+        "/cache/wheels/27/4d/c1/0123abcdeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+    ]
     assert list(purge.paths) == expected
 
 
