@@ -15,7 +15,8 @@ pip it drives.
 The dependencies are the wheels in ``tools/pyz/wheels/``, pinned with their sha256 in
 ``tools/pyz/requirements.txt``; every wheel is checked against its hash before use. The build is
 reproducible: entries are sorted, every timestamp is 1980-01-01 (or ``SOURCE_DATE_EPOCH``),
-modes are fixed, and the bytecode added for the building Python is hash-based (no mtimes).
+modes are fixed, and the bytecode added for the building Python is hash-based (no mtimes) and
+marshalled with a fixed hash seed. The same sources, wheels and Python give the same bytes.
 """
 
 from __future__ import annotations
@@ -225,6 +226,13 @@ def build(output: Path, wheels: Sequence[Path], *, compile_bytecode: bool = True
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Build the archive; exit 0, or 2 with a one-line error."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if sys.version_info < (3, 11) and os.environ.get("PYTHONHASHSEED") != "0":
+        # Before 3.11, marshal writes frozenset constants in hash order, which string hash
+        # randomisation changes from run to run: a fixed seed keeps the bytecode reproducible.
+        seeded = {**os.environ, "PYTHONHASHSEED": "0"}
+        script = str(Path(__file__).resolve())
+        return subprocess.run([sys.executable, script, *args], env=seeded, check=False).returncode
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="the .pyz to write")
     parser.add_argument("--wheels", type=Path, default=WHEELS, help="the pinned wheels' folder")
@@ -234,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-compile", action="store_true", help="leave out the bytecode for this Python"
     )
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
-    options = parser.parse_args(argv)
+    options = parser.parse_args(args)
     try:
         if options.download:
             download(options.lock, options.wheels)
