@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from safepip.classifier import paste
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -184,6 +186,7 @@ def normalize(text: str) -> Log:
     """
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
+    text = paste.restore(text)
     lines = tuple(text.split("\n"))
     return Log(text=text, lines=lines, blocks=_blocks(text))
 

@@ -17,6 +17,11 @@ CASES = sorted(CORPUS.glob("*/*.txt"))
 KNOWN_MISSES = {
     "real-pip22.0.4-requires-python-index-console",
 }
+#: Pastes a terminal hard-wrapped: the wrap is the last thing done to them (a CI prefix on each
+#: wrapped piece does not happen), so prefixing their lines is not a realistic transformation.
+HARD_WRAPPED = {
+    "pip9-could-not-fetch-wrapped-80-columns",
+}
 
 
 def _read(path: Path) -> str:
@@ -58,7 +63,7 @@ def test_any_text_gives_a_consistent_diagnosis(text: str) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    path=st.sampled_from([p for p in CASES if p.stem not in KNOWN_MISSES]),
+    path=st.sampled_from([p for p in CASES if p.stem not in KNOWN_MISSES | HARD_WRAPPED]),
     wrapper=st.sampled_from(sorted(WRAPPERS)),
 )
 def test_ci_wrapping_keeps_the_kind(path: Path, wrapper: str) -> None:
