@@ -44,7 +44,7 @@ def build(
 
 
 def find_python39() -> str | None:
-    """A working CPython 3.9, found as ``.ci/run`` finds it, or None."""
+    """A working CPython 3.9 (its real path, past any pyenv shim), found as ``.ci/run`` does."""
     candidates = [
         "python3.9",
         *sorted(str(p) for p in Path("/root/.pyenv/versions").glob("3.9*/bin/python3.9")),
@@ -52,7 +52,11 @@ def find_python39() -> str | None:
     for candidate in candidates:
         try:
             proc = subprocess.run(
-                [candidate, "-c", "import sys; print(sys.version_info[:2] == (3, 9))"],
+                [
+                    candidate,
+                    "-c",
+                    "import sys; print(sys.version_info[:2] == (3, 9), sys.executable)",
+                ],
                 capture_output=True,
                 text=True,
                 check=False,
@@ -60,8 +64,9 @@ def find_python39() -> str | None:
             )
         except OSError:
             continue
-        if proc.returncode == 0 and proc.stdout.strip() == "True":
-            return candidate
+        verdict, _, executable = proc.stdout.strip().partition(" ")
+        if proc.returncode == 0 and verdict == "True" and executable:
+            return executable
     return None
 
 
