@@ -1,8 +1,8 @@
 """The command line: argv in, exit status out; the one place that maps errors to statuses.
 
 Exit statuses: 0 success; pip's own status when ``safepip install`` fails; 2 usage error;
-124 when the time budget ended pip; 130 Ctrl-C; 143 SIGTERM; 3 an internal error of safepip
-(a bug: the traceback is printed).
+124 when the user's time budget ended pip; 130 Ctrl-C; 143 SIGTERM; 129 SIGHUP; 131 SIGQUIT;
+3 an internal error of safepip (a bug: the traceback is printed).
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import os
 import signal
 import sys
 import traceback
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Callable
+from typing import IO, TYPE_CHECKING, Any, Callable
 
 from safepip.errors import SafepipError, Terminated, UsageError
 
@@ -63,22 +62,34 @@ def _top_help() -> str:
     return "\n".join(lines)
 
 
+#: Signals turned into :class:`Terminated` (SIGINT is Python's KeyboardInterrupt already).
+_TERMINATING = ("SIGTERM", "SIGHUP", "SIGQUIT")
+
+
 @contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into :class:`Terminated` so pip gets it forwarded and nothing retries."""
+def _signals_raise() -> Iterator[None]:
+    """Turn SIGTERM, SIGHUP and SIGQUIT into :class:`Terminated`.
+
+    pip gets them forwarded (see :mod:`safepip.runner`), nothing retries, and safepip exits
+    128 + the signal number. A signal the caller set to be ignored (``nohup``) stays ignored.
+    """
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         raise Terminated(signum)
 
+    previous: dict[int, Any] = {}
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        for name in _TERMINATING:
+            signum = getattr(signal, name, None)
+            if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, handler)
     except ValueError:  # not the main thread (embedded use): leave signals alone
-        yield
-        return
+        pass
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def _write_report(path: str, result: InstallResult, conflict: Mapping[str, object] | None) -> None:
@@ -179,10 +190,9 @@ def _install(args: Sequence[str]) -> int:
     result = Installer(python, options, env=dict(os.environ), reporter=reporter).install(pip_args)
     conflict = None
     diagnosis = result.diagnosis
-    log = result.log_path or facts.log
-    if diagnosis is not None and diagnosis.kind is FailureKind.RESOLUTION_CONFLICT and log:
+    if diagnosis is not None and diagnosis.kind is FailureKind.RESOLUTION_CONFLICT and result.text:
         conflict = _explain_conflict(
-            Path(log).read_text(encoding="utf-8", errors="replace"),
+            result.text,
             index_url=facts.index_url,
             python=python,
             env={**os.environ, **carried_env(pip_args)},
@@ -221,6 +231,12 @@ def _dispatch(args: Sequence[str]) -> int:
     raise UsageError(f"unknown command {command!r}", hint="run `safepip --help` for the commands")
 
 
+def _say(line: str) -> None:
+    """Print one last line to stderr; a hung-up terminal (SIGHUP) or closed pipe is no error."""
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run safepip and return its exit status (the console script passes it to ``sys.exit``).
 
@@ -231,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        with _sigterm_raises():
+        with _signals_raise():
             return _dispatch(args)
     except SafepipError as exc:
         print(f"safepip: error: {redact(str(exc))}", file=sys.stderr)
@@ -239,11 +255,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"safepip: hint: {redact(exc.hint)}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
-        print("safepip: interrupted", file=sys.stderr)
-        return 130
-    except Terminated:
-        print("safepip: terminated", file=sys.stderr)
-        return 128 + signal.SIGTERM
+        _say("safepip: interrupted")
+        return 128 + signal.SIGINT
+    except Terminated as exc:
+        _say(f"safepip: terminated ({signal.Signals(exc.signum).name})")
+        return 128 + exc.signum
     except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
         return exc.code if isinstance(exc.code, int) else USAGE_ERROR
     except Exception:  # noqa: BLE001 - the one funnel: a bug in safepip, reported as such

@@ -99,9 +99,11 @@ class PipRun:
     Attributes:
         args: the full argv that was run (``python -m pip install ...``).
         returncode: pip's exit status; negative when it was killed by a signal.
-        log: the text of pip's ``--log`` file (debug level, timestamped lines).
+        log: what this run wrote to pip's ``--log`` file (debug level, timestamped lines), or
+            "" when it had none; bounded (:mod:`safepip.capture`).
         duration: wall time in seconds.
         timed_out: True when safepip ended pip because the time budget ran out.
+        output: pip's console output (stdout and stderr in the order read), bounded the same way.
     """
 
     args: tuple[str, ...]
@@ -109,6 +111,12 @@ class PipRun:
     log: str
     duration: float
     timed_out: bool = False
+    output: str = ""
+
+    @property
+    def text(self) -> str:
+        """What the classifier reads: the debug log when there is one, else the console."""
+        return self.log if self.log.strip() else self.output
 
 
 @dataclass(frozen=True)
@@ -227,6 +235,7 @@ class InstallResult:
         pip_version: the version of the pip that was driven, when known.
         timed_out: safepip ended pip because the time budget ran out.
         budget: the time budget in seconds.
+        text: the bounded pip output the last diagnosis was read from ("" on success).
     """
 
     outcome: Outcome
@@ -236,6 +245,7 @@ class InstallResult:
     pip_version: str | None = None
     timed_out: bool = False
     budget: float | None = None
+    text: str = field(default="", repr=False)
 
     @property
     def diagnosis(self) -> Diagnosis | None:

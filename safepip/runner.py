@@ -1,33 +1,60 @@
-"""The one subprocess seam: run pip with its output live on the user's terminal.
+"""The one subprocess seam: run pip with its output passing through to the user, kept in bounds.
 
-pip's stdout and stderr are inherited, so progress bars and colours reach the user untouched
-(pip only draws them on a TTY). safepip classifies from the ``--log`` file that
-:mod:`safepip.pipargs` adds, which also holds pip's debug-level lines (docs/failure-kinds.md §I).
+pip's output reaches the user as it would without safepip, and safepip keeps a bounded copy of
+it for the classifier (:class:`safepip.capture.Capture`):
 
-Signals: pip stays in safepip's process group, so a Ctrl-C on the terminal reaches both. Whatever
-interrupts safepip while pip runs (``KeyboardInterrupt``, :class:`~safepip.errors.Terminated`, a
-budget timeout) is forwarded to pip, pip gets a short grace period, then is killed: no pip
-process outlives safepip.
+- A stream that is a terminal gets a pseudo-terminal of the same window size, so pip still sees a
+  TTY (progress bars, colours, widths). When stdout and stderr are the same terminal, pip gets one
+  pseudo-terminal for both and their order is kept exactly.
+- Any other stream (a file, a pipe, CI) gets a pipe. Each pipe is copied to its own stream, byte
+  for byte, as it arrives (no buffering).
+- On Windows, where there are no pseudo-terminals, both streams are pipes.
+
+Signals: pip runs in its own session (so its own process group). Ctrl-C at the terminal reaches
+safepip alone, the terminal's foreground process; whatever ends safepip (SIGINT, SIGTERM, SIGHUP,
+SIGQUIT, or the user's time budget) is forwarded to pip's whole process group as SIGINT, the one
+signal on which pip unwinds and removes its ``pip-*`` temp dirs. pip gets :data:`GRACE_SECONDS`
+to finish, its output still passing through; a second signal, or the end of the grace, kills
+the whole group (pip and its build backends). No process of the group outlives the run. Ctrl-Z
+stops pip with safepip, and ``fg`` resumes both.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import signal
 import subprocess
+import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from safepip.capture import Capture, capture_file
 from safepip.errors import PipNotFound, Terminated
 from safepip.model import PipRun
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from pathlib import Path
+    from types import FrameType
 
-#: How long pip gets to exit after a forwarded signal before it is killed.
+    Handler = Callable[[int, FrameType | None], None]
+
+#: How long pip gets to exit after a forwarded signal before its process group is killed.
 GRACE_SECONDS = 5.0
+#: After pip exits, how long output still held open by a leftover process is waited for.
+DRAIN_SECONDS = 0.2
+#: The most of a ``--log`` file that is read back (its end: where pip says why it failed).
+LOG_READ_LIMIT = 64 * 1024 * 1024
+#: Signals that end safepip: forwarded to pip's process group, never retried.
+ENDING_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
+    if hasattr(signal, name)
+)
+_READ = 65536
 
 
 class Runner(Protocol):
@@ -38,101 +65,423 @@ class Runner(Protocol):
         argv: Sequence[str],
         *,
         env: Mapping[str, str],
-        log_path: Path,
+        log_path: Path | None,
         timeout: float | None,
     ) -> PipRun:
         """Run argv and return what happened."""
 
 
-def _read_log(log_path: Path, offset: int) -> str:
-    """Read what pip appended to its log file since ``offset``.
-
-    pip opens ``--log`` in append mode, so a user's own log file keeps its earlier content.
-    """
+def _read_log(log_path: Path | None, offset: int) -> str:
+    """The bounded text pip appended to its log file since ``offset`` (pip opens it to append)."""
+    if log_path is None:
+        return ""
     try:
         with log_path.open("rb") as handle:
-            handle.seek(offset)
-            data = handle.read()
+            size = os.fstat(handle.fileno()).st_size
+            handle.seek(max(offset, size - LOG_READ_LIMIT))
+            return capture_file(handle)
     except OSError:
         return ""
-    return data.decode("utf-8", errors="replace")
 
 
-def _stop(process: subprocess.Popen[bytes], sig: int) -> None:
-    """Forward ``sig`` to pip, wait for the grace period, then kill it."""
-    if process.poll() is not None:
-        return
+def _log_size(log_path: Path | None) -> int:
     try:
-        process.send_signal(sig)
-        process.wait(timeout=GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    except OSError:  # pragma: no cover - the process ended between poll and signal
-        pass
+        return log_path.stat().st_size if log_path is not None else 0
+    except OSError:
+        return 0
 
 
 def run_pip(
     argv: Sequence[str],
     *,
     env: Mapping[str, str],
-    log_path: Path,
+    log_path: Path | None = None,
     timeout: float | None = None,
 ) -> PipRun:
-    """Run pip with inherited stdio and return a frozen record of the run.
+    """Run pip with its output passing through to the user, and return a record of the run.
 
     Args:
         argv: the full command (``[python, "-m", "pip", "install", ...]``).
         env: the environment for pip (the user's, so their pip configuration applies).
-        log_path: the ``--log`` file present in argv; read back after the run.
-        timeout: seconds before pip is ended (the remaining time budget); None for no limit.
+        log_path: the ``--log`` file in argv, read back after the run; None when there is none.
+        timeout: seconds before pip is ended (a budget the user gave); None: never ended.
 
     Returns:
-        The run: argv, pip's exit status, the log text it wrote, wall time, and whether
-        safepip ended it for running out of time.
+        The run: argv, pip's exit status, the bounded console output and log text, wall time,
+        and whether the budget ended it.
 
     Raises:
         PipNotFound: the interpreter in ``argv[0]`` cannot be started.
+        KeyboardInterrupt, Terminated: safepip was signalled (pip was ended first).
     """
-    offset = log_path.stat().st_size if log_path.exists() else 0
+    offset = _log_size(log_path)
     start = time.monotonic()
-    try:
-        process = subprocess.Popen(list(argv), env=dict(env))
-    except OSError as exc:
-        raise PipNotFound(argv[0], exc.strerror or str(exc)) from exc
-    # A timer ends pip when the budget runs out. Popen.wait(timeout=...) would poll with
-    # sleeps of up to 50 ms on POSIX and add that to every run; a blocking wait returns at once.
-    expired = threading.Event()
-
-    def on_timeout() -> None:
-        expired.set()
-        _stop(process, signal.SIGTERM)
-
-    timer = threading.Timer(timeout, on_timeout) if timeout is not None else None
-    if timer is not None:
-        timer.daemon = True
-        timer.start()
-    try:
-        process.wait()
-    except KeyboardInterrupt:
-        _stop(process, signal.SIGINT)
-        raise
-    except Terminated:
-        _stop(process, signal.SIGTERM)
-        raise
-    except BaseException:
-        _stop(process, signal.SIGKILL if os.name != "nt" else signal.SIGTERM)
-        raise
-    finally:
-        if timer is not None:
-            timer.cancel()
+    for stream in (sys.stdout, sys.stderr):  # safepip's own lines come before pip's
+        with contextlib.suppress(Exception):
+            stream.flush()
+    if os.name == "nt":  # pragma: no cover - no pseudo-terminals or process groups there
+        returncode, output, timed_out = _run_pipes_only(argv, env, timeout)
+    else:
+        returncode, output, timed_out = _Session(argv, env).run(timeout)
     return PipRun(
         args=tuple(argv),
-        returncode=process.returncode,
+        returncode=returncode,
         log=_read_log(log_path, offset),
         duration=time.monotonic() - start,
-        timed_out=expired.is_set(),
+        timed_out=timed_out,
+        output=output,
     )
+
+
+class _Session:
+    """One pip process in its own session, its output pumped to the user and captured."""
+
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str]) -> None:
+        self.argv = list(argv)
+        self.env = dict(env)
+        self.capture = Capture()
+        #: source fd -> destination fd (1 or 2), for every open source.
+        self.routes: dict[int, int] = {}
+        self.child_fds: list[int] = []
+        self.pty: int | None = None
+        self.tty: int | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.pidfd: int | None = None
+        self.again = False  # a second signal arrived during the grace
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def _streams(self) -> tuple[int, int]:
+        """Choose a pseudo-terminal or a pipe for pip's stdout and stderr; return the child ends."""
+        ttys = [fd for fd in (1, 2) if _isatty(fd)]
+        ends: dict[int, int] = {}
+        if ttys == [1, 2] and _same_file(1, 2):
+            master, slave = self._openpty(1)
+            self.routes[master] = 1
+            ends = {1: slave, 2: slave}
+        else:
+            for fd in (1, 2):
+                if fd in ttys:
+                    read, write = self._openpty(fd)
+                else:
+                    read, write = os.pipe()
+                    self.child_fds.append(write)
+                self.routes[read] = fd
+                ends[fd] = write
+        return ends[1], ends[2]
+
+    def _openpty(self, user_fd: int) -> tuple[int, int]:
+        import termios  # noqa: PLC0415 - only when the user's stream is a terminal
+
+        master, slave = os.openpty()
+        self.child_fds.append(slave)
+        attrs = termios.tcgetattr(slave)
+        attrs[1] &= ~termios.OPOST  # pass pip's bytes through as written: the user's tty adds \r
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        _copy_winsize(user_fd, slave)
+        self.pty, self.tty = master, user_fd
+        return master, slave
+
+    def _start(self) -> None:
+        out, err = self._streams()
+        try:
+            self.process = subprocess.Popen(
+                self.argv, env=self.env, stdout=out, stderr=err, start_new_session=True
+            )
+        except OSError as exc:
+            self._close_all()
+            raise PipNotFound(self.argv[0], exc.strerror or str(exc)) from exc
+        finally:
+            for fd in self.child_fds:
+                os.close(fd)
+            self.child_fds = []
+        with contextlib.suppress(AttributeError, OSError):
+            self.pidfd = os.pidfd_open(self.process.pid)
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def run(self, timeout: float | None) -> tuple[int, str, bool]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        timed_out = False
+        try:
+            self._start()
+            with self._job_control():
+                if self._pump(deadline):
+                    self._reap()
+                else:
+                    timed_out = True
+                    self._stop()
+        except (KeyboardInterrupt, Terminated):
+            if self.process is not None:
+                self._stop()
+            raise
+        except BaseException:
+            if self.process is not None:
+                self._kill()
+            raise
+        finally:
+            self._close_all()
+        assert self.process is not None  # noqa: S101 - _start() set it or raised
+        return self.process.returncode, self.capture.text(), timed_out
+
+    def _pump(self, deadline: float | None, *, tick: float | None = None) -> bool:
+        """Copy output until pip exits (True) or ``deadline`` passes (False)."""
+        poller = select.poll()
+        for fd in self.routes:
+            poller.register(fd, select.POLLIN)
+        if self.pidfd is not None:
+            poller.register(self.pidfd, select.POLLIN)
+        while not self._exited():
+            wait = tick
+            if self.pidfd is None and self.routes:
+                wait = 0.05 if wait is None else min(wait, 0.05)
+            if deadline is not None:
+                left = max(0.0, deadline - time.monotonic())
+                wait = left if wait is None else min(wait, left)
+            if self.again:
+                return False
+            if not self.routes and self.pidfd is None:
+                time.sleep(wait if wait is not None else 0.05)
+            else:
+                self._copy(poller, wait)
+            if deadline is not None and time.monotonic() >= deadline and not self._exited():
+                return False
+        self._drain(poller)
+        return True
+
+    def _copy(self, poller: select.poll, wait: float | None) -> int:
+        """Wait up to ``wait`` s (None: forever), copy what arrived; return the events seen."""
+        events = poller.poll(None if wait is None else int(wait * 1000) + 1)
+        for fd, _event in events:
+            if fd == self.pidfd:
+                continue
+            try:
+                data = os.read(fd, _READ)
+            except OSError:  # EIO: the pseudo-terminal's last writer is gone
+                data = b""
+            if not data:
+                poller.unregister(fd)
+                self._close(fd)
+                continue
+            self.capture.feed(data)
+            if not _write_all(self.routes[fd], data):
+                # The user's stream is gone (a closed pipe): pip meets it too, as without safepip.
+                poller.unregister(fd)
+                self._close(fd)
+        return len(events)
+
+    def _drain(self, poller: select.poll) -> None:
+        """After pip exits, copy what is left (a leftover holding a stream is not waited for)."""
+        if self.pidfd is not None:
+            poller.unregister(self.pidfd)
+            os.close(self.pidfd)
+            self.pidfd = None
+        while self.routes and self._copy(poller, DRAIN_SECONDS):
+            pass
+
+    def _exited(self) -> bool:
+        """Whether pip has exited, without reaping it (its group id stays reserved until then)."""
+        assert self.process is not None  # noqa: S101 - set by run()
+        if self.process.returncode is not None:
+            return True
+        try:
+            found = os.waitid(os.P_PID, self.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return True
+        return found is not None
+
+    # -- ending pip -----------------------------------------------------------------------------
+
+    def _stop(self) -> None:
+        """Forward SIGINT to pip's group, give it the grace, then kill what is left of the group."""
+        with self._second_signal_kills():
+            self._signal(signal.SIGINT)
+            with contextlib.suppress(KeyboardInterrupt, Terminated):
+                self._pump(time.monotonic() + GRACE_SECONDS, tick=0.05)
+            self._kill()
+
+    def _kill(self) -> None:
+        """Kill pip's whole process group (stragglers too), then reap pip."""
+        self._signal(signal.SIGKILL)
+        self._reap()
+
+    def _reap(self) -> None:
+        assert self.process is not None  # noqa: S101 - set by run()
+        while True:
+            with contextlib.suppress(KeyboardInterrupt, Terminated):
+                self.process.wait()
+                return
+
+    def _signal(self, sig: int) -> None:
+        assert self.process is not None  # noqa: S101 - set by run()
+        if self.process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, sig)
+
+    @contextlib.contextmanager
+    def _second_signal_kills(self) -> Iterator[None]:
+        """While pip has its grace, a further ending signal only sets a flag (then the kill)."""
+
+        def again(_signum: int, _frame: FrameType | None) -> None:
+            self.again = True
+
+        with _handlers(dict.fromkeys(ENDING_SIGNALS, again)):
+            yield
+
+    @contextlib.contextmanager
+    def _job_control(self) -> Iterator[None]:
+        """Ctrl-Z stops pip with safepip (``fg`` resumes both); a resized terminal resizes pip's."""
+        handlers: dict[int, Handler] = {}
+        tstp = getattr(signal, "SIGTSTP", None)
+        if tstp is not None and signal.getsignal(tstp) is signal.SIG_DFL:
+
+            def on_stop(signum: int, _frame: FrameType | None) -> None:
+                self._signal(signal.SIGSTOP)  # pip's group is orphaned: SIGTSTP would be dropped
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)  # stops here until SIGCONT
+                signal.signal(signum, on_stop)
+                self._signal(signal.SIGCONT)
+
+            handlers[tstp] = on_stop
+        winch = getattr(signal, "SIGWINCH", None)
+        if winch is not None and self.pty is not None:
+
+            def on_resize(_signum: int, _frame: FrameType | None) -> None:
+                if self.pty is not None and self.tty is not None:
+                    _copy_winsize(self.tty, self.pty)
+                    self._signal(signal.SIGWINCH)
+
+            handlers[winch] = on_resize
+        with _handlers(handlers):
+            yield
+
+    def _close(self, fd: int) -> None:
+        self.routes.pop(fd, None)
+        if fd == self.pty:
+            self.pty = None
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+    def _close_all(self) -> None:
+        for fd in [*self.routes, *self.child_fds]:
+            self._close(fd)
+        self.child_fds = []
+        if self.pidfd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.pidfd)
+            self.pidfd = None
+
+
+@contextlib.contextmanager
+def _handlers(handlers: Mapping[int, Handler]) -> Iterator[None]:
+    """Install signal handlers for the block (main thread only; elsewhere leave signals alone)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous: dict[int, Any] = {}
+    try:
+        for signum, handler in handlers.items():
+            previous[signum] = signal.signal(signum, handler)
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _isatty(fd: int) -> bool:
+    try:
+        return os.isatty(fd)
+    except OSError:
+        return False
+
+
+def _same_file(a: int, b: int) -> bool:
+    try:
+        first, second = os.fstat(a), os.fstat(b)
+    except OSError:
+        return False
+    return (first.st_dev, first.st_ino, first.st_rdev) == (
+        second.st_dev,
+        second.st_ino,
+        second.st_rdev,
+    )
+
+
+def _copy_winsize(source: int, target: int) -> None:
+    import fcntl  # noqa: PLC0415
+    import termios  # noqa: PLC0415
+
+    with contextlib.suppress(OSError):
+        size = fcntl.ioctl(source, termios.TIOCGWINSZ, b"\0" * 8)
+        fcntl.ioctl(target, termios.TIOCSWINSZ, size)
+
+
+def _write_all(fd: int, data: bytes) -> bool:
+    """Write all of ``data`` to ``fd``; False when the stream is gone (closed pipe, hung-up tty)."""
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            select.select([], [fd], [])
+            continue
+        except OSError:
+            return False
+        view = view[written:]
+    return True
+
+
+def _run_pipes_only(
+    argv: Sequence[str], env: Mapping[str, str], timeout: float | None
+) -> tuple[int, str, bool]:  # pragma: no cover - Windows
+    """Windows: pipes for both streams, a thread copying each; pip in its own process group."""
+    capture = Capture()
+    lock = threading.Lock()
+    flags = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+    try:
+        process = subprocess.Popen(
+            list(argv),
+            env=dict(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            creationflags=flags,
+        )
+    except OSError as exc:
+        raise PipNotFound(argv[0], exc.strerror or str(exc)) from exc
+
+    def copy(source: object, target: object) -> None:
+        while True:
+            data = source.read1(_READ)  # type: ignore[attr-defined]
+            if not data:
+                return
+            with lock:
+                capture.feed(data)
+            with contextlib.suppress(OSError):
+                target.write(data)  # type: ignore[attr-defined]
+                target.flush()  # type: ignore[attr-defined]
+
+    threads = [
+        threading.Thread(target=copy, args=(process.stdout, sys.stdout.buffer), daemon=True),
+        threading.Thread(target=copy, args=(process.stderr, sys.stderr.buffer), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    timed_out = False
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        process.kill()
+        process.wait()
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    for thread in threads:
+        thread.join(DRAIN_SECONDS)
+    with lock:
+        return process.returncode, capture.text(), timed_out
 
 
 def query(argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 60) -> tuple[int, str]:

@@ -96,8 +96,8 @@ class _State:
 
     pip_args: tuple[str, ...]
     facts: PipFacts
-    workdir: Path
     start: float
+    workdir_path: Path | None = None
     extra: list[str] = field(default_factory=list)
     history: list[Diagnosis] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
@@ -110,6 +110,15 @@ class _State:
     cache_known: bool = False
     gave_up: str = ""
     timed_out: bool = False
+    debug_log: bool = False
+    text: str = ""
+
+    @property
+    def workdir(self) -> Path:
+        """safepip's own temp dir (private logs and cache), made when first needed."""
+        if self.workdir_path is None:
+            self.workdir_path = Path(tempfile.mkdtemp(prefix="safepip-"))
+        return self.workdir_path
 
 
 @dataclass(frozen=True)
@@ -153,7 +162,6 @@ class Installer:
         state = _State(
             pip_args=tuple(pip_args),
             facts=facts,
-            workdir=Path(tempfile.mkdtemp(prefix="safepip-")),
             start=self.clock(),
             no_cache=facts.no_cache,
             resume=facts.resume_retries,
@@ -183,6 +191,10 @@ class Installer:
                 before_wait=before_wait,
                 on_give_up=give_up,
             )
+        except BaseException:  # Ctrl-C, a signal: pip is gone, and so is safepip's temp dir
+            if state.workdir_path is not None:
+                _remove_own(state.workdir_path)
+            raise
         finally:
             if state.private_cache is not None:
                 _remove_own(state.private_cache)
@@ -193,11 +205,13 @@ class Installer:
     def _step(self, state: _State, number: int) -> Step[Attempt]:
         """Run pip once; on failure classify, plan and apply the remedies."""
         facts = state.facts
-        log_path = Path(facts.log) if facts.log else state.workdir / f"pip-{number}.log"
+        # The first attempt runs pip as the user would: no --log unless the user gave one.
+        own_log = state.workdir / f"pip-{number}.log" if state.debug_log and not facts.log else None
+        log_path = Path(facts.log) if facts.log else own_log
         argv = build_argv(
             self.python,
             state.pip_args,
-            log_path=None if facts.log else str(log_path),
+            log_path=None if own_log is None else str(own_log),
             extra=state.extra,
         )
         self.reporter.attempt_started(number, argv)
@@ -216,10 +230,14 @@ class Installer:
         from safepip.classifier.normalize import hidden_build_output  # noqa: PLC0415
         from safepip.install import remedies  # noqa: PLC0415
 
-        diagnosis = classify(pip.log, returncode=pip.returncode)
-        if not pip.log.strip() and not pip.timed_out:
+        state.text = pip.text
+        diagnosis = classify(pip.text, returncode=pip.returncode)
+        log_empty = log_path is not None and not pip.log.strip()
+        if log_empty and not pip.timed_out:
             diagnosis = replace(diagnosis, hint=hints.NO_LOG.format(python=self.python))
-        if (diagnosis.kind is FailureKind.BUILD_FAILURE or diagnosis.nested) and not facts.verbose:
+        built = diagnosis.kind is FailureKind.BUILD_FAILURE or diagnosis.nested
+        if built and log_path is not None and not facts.verbose:
+            # Only with --log does pip keep a failed build's output off the console.
             hidden = hidden_build_output(pip.log)
             if hidden:
                 self.reporter.build_output(hidden)
@@ -229,8 +247,13 @@ class Installer:
             state.attempts.append(attempt)
             self.reporter.attempt_failed(attempt)
             return Step(attempt, again=False)
-        context = self._context(state, diagnosis, facts.cache_dir, log_empty=not pip.log.strip())
-        plan = remedies.plan(diagnosis, state.history, context)
+        if log_path is None and _needs_debug_lines(diagnosis) and not self.options.no_remedy:
+            # The console does not decide this kind: the next attempt, with --log, is the retry.
+            state.debug_log = True
+            plan = remedies.Plan(again=True, immediate=True)
+        else:
+            context = self._context(state, diagnosis, facts.cache_dir, log_empty=log_empty)
+            plan = remedies.plan(diagnosis, state.history, context)
         state.history.append(diagnosis)
         again = plan.again and not self.options.no_remedy
         applied, deleted = self._apply(plan.remedies if again else (), state)
@@ -332,13 +355,14 @@ class Installer:
             outcome = Outcome.FAILED
             returncode = _status(last.returncode)
         log_path: str | None = None
-        if outcome in (Outcome.SUCCESS, Outcome.RECOVERED):
-            _remove_own(state.workdir)
-        else:
-            logs = sorted(state.workdir.glob("pip-*.log"), key=lambda p: int(p.stem.split("-")[1]))
+        workdir = state.workdir_path
+        if workdir is not None and outcome in (Outcome.SUCCESS, Outcome.RECOVERED):
+            _remove_own(workdir)
+        elif workdir is not None:
+            logs = sorted(workdir.glob("pip-*.log"), key=lambda p: int(p.stem.split("-")[1]))
             log_path = str(logs[-1]) if logs else None
             if not logs:  # the user's own --log holds everything: keep no empty temp dir
-                _remove_own(state.workdir)
+                _remove_own(workdir)
         return InstallResult(
             outcome=outcome,
             returncode=returncode,
@@ -347,7 +371,23 @@ class Installer:
             pip_version=".".join(map(str, state.version)) if state.version else None,
             timed_out=state.timed_out,
             budget=self.options.time_budget,
+            text=state.text,
         )
+
+
+def _needs_debug_lines(diagnosis: Diagnosis) -> bool:
+    """Whether pip's console leaves the kind open, so that only its debug lines can decide.
+
+    An unknown failure, and a not-found with no visible cause and no versions listed ("from
+    versions: none"): pip says that too when the index answered 5xx, reset the connection or
+    refused the credentials, and only its ``--log`` has those lines.
+    """
+    if diagnosis.kind is FailureKind.UNKNOWN:
+        return True
+    if diagnosis.kind is not FailureKind.NOT_FOUND:
+        return False
+    listed = [line for line in diagnosis.evidence if "(from versions:" in line]
+    return not listed or any("versions: none" in line or "versions: )" in line for line in listed)
 
 
 def _budget(options: Options) -> float:

@@ -233,23 +233,27 @@ def test_index_503_burst(
 ) -> None:
     """A 503 burst on the index page longer than pip's retries: safepip recovers.
 
-    Plain pip reports a fake "from versions: none"; safepip sees the 503s in the log
-    (network-transient), retries, and installs in exactly two attempts (the burst of 3
-    outlasts one pip run of 2 requests).
+    Plain pip reports a fake "from versions: none" and its console says nothing of the 503s
+    (pip logs them at debug level only). So safepip's first attempt ends in a bare not-found,
+    the retry adds ``--log``, its debug lines show the 503s (network-transient), and the third
+    attempt installs (the burst of 4 outlasts two pip runs of 2 requests each).
     """
     index = fault_index(demo_dists)
     index.fail("/simple/demo/", status=503, times=3)
     plain = lab.pip(lab.args(index, lab.fresh("cache"), "demo"))
     assert plain.returncode == 1
     assert "(from versions: none)" in plain.output
+    assert "503" not in plain.output
 
     index.clear_faults()
-    index.fail("/simple/demo/", status=503, times=3)
+    index.fail("/simple/demo/", status=503, times=4)
     args = lab.args(index, lab.fresh("cache"), "demo")
     run = lab.safepip(args)
-    _assert_recovered(run, ["network-transient"])
+    _assert_recovered(run, ["not-found", "network-transient"])
+    assert "--log" not in run.attempts[0]["args"]
+    assert "--log" in run.attempts[1]["args"]
     assert _installed(args, "demo", "dep")
-    assert index.hits("/simple/demo/", status=503) == 2 + 3
+    assert index.hits("/simple/demo/", status=503) == 2 + 4
 
 
 def test_file_500_burst(
@@ -518,12 +522,24 @@ def test_local_path_missing(
 def test_not_found(
     lab: Lab, fault_index: Callable[..., FaultIndex], demo_dists: list[Path]
 ) -> None:
-    """A project the index does not have (404): one attempt, not-found, pip's exit status."""
+    """A project the index does not have (404): not-found, pip's exit status.
+
+    The console's bare "from versions: none" could hide a 5xx or a reset: the one retry adds
+    ``--log``, whose debug lines show a plain 404, and safepip stops there.
+    """
     index = fault_index(demo_dists)
     plain = lab.pip(lab.args(index, lab.fresh("cache"), "no-such-project"))
     assert "(from versions: none)" in plain.output
     run = lab.safepip(lab.args(index, lab.fresh("cache"), "no-such-project"))
-    _assert_stopped(run, plain, "not-found")
+    assert run.returncode == plain.returncode, run.output
+    assert run.report is not None, run.output
+    assert run.report["outcome"] == "failed", run.output
+    assert run.kinds == ["not-found", "not-found"]
+    assert ["--log" in attempt["args"] for attempt in run.attempts] == [False, True]
+    assert run.report["diagnosis"]["policy"] == "stop"
+    assert run.deleted == set()
+    version_listed = lab.safepip(lab.args(index, lab.fresh("cache"), "demo==9.9"))
+    _assert_stopped(version_listed, plain, "not-found")
 
 
 def test_resolution_conflict(
@@ -667,7 +683,7 @@ def test_hostile_log_paths_delete_nothing_outside_the_cache(tmp_path: Path) -> N
         'LOG=""; prev=""\n'
         'for a in "$@"; do [ "$prev" = "--log" ] && LOG="$a"; prev="$a"; done\n'
         f'echo "$*" >> "{tmp_path}/calls.txt"\n'
-        f'[ -n "$LOG" ] && cat "{tmp_path}/pip.log.txt" >> "$LOG"\n'
+        f'[ -n "$LOG" ] || LOG=/dev/stderr; cat "{tmp_path}/pip.log.txt" >> "$LOG"\n'
         "exit 1\n",
         encoding="utf-8",
     )

@@ -34,7 +34,11 @@ class FakeClock:
 
 @dataclasses.dataclass
 class FakeRunner:
-    """Replays scripted pip runs: each item is ``(returncode, log_text)`` or ``(rc, log, secs)``."""
+    """Replays scripted pip runs: each item is ``(returncode, text)`` or ``(rc, text, secs)``.
+
+    The text is what pip prints: it goes to the ``--log`` file when the run has one (as pip's
+    debug log), else it is the run's console output.
+    """
 
     script: list[tuple[int, str] | tuple[int, str, float]]
     clock: FakeClock
@@ -46,7 +50,7 @@ class FakeRunner:
         argv: Sequence[str],
         *,
         env: Mapping[str, str],
-        log_path: Path,
+        log_path: Path | None,
         timeout: float | None,
     ) -> PipRun:
         assert self.script, f"pip run {len(self.calls) + 1} was not scripted: {list(argv)}"
@@ -60,8 +64,11 @@ class FakeRunner:
             assert timeout is not None
             duration = timeout
         self.clock.now += duration
+        returncode = -15 if timed_out else returncode
+        if log_path is None:
+            return PipRun(tuple(argv), returncode, "", duration, timed_out, output=log)
         log_path.write_text(log, encoding="utf-8")
-        return PipRun(tuple(argv), -15 if timed_out else returncode, log, duration, timed_out)
+        return PipRun(tuple(argv), returncode, log, duration, timed_out, output=log)
 
 
 @dataclasses.dataclass

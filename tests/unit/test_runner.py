@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -51,3 +52,81 @@ def test_query_never_raises(tmp_path: Path) -> None:
         [sys.executable, "-c", "import time; time.sleep(5)"], dict(os.environ), timeout=0.3
     ) == (124, "")
     assert query([sys.executable, "-c", "print('hi')"], dict(os.environ)) == (0, "hi\n")
+
+
+def test_each_stream_reaches_its_own_stream_and_is_captured(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Through pipes: stdout to stdout, stderr to stderr, unchanged; the capture has both."""
+    code = (
+        "import sys\n"
+        "for i in range(3):\n"
+        "    print(f'out {i}', flush=True); print(f'err {i}', file=sys.stderr, flush=True)\n"
+        "sys.exit(7)\n"
+    )
+    run = run_pip([sys.executable, "-c", code], env=dict(os.environ), log_path=None)
+    out, err = capfd.readouterr()
+    assert out == "out 0\nout 1\nout 2\n"
+    assert err == "err 0\nerr 1\nerr 2\n"
+    assert run.returncode == 7
+    assert run.log == ""
+    assert sorted(run.output.splitlines()) == sorted(out.splitlines() + err.splitlines())
+    assert run.text == run.output
+
+
+def test_on_a_terminal_pip_sees_a_terminal_of_the_same_size(tmp_path: Path) -> None:
+    """stdout and stderr on one terminal: pip gets a pseudo-terminal with the user's size."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 123, 0, 0))
+    pip = (
+        "import os, sys; print(sys.stdout.isatty(), sys.stderr.isatty(),"
+        " os.get_terminal_size().columns, os.get_terminal_size().lines)"
+    )
+    probe = (
+        "import os, sys\nfrom safepip.runner import run_pip\n"
+        f"run = run_pip([sys.executable, '-c', {pip!r}], env=dict(os.environ))\n"
+        "print('captured:', run.output.strip())\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", probe], stdin=slave, stdout=slave, stderr=slave, close_fds=True
+    )
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(master)
+    assert proc.wait(timeout=30) == 0
+    # One \r per line: the user's terminal adds it, safepip's pseudo-terminal does not.
+    assert output == b"True True 123 33\r\ncaptured: True True 123 33\r\n"
+
+
+def test_a_user_stream_that_goes_away_ends_pips_writes_as_without_safepip(
+    tmp_path: Path,
+) -> None:
+    """`safepip install ... | head -1`: pip meets the closed pipe too, safepip does not hang."""
+    pip = "import sys\nfor i in range(100000): print('line', i)\n"
+    probe = (
+        "import os, sys\nfrom safepip.runner import run_pip\n"
+        f"run = run_pip([sys.executable, '-c', {pip!r}], env=dict(os.environ))\n"
+        "sys.stderr.write(f'status {run.returncode}')\n"
+    )
+    safepip = subprocess.Popen(
+        [sys.executable, "-c", probe], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert safepip.stdout is not None
+    head = subprocess.run(["head", "-1"], stdin=safepip.stdout, capture_output=True, check=True)
+    safepip.stdout.close()
+    _, err = safepip.communicate(timeout=60)
+    assert head.stdout == b"line 0\n"
+    assert b"status 1" in err or b"status 120" in err  # pip's own BrokenPipeError

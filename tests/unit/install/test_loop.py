@@ -83,17 +83,15 @@ def make(
     return installer, runner, cache
 
 
-def test_success_runs_pip_once_with_no_input_and_a_private_log(clock: FakeClock) -> None:
-    """A clean install is one pip run, with --no-input and a --log safepip reads."""
+def test_success_runs_pip_once_as_the_user_would(clock: FakeClock) -> None:
+    """A clean install is one pip run: the user's arguments plus --no-input, no --log."""
     installer, runner, _ = make(clock, [(0, "Successfully installed demo-1.0\n")])
     result = installer.install(["demo"])
     assert result.outcome is Outcome.SUCCESS
     assert result.returncode == 0
     assert clock.sleeps == []
-    (argv,) = runner.calls
-    assert argv[:5] == ["python3", "-m", "pip", "install", "--no-input"]
-    assert argv[5] == "--log"
-    assert argv[-1] == "demo"
+    assert runner.calls == [["python3", "-m", "pip", "install", "--no-input", "demo"]]
+    assert result.log_path is None
 
 
 def test_transient_failure_is_retried_after_backoff(clock: FakeClock) -> None:
@@ -118,8 +116,9 @@ def test_backoff_doubles_and_gives_up_after_the_attempt_cap(clock: FakeClock) ->
     assert len(runner.calls) == 4
     assert result.outcome is Outcome.GAVE_UP
     assert result.returncode == 1
-    assert result.log_path is not None
-    assert Path(result.log_path).read_text() == TRANSIENT
+    assert all("--log" not in argv for argv in runner.calls)  # the console decided every time
+    assert result.log_path is None
+    assert result.text == TRANSIENT
 
 
 def test_max_wait_caps_each_wait(clock: FakeClock) -> None:
@@ -130,15 +129,48 @@ def test_max_wait_caps_each_wait(clock: FakeClock) -> None:
 
 
 def test_deterministic_failure_stops_after_one_attempt(clock: FakeClock) -> None:
-    """not-found is never retried; pip's exit status is returned."""
-    installer, runner, _ = make(clock, [(1, NOT_FOUND)])
-    result = installer.install(["nosuchpkg"])
+    """A not-found whose versions the console lists is never retried; pip's status is returned."""
+    listed = NOT_FOUND.replace("(from versions: none)", "(from versions: 1.0, 2.0)")
+    installer, runner, _ = make(clock, [(1, listed)])
+    result = installer.install(["nosuchpkg==3"])
     assert len(runner.calls) == 1
     assert clock.sleeps == []
     assert result.outcome is Outcome.FAILED
     assert result.returncode == 1
     assert result.diagnosis is not None
     assert result.diagnosis.kind is FailureKind.NOT_FOUND
+
+
+def test_a_bare_not_found_is_decided_by_one_attempt_with_the_debug_log(clock: FakeClock) -> None:
+    """A bare "from versions: none" on the console: the retry adds --log; its not-found stops."""
+    installer, runner, _ = make(clock, [(1, NOT_FOUND), (1, NOT_FOUND)])
+    result = installer.install(["nosuchpkg"])
+    assert len(runner.calls) == 2
+    assert "--log" not in runner.calls[0]
+    assert runner.calls[1][5] == "--log"
+    assert sum(clock.sleeps) == 0  # no backoff: the retry changes what pip shows, not the luck
+    assert result.outcome is Outcome.FAILED
+    assert result.returncode == 1
+    assert result.diagnosis is not None
+    assert result.diagnosis.kind is FailureKind.NOT_FOUND
+
+
+def test_debug_lines_that_show_a_transient_cause_lead_to_normal_retries(clock: FakeClock) -> None:
+    """A bare not-found whose debug log shows a reset connection is retried as network-transient."""
+    installer, runner, _ = make(clock, [(1, NOT_FOUND), (1, TRANSIENT), (0, "")])
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.RECOVERED
+    kinds = [a.diagnosis.kind for a in result.attempts if a.diagnosis is not None]
+    assert kinds == [FailureKind.NOT_FOUND, FailureKind.NETWORK_TRANSIENT]
+    assert "--log" in runner.calls[2]  # once needed, the debug log stays
+    assert clock.sleeps == [0.0, 2.0]
+
+
+def test_no_debug_rerun_when_the_user_gave_a_log_or_one_attempt(clock: FakeClock) -> None:
+    """With the user's own --log, or --attempts 1, a bare not-found is one run."""
+    installer, runner, _ = make(clock, [(1, NOT_FOUND)], attempts=1)
+    installer.install(["nosuchpkg"])
+    assert len(runner.calls) == 1
 
 
 def test_time_budget_prevents_a_wait_that_would_overrun(clock: FakeClock) -> None:
@@ -296,10 +328,15 @@ def test_users_own_log_is_used_and_not_replaced(clock: FakeClock, tmp_path: Path
 
 
 def test_empty_log_is_not_retried(clock: FakeClock) -> None:
-    """pip that fails before logging anything (bad option, no pip) is not retried."""
-    installer, runner, _ = make(clock, [(2, "")])
+    """pip that fails before logging anything (bad option, no pip) is not retried again.
+
+    Its console leaves the kind open, so the second attempt asks for --log: an empty log says
+    pip never started working.
+    """
+    installer, runner, _ = make(clock, [(2, ""), (2, "")])
     result = installer.install(["--no-such-option", "demo"])
-    assert len(runner.calls) == 1
+    assert len(runner.calls) == 2
+    assert "--log" in runner.calls[1]
     assert result.returncode == 2
     assert result.diagnosis is not None
     assert "ensurepip" in result.diagnosis.hint
@@ -308,7 +345,7 @@ def test_empty_log_is_not_retried(clock: FakeClock) -> None:
 @pytest.mark.parametrize("status", [-9, -15])
 def test_killed_pip_reports_failure_status(clock: FakeClock, status: int) -> None:
     """A pip killed by a signal yields a failure status, never success."""
-    installer, _, _ = make(clock, [(status, NOT_FOUND)])
+    installer, _, _ = make(clock, [(status, NOT_FOUND)] * 2)
     result = installer.install(["demo"])
     assert result.returncode == 1
 
@@ -319,8 +356,14 @@ BUILD_LOG = (
 )
 
 
-def test_build_output_hidden_by_log_is_shown_once(clock: FakeClock) -> None:
-    """pip keeps build output out of the console under --log; safepip shows it from the log."""
+@pytest.mark.parametrize("own_log", [True, False])
+def test_build_output_hidden_by_log_is_shown_once(
+    clock: FakeClock, tmp_path: Path, *, own_log: bool
+) -> None:
+    """pip keeps build output out of the console under --log; safepip shows it from the log.
+
+    Without --log pip prints the build's output itself: safepip prints none of it again.
+    """
     from safepip.report.hooks import Reporter
 
     shown: list[list[str]] = []
@@ -342,9 +385,14 @@ def test_build_output_hidden_by_log_is_shown_once(clock: FakeClock) -> None:
         cache=FakeCache(None),
         reporter=Recorder(),
     )
-    result = installer.install(["broken-build"])
+    log = ["--log", str(tmp_path / "mine.log")] if own_log else []
+    result = installer.install([*log, "broken-build"])
     assert result.diagnosis is not None
     assert result.diagnosis.kind is FailureKind.BUILD_FAILURE
+    assert len(runner.calls) == 1
+    if not own_log:
+        assert shown == []
+        return
     (lines,) = shown
     assert any("refusing to build broken-build at stage wheel" in line for line in lines)
     assert not any(line.startswith("2026-") for line in lines)  # timestamps stripped

@@ -1,0 +1,196 @@
+"""Signals end safepip cleanly: forwarded to pip's whole process group, no survivor, no temp dir.
+
+A fake ``python`` (a Python script standing in for ``python -m pip``) fails its first attempt
+with a bare not-found, so that safepip's second attempt runs with its own ``--log`` in a
+``safepip-*`` temp dir; that attempt makes a ``pip-*`` temp dir, starts a child process (a build
+backend) that ignores SIGINT, writes the pids and waits. A "polite" pip removes its temp dir on
+SIGINT as pip does; a "stubborn" one ignores SIGINT.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from safepip.runner import GRACE_SECONDS
+
+FAKE_PIP = """\
+import os, signal, subprocess, sys, tempfile, time
+if "--log" not in sys.argv:
+    print("ERROR: Could not find a version that satisfies the requirement demo"
+          " (from versions: none)", file=sys.stderr)
+    print("ERROR: No matching distribution found for demo", file=sys.stderr)
+    sys.exit(1)
+state = sys.argv[0] + ".state"
+workdir = tempfile.mkdtemp(prefix="pip-")
+child = subprocess.Popen([sys.executable, "-c",
+    "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(120)"])
+if STUBBORN:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+with open(state + ".tmp", "w") as handle:
+    handle.write(f"{os.getpid()} {child.pid} {workdir}")
+os.rename(state + ".tmp", state)
+try:
+    time.sleep(120)
+except KeyboardInterrupt:
+    os.rmdir(workdir)
+    print("ERROR: Operation cancelled by user", file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def _fake_python(tmp_path: Path, *, stubborn: bool) -> Path:
+    script = tmp_path / "fakepy"
+    body = FAKE_PIP.replace("STUBBORN", repr(stubborn))
+    script.write_text(f"#!{sys.executable}\n{body}")
+    script.chmod(0o755)
+    return script
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie awaiting its reaper counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
+
+
+def _start(tmp_path: Path, *, stubborn: bool) -> tuple[subprocess.Popen[bytes], int, int, Path]:
+    python = _fake_python(tmp_path, stubborn=stubborn)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "SAFEPIP_"))}
+    env["TMPDIR"] = str(tmp)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "safepip", "install", "--python", str(python), "demo"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    state = Path(str(python) + ".state")
+    deadline = time.monotonic() + 30
+    while not state.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the fake pip never started"
+        time.sleep(0.05)
+    pip_pid, child_pid, _ = state.read_text().split(" ", 2)
+    return proc, int(pip_pid), int(child_pid), tmp
+
+
+def _gone(*pids: int) -> bool:
+    deadline = time.monotonic() + 5  # init may take a moment to reap the orphaned child
+    while any(_alive(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.parametrize(
+    ("sig", "status"),
+    [(signal.SIGHUP, 129), (signal.SIGQUIT, 131), (signal.SIGTERM, 143), (signal.SIGINT, 130)],
+)
+def test_a_signal_lets_pip_clean_up_then_ends_its_whole_group(
+    tmp_path: Path, sig: int, status: int
+) -> None:
+    """pip gets SIGINT and removes its temp dir; its child is killed; no safepip dir is left."""
+    proc, pip_pid, child_pid, tmp = _start(tmp_path, stubborn=False)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == status, err
+    assert _gone(pip_pid, child_pid)
+    assert list(tmp.iterdir()) == []  # pip removed pip-*, safepip removed safepip-*
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGHUP, 129), (signal.SIGQUIT, 131)])
+def test_a_pip_that_ignores_the_signal_is_killed_after_the_grace(
+    tmp_path: Path, sig: int, status: int
+) -> None:
+    """A pip that ignores the forwarded signal is killed, with its child, when the grace ends."""
+    proc, pip_pid, child_pid, tmp = _start(tmp_path, stubborn=True)
+    start = time.monotonic()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == status, err
+    assert time.monotonic() - start >= GRACE_SECONDS - 0.5
+    assert _gone(pip_pid, child_pid)
+    assert not [p for p in tmp.iterdir() if p.name.startswith("safepip-")]
+
+
+def test_a_second_sigterm_kills_at_once(tmp_path: Path) -> None:
+    """Double SIGTERM: the second one ends the grace; pip and its child die; exit 143."""
+    proc, pip_pid, child_pid, tmp = _start(tmp_path, stubborn=True)
+    start = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    assert proc.poll() is None  # still in the grace
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert time.monotonic() - start < GRACE_SECONDS
+    assert _gone(pip_pid, child_pid)
+    assert not [p for p in tmp.iterdir() if p.name.startswith("safepip-")]
+    assert b"terminated (SIGTERM)" in err
+
+
+def test_ctrl_c_at_the_terminal_reaches_safepip_which_forwards_it(tmp_path: Path) -> None:
+    """On a pseudo-terminal, ^C signals the foreground group (safepip); pip is ended; exit 130."""
+    import pty
+
+    python = _fake_python(tmp_path, stubborn=False)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "SAFEPIP_"))}
+    env["TMPDIR"] = str(tmp)
+    pid, master = pty.fork()
+    if pid == 0:  # pragma: no cover - the child: safepip in the terminal's foreground group
+        os.execve(  # noqa: S606 - the interpreter running the tests, fixed arguments
+            sys.executable,
+            [sys.executable, "-m", "safepip", "install", "--python", str(python), "demo"],
+            env,
+        )
+    state = Path(str(python) + ".state")
+    output = b""
+    deadline = time.monotonic() + 30
+    try:
+        while not state.exists():
+            assert time.monotonic() < deadline, output
+            output += _read_some(master)
+        pip_pid, child_pid, _ = (int(x) if x.isdigit() else 0 for x in state.read_text().split())
+        os.write(master, b"\x03")
+        while True:
+            chunk = _read_some(master)
+            output += chunk
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            assert time.monotonic() < deadline, output
+    finally:
+        os.close(master)
+    assert os.waitstatus_to_exitcode(status) == 130, output
+    assert b"Operation cancelled by user" in output  # pip's own last words reached the terminal
+    assert _gone(pip_pid, child_pid)
+    assert list(tmp.iterdir()) == []
+
+
+def _read_some(fd: int) -> bytes:
+    import select
+
+    ready, _, _ = select.select([fd], [], [], 0.1)
+    if not ready:
+        return b""
+    try:
+        return os.read(fd, 65536)
+    except OSError:
+        return b""
