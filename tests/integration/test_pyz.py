@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips, pyz
+from support.wheels import build_wheel
 
 import safepip
 
@@ -245,3 +246,36 @@ def test_diagnose_corpus_logs(archive: Path, bare_python: Path, tmp_path: Path) 
     }
     assert got == expected
     assert got["cache-corrupt"] == "cache-corrupt"
+
+
+def test_a_conflict_is_explained_and_a_verified_fix_proposed(
+    archive: Path, bare_python: Path, tmp_path: Path, fault_index: Callable[..., FaultIndex]
+) -> None:
+    """The conflict search (resolvelib, vendored in the archive) runs from the zip.
+
+    a 1.0 needs c==1.0 and the user pins c==2.0: safepip stops (resolution-conflict) and
+    proposes c<2.0, confirmed by pip --dry-run.
+    """
+    dists = tmp_path / "dists"
+    wheels = [
+        build_wheel(dists, "a", "1.0", requires=("c==1.0",)),
+        build_wheel(dists, "c", "1.0"),
+        build_wheel(dists, "c", "2.0"),
+    ]
+    index = fault_index(wheels)
+    report = tmp_path / "report.json"
+    proc = _run(
+        [bare_python, archive, "install", "--report-json", report,
+         *_index_args(index, tmp_path / "cache"), "--target", tmp_path / "target",
+         "a==1.0", "c==2.0"],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    document = json.loads(report.read_text("utf-8"))
+    assert document["outcome"] == "failed"
+    assert document["diagnosis"]["kind"] == "resolution-conflict"
+    proposal = document["conflict"]["proposal"]
+    assert proposal["change"] == "c<2.0 (instead of c==2.0)"
+    assert proposal["verified"] is True
+    assert "Traceback" not in proc.stderr

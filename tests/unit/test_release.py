@@ -29,9 +29,10 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for module in ("build", "flit_core", "twine"):
         pytest.importorskip(module, reason=f"{module} is not installed (.ci/test installs it)")
     out = tmp_path_factory.mktemp("dist")
+    temp = tmp_path_factory.mktemp("build-tmp")  # a module fixture runs before the per-test TMPDIR
     proc = subprocess.run(
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
-        env=pips.isolated_env(),
+        env=pips.isolated_env({"TMPDIR": str(temp)}),
         capture_output=True,
         text=True,
         check=False,
