@@ -37,7 +37,13 @@ from typing import TYPE_CHECKING
 
 from safepip.classifier import frames, hints, refine
 from safepip.classifier import rules as sig
-from safepip.classifier.evidence import dist_info_dir, package_before, package_in, urls_near
+from safepip.classifier.evidence import (
+    dist_info_dir,
+    names_project,
+    package_before,
+    package_in,
+    urls_near,
+)
 from safepip.classifier.normalize import normalize
 from safepip.classifier.scan import last_errors, scan, success_boundary
 from safepip.model import DEFAULT_POLICY, Diagnosis, FailureKind
@@ -149,7 +155,10 @@ def _context(log: Log, diagnosis: Diagnosis, index: int) -> Diagnosis:
     """Fill the URL and package from the lines around the decisive one when it lacks them."""
     kind = diagnosis.kind
     if not diagnosis.urls and kind in _URL_KINDS:
-        diagnosis = replace(diagnosis, urls=urls_near(log, index))
+        urls = urls_near(log, index)
+        if diagnosis.package is not None:  # a nearby URL of another project is not evidence
+            urls = tuple(url for url in urls if names_project(url, diagnosis.package))
+        diagnosis = replace(diagnosis, urls=urls)
     if kind is K.RESOLUTION_CONFLICT:
         diagnosis = refine.conflict(log, diagnosis, index)
     if diagnosis.package is None and package_in(_texts(diagnosis))[0] is None:

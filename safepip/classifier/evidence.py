@@ -198,17 +198,51 @@ def stopped_short(log: Log, start: int, end: int) -> bool:
     return False
 
 
-def fetch_before(log: Log, index: int, name: str | None) -> Fetch | None:
-    """The nearest ``Using cached``/``Downloading`` line before ``index`` (for file ``name``)."""
+def fetch_before(
+    log: Log, index: int, name: str | None, *, stem: str | None = None
+) -> Fetch | None:
+    """The nearest ``Using cached``/``Downloading`` line before ``index``.
+
+    Args:
+        log: the log.
+        index: the line to look back from.
+        name: only the fetch of this file name, when given.
+        stem: only the fetch of a file whose name starts with ``<project>-<version>-`` (compared
+            as wheel file names spell them: lower case, ``-`` and ``.`` in the name as ``_``).
+    """
     for i in range(index - 1, max(-1, index - LOOKBACK), -1):
         raw = log.lines[i]
         if "Using cached" not in raw and "Downloading" not in raw:
             continue
         line = log.clean(i)
         m = sig.FETCH.match(line)
-        if m and (name is None or posixpath.basename(m.group(2).split("#", 1)[0]) == name):
-            return Fetch(m.group(1), m.group(2), m.group(3) is not None, line, i)
+        if m is None:
+            continue
+        base = posixpath.basename(m.group(2).split("#", 1)[0])
+        if name is not None and base != name:
+            continue
+        if stem is not None and not _wheel_spelling(base).startswith(_wheel_spelling(stem)):
+            continue
+        return Fetch(m.group(1), m.group(2), m.group(3) is not None, line, i)
     return None
+
+
+def names_project(url: str, project: str) -> bool:
+    """Whether ``url`` is a file or index page of ``project`` (or names no project at all)."""
+    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    page = sig.SIMPLE_PAGE.search(url)
+    if page is not None and path.endswith(page.group(1)):
+        return _canonical(page.group(1)) == _canonical(project)
+    base = posixpath.basename(path)
+    if not base.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2", ".metadata")):
+        return True
+    return _wheel_spelling(base).startswith(_wheel_spelling(project + "-"))
+
+
+def _wheel_spelling(name: str) -> str:
+    """``Foo.Bar-1.0-`` as a wheel file name spells it: ``foo_bar-1.0-``."""
+    project, sep, rest = name.partition("-")
+    return re.sub(r"[-_.]+", "_", project).lower() + sep + rest.lower()
 
 
 def found_links(log: Log) -> dict[str, tuple[str, str | None]]:

@@ -194,13 +194,22 @@ def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagno
         return replace(base, paths=(wheel.group(1),), from_cache=True)
     if hit.rule.errnos:  # the Errno path itself lies in the cache
         return base
-    fetch = fetch_before(log, hit.index, None)
+    # The file the line names: the invalid wheel's path, or the wheel whose member failed its
+    # CRC ('idna-3.10.dist-info/RECORD' is in idna-3.10-*.whl), not merely the last download.
+    member = sig.ARCHIVE_MEMBER.search(hit.line)
+    if wheel:
+        fetch = fetch_before(log, hit.index, posixpath.basename(wheel.group(1).replace("\\", "/")))
+    elif member:
+        fetch = fetch_before(log, hit.index, None, stem=f"{member.group(1)}-{member.group(2)}-")
+        base = replace(base, package=member.group(1), version=member.group(2))
+    else:
+        fetch = fetch_before(log, hit.index, None)
     if fetch is None:  # the cache needs positive evidence: without it, a damaged download
         return replace(
             base,
             kind=K.DOWNLOAD_CORRUPT,
             policy=DEFAULT_POLICY[K.DOWNLOAD_CORRUPT],
-            rule=hit.rule.source + "; no 'Using cached' before it",
+            rule=f"{hit.rule.source}; no 'Using cached' for it",
         )
     urls = resolve(log, fetch.target)
     if fetch.verb == "Using cached":

@@ -677,6 +677,13 @@ LOCAL_PATH = re.compile(
     re.VERBOSE,
 )
 
+#: A member of a wheel named by a zip error (``Bad CRC-32 for file 'idna-3.10.dist-info/RECORD'``):
+#: groups: the project, the version of the wheel it belongs to.
+ARCHIVE_MEMBER = re.compile(
+    r"for\x20file\x20'([A-Za-z0-9][A-Za-z0-9_.]{0,200}?)-(\d[\w.+!]{0,64})\.(?:dist-info|data)/",
+    re.VERBOSE,
+)
+
 #: ``Wheel 'x' located at <path> is invalid``; group 1 the path.
 INVALID_WHEEL = re.compile(r"located\x20at\x20(.{1,4096}?)\x20is\x20invalid", re.VERBOSE)
 

@@ -90,3 +90,11 @@ def test_corpus_case(path: Path) -> None:
         assert diagnosis.from_cache is expect["from_cache"]
     if "nested" in expect:
         assert diagnosis.nested is expect["nested"]
+
+
+def test_a_damaged_member_names_its_wheel_not_the_last_download() -> None:
+    """The package is the wheel the CRC error names; the last Downloading URL is not its file."""
+    path = CORPUS / "download-corrupt" / "pip24.2-bad-crc-names-member-not-last-download.txt"
+    diagnosis = classify(path.read_text(encoding="utf-8"))
+    assert (diagnosis.package, diagnosis.version) == ("idna", "3.10")
+    assert diagnosis.urls == ()  # nothing to purge: mdurl's cached copy is not the damaged file
