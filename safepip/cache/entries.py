@@ -11,9 +11,11 @@ Nothing here deletes: ``cache verify --fix`` hands :attr:`Problem.paths` to ``ca
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 import struct
 import time
 from dataclasses import dataclass
@@ -23,12 +25,23 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from safepip.cache.layout import BODY_SUFFIX, HTTP_V1, HTTP_V2, TEMP_NAME, WHEELS
 from safepip.cache.msgpack_decode import MsgpackError, unpackb
+from safepip.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 _KEY = re.compile(r"[0-9a-f]{56}")
 _SERDE_PREFIX = b"cc=4,"
+#: The most safepip reads of one cache file it parses whole: an http-v2 metadata file holds
+#: headers only, an old http/ entry holds the whole body in its msgpack.
+MAX_READ = 256 * 1024 * 1024
+_MAX_ORIGIN = 1024 * 1024
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 _EOCD = b"PK\x05\x06"
 _EOCD_MAX = 22 + 0xFFFF
 _OK_STATUSES = (200, 203)  # statuses whose cached body is the resource itself
@@ -43,6 +56,57 @@ UNREADABLE_METADATA = "unreadable-metadata"
 INVALID_WHEEL = "invalid-wheel"
 INVALID_ORIGIN = "invalid-origin-json"
 STALE_TEMP = "stale-temp-file"
+NOT_REGULAR = "not-a-regular-file"
+
+
+class NotRegularFile(OSError):
+    """A cache path that is a symlink, a FIFO, a device or a directory where pip keeps a file."""
+
+
+class TooLarge(OSError):
+    """A cache file larger than safepip is willing to read whole."""
+
+
+def open_entry(path: str) -> BinaryIO:
+    """Open a cache file for reading: never through a symlink, never blocking, regular files only.
+
+    A FIFO or a symlink to ``/dev/zero`` named like an entry would hang or exhaust a reader
+    that trusted the name; ``O_NOFOLLOW | O_NONBLOCK`` and ``fstat`` refuse them unread.
+
+    Raises:
+        NotRegularFile: a symlink or anything but a regular file.
+        OSError: the open failed otherwise (EACCES, ENOENT...).
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotRegularFile(errno.ELOOP, "a symlink, not a regular file", path) from exc
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotRegularFile(errno.EINVAL, "not a regular file", path)
+    return os.fdopen(fd, "rb")
+
+
+def read_capped(path: str, cap: int = MAX_READ) -> bytes:
+    """Read a whole regular cache file of at most ``cap`` bytes (see :func:`open_entry`).
+
+    Raises:
+        NotRegularFile: not a regular file.
+        TooLarge: the file holds more than ``cap`` bytes.
+        OSError: it cannot be read.
+    """
+    with open_entry(path) as f:
+        data = f.read(cap + 1)
+    if len(data) > cap:
+        raise TooLarge(errno.EFBIG, f"larger than {cap} bytes: not read", path)
+    return data
 
 
 @dataclass(frozen=True)
@@ -114,10 +178,13 @@ _WHEEL_LEVELS = (2, 2, 2, 50)  # pip's Cache._get_cache_path_parts
 _HEXDIGITS = frozenset("0123456789abcdef")
 
 
-def _leaf_dirs(base: str, widths: tuple[int, ...]) -> Iterator[str]:
+def _leaf_dirs(
+    base: str, widths: tuple[int, ...], errors: list[str] | None = None
+) -> Iterator[str]:
     """Yield the directories ``widths`` levels below ``base`` whose names have pip's shape.
 
     Other names (a user's own ``wheels/ab/cd/ef/myproject``) and symlinks are never entered.
+    A directory that cannot be listed is added to ``errors`` (a missing one is not an error).
     """
     try:
         with os.scandir(base) as it:
@@ -128,25 +195,29 @@ def _leaf_dirs(base: str, widths: tuple[int, ...]) -> Iterator[str]:
                 and _HEXDIGITS.issuperset(e.name)
                 and e.is_dir(follow_symlinks=False)
             )
-    except OSError:
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        if errors is not None:
+            errors.append(f"{base}: {exc.strerror or exc}")
         return
     for child in children:
         if len(widths) == 1:
             yield child
         else:
-            yield from _leaf_dirs(child, widths[1:])
+            yield from _leaf_dirs(child, widths[1:], errors)
 
 
-def iter_http_entries(root: Path) -> Iterator[HttpEntry]:
+def iter_http_entries(root: Path, errors: list[str] | None = None) -> Iterator[HttpEntry]:
     """Yield every entry of ``http-v2/``, then of ``http/`` (key-named files, 5 levels deep)."""
     for layout in (HTTP_V2, HTTP_V1):
-        for leaf in _leaf_dirs(str(root / layout), _HTTP_LEVELS):
+        for leaf in _leaf_dirs(str(root / layout), _HTTP_LEVELS, errors):
             yield from _group_leaf(layout, leaf)
 
 
-def iter_wheel_entries(root: Path) -> Iterator[str]:
+def iter_wheel_entries(root: Path, errors: list[str] | None = None) -> Iterator[str]:
     """Yield every ``wheels/aa/bb/cc/<50 hex>`` entry directory."""
-    yield from _leaf_dirs(str(root / WHEELS), _WHEEL_LEVELS)
+    yield from _leaf_dirs(str(root / WHEELS), _WHEEL_LEVELS, errors)
 
 
 def _group_leaf(layout: str, leaf: str) -> Iterator[HttpEntry]:
@@ -172,13 +243,25 @@ def _group_leaf(layout: str, leaf: str) -> Iterator[HttpEntry]:
         yield HttpEntry(layout, key, metas.get(key), bodies.get(key), tuple(temps.get(key, ())))
 
 
-def iter_wheel_files(root: Path) -> Iterator[Path]:
-    """Yield every ``*.whl`` below ``wheels/`` (entry dirs are ``aa/bb/cc/<rest>``)."""
-    for leaf in iter_wheel_entries(root):
-        with os.scandir(leaf) as it:
-            for entry in it:
-                if entry.name.endswith(".whl") and entry.is_file(follow_symlinks=False):
-                    yield Path(entry.path)
+def iter_wheel_files(root: Path, errors: list[str] | None = None) -> Iterator[Path]:
+    """Yield every ``*.whl`` below ``wheels/`` (entry dirs are ``aa/bb/cc/<rest>``).
+
+    Names that are not directories are yielded whatever they are (a FIFO, a symlink): the
+    reader refuses them unread (:func:`open_entry`) and ``cache verify`` reports them.
+    """
+    for leaf in iter_wheel_entries(root, errors):
+        try:
+            with os.scandir(leaf) as it:
+                names = [
+                    e.path
+                    for e in it
+                    if e.name.endswith(".whl") and not e.is_dir(follow_symlinks=False)
+                ]
+        except OSError as exc:
+            if errors is not None:
+                errors.append(f"{leaf}: {exc.strerror or exc}")
+            continue
+        yield from map(Path, sorted(names))
 
 
 def zip_is_intact(f: BinaryIO, size: int) -> bool:
@@ -244,10 +327,13 @@ class VerifyReport:
     Attributes:
         checked: how many entries (HTTP keys and built wheels) were examined.
         problems: the corrupt ones.
+        unreadable: what could not be checked (``path: error``): a directory or file safepip
+            may not read, or an entry too large to read whole.
     """
 
     checked: int
     problems: tuple[Problem, ...]
+    unreadable: tuple[str, ...] = ()
 
 
 def verify(root: Path, *, stale_after: float = 600.0, now: float | None = None) -> VerifyReport:
@@ -260,17 +346,32 @@ def verify(root: Path, *, stale_after: float = 600.0, now: float | None = None) 
         now: the current time (injected for tests); defaults to ``time.time()``.
     """
     now = time.time() if now is None else now
+    try:
+        with os.scandir(root):
+            pass
+    except FileNotFoundError:
+        return VerifyReport(0, ())
+    except OSError as exc:
+        raise UsageError(f"cannot read the pip cache {root}: {exc.strerror or exc}") from exc
     checked = 0
     problems: list[Problem] = []
-    for entry in iter_http_entries(root):
+    errors: list[str] = []
+    for entry in iter_http_entries(root, errors):
         checked += 1
-        problems.extend(_check_http(entry, now - stale_after))
-    for wheel in iter_wheel_files(root):
+        try:
+            problems.extend(list(_check_http(entry, now - stale_after)))
+        except OSError as exc:
+            errors.append(f"{exc.filename or entry.meta}: {exc.strerror or exc}")
+    for wheel in iter_wheel_files(root, errors):
         checked += 1
-        problem = _check_wheel(wheel)
+        try:
+            problem = _check_wheel(wheel)
+        except OSError as exc:
+            errors.append(f"{exc.filename or wheel}: {exc.strerror or exc}")
+            continue
         if problem is not None:
             problems.append(problem)
-    return VerifyReport(checked, tuple(problems))
+    return VerifyReport(checked, tuple(problems), tuple(errors))
 
 
 def _check_http(entry: HttpEntry, stale_before: float) -> Iterator[Problem]:
@@ -295,6 +396,7 @@ _DETAILS = {
     LENGTH_MISMATCH: "body size differs from the cached Content-Length",
     TRUNCATED_ZIP: "zip without a valid End-Of-Central-Directory record",
     UNREADABLE_METADATA: "not a CacheControl cc=4 entry",
+    NOT_REGULAR: "a symlink, FIFO or device where pip keeps a file: never read",
 }
 
 
@@ -306,35 +408,37 @@ def _mtime(path: str) -> float:
 
 
 def _check_http_files(meta: str, body: str | None) -> str | None:
+    """The reason an entry is corrupt, or None; an OSError when it cannot be read at all."""
     try:
-        with open(meta, "rb") as f:  # noqa: PTH123 - str paths: see HttpEntry
-            response = parse_metadata(f.read())
+        response = parse_metadata(read_capped(meta))
         if response is None:
             return UNREADABLE_METADATA
         if body is None:  # old http/ layout: the body is inside the metadata
             return body_problem(BytesIO(response.body), len(response.body), response)
-        with open(body, "rb") as f:  # noqa: PTH123 - str paths: see HttpEntry
+        with open_entry(body) as f:
             return body_problem(f, os.fstat(f.fileno()).st_size, response)
-    except OSError:
-        return UNREADABLE_METADATA
+    except NotRegularFile:
+        return NOT_REGULAR
+    except FileNotFoundError:
+        return None  # replaced or removed by a pip meanwhile: nothing to judge
 
 
 def _check_wheel(wheel: Path) -> Problem | None:
+    """The problem of a built wheel's entry, or None; an OSError when it cannot be read."""
     entry = wheel.parent
     try:
-        with wheel.open("rb") as f:
+        with open_entry(str(wheel)) as f:
             size = os.fstat(f.fileno()).st_size
             intact = size > 0 and f.read(2) == b"PK" and zip_is_intact(f, size)
-    except OSError:
-        intact = False
-    if not intact:
-        return Problem(INVALID_WHEEL, (str(entry),), f"{wheel.name} is not a valid zip")
-    origin = entry / "origin.json"
-    try:
-        json.loads(origin.read_bytes())
+        if not intact:
+            return Problem(INVALID_WHEEL, (str(entry),), f"{wheel.name} is not a valid zip")
+        json.loads(read_capped(str(entry / "origin.json"), _MAX_ORIGIN))
     except FileNotFoundError:
-        return None
-    except (OSError, ValueError):
+        return None  # no origin.json (pip < 22.3 wrote none), or the entry just went
+    except NotRegularFile as exc:
+        name = Path(exc.filename or wheel).name
+        return Problem(NOT_REGULAR, (str(entry),), f"{name}: {_DETAILS[NOT_REGULAR]}")
+    except (TooLarge, ValueError):
         # pip <= 23.1 crashes on it with JSONDecodeError (pypa/pip#11985, fixed by #12060)
         return Problem(INVALID_ORIGIN, (str(entry),), "origin.json is not valid JSON")
     return None

@@ -17,11 +17,17 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urljoin, urlsplit
 
-from safepip.cache.entries import CachedResponse, HttpEntry, parse_metadata, zip_is_intact
+from safepip.cache.entries import (
+    CachedResponse,
+    HttpEntry,
+    open_entry,
+    parse_metadata,
+    read_capped,
+    zip_is_intact,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -103,12 +109,16 @@ def _text(raw: bytes) -> str:
 
 
 def read_entry(entry: HttpEntry) -> tuple[CachedResponse | None, bytes | None]:
-    """Return an entry's parsed metadata and raw body (None when there is no readable body)."""
+    """Return an entry's parsed metadata and raw body (None when there is no readable body).
+
+    Files are opened without following links, regular files only, the body read up to
+    ``_MAX_PAGE`` bytes (this is for index pages): a FIFO or ``/dev/zero`` never hangs it.
+    """
     try:
-        response = parse_metadata(Path(entry.meta).read_bytes()) if entry.meta else None
+        response = parse_metadata(read_capped(entry.meta)) if entry.meta else None
         if entry.body is None:  # old http/ layout: the body is inside the metadata
             return response, response.body if response else None
-        return response, Path(entry.body).read_bytes()
+        return response, read_capped(entry.body, _MAX_PAGE)
     except OSError:
         return None, None
 
@@ -116,11 +126,11 @@ def read_entry(entry: HttpEntry) -> tuple[CachedResponse | None, bytes | None]:
 def identify(entry: HttpEntry) -> Identity | None:
     """Say what the entry's body is, or None when it is unreadable or something else."""
     try:
-        response = parse_metadata(Path(entry.meta).read_bytes()) if entry.meta else None
+        response = parse_metadata(read_capped(entry.meta)) if entry.meta else None
         if entry.body is None:  # old http/ layout: the body is inside the metadata
             body = response.body if response else b""
             return _identify(io.BytesIO(body), len(body), response)
-        with Path(entry.body).open("rb") as f:
+        with open_entry(entry.body) as f:
             return _identify(f, os.fstat(f.fileno()).st_size, response)
     except OSError:
         return None

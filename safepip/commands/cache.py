@@ -231,6 +231,7 @@ def _verify(options: argparse.Namespace, root: Path, out: TextIO, err: TextIO) -
                 {"reason": p.reason, "paths": list(p.paths), "detail": p.detail}
                 for p in result.problems
             ],
+            "unreadable": list(result.unreadable),
         }
         if report is not None:
             doc["fix"] = _delete_doc(root, report, options.dry_run)
@@ -240,6 +241,7 @@ def _verify(options: argparse.Namespace, root: Path, out: TextIO, err: TextIO) -
             f"corrupt  {problem.reason}  {problem.paths[0]}  ({problem.detail})\n"
             for problem in result.problems
         )
+        err.writelines(f"safepip: could not check {what}\n" for what in result.unreadable)
         out.write(
             f"{result.checked} entries checked in {elapsed:.2f} s, "
             f"{len(result.problems)} corrupt in {root}\n"
@@ -255,8 +257,8 @@ def _verify(options: argparse.Namespace, root: Path, out: TextIO, err: TextIO) -
         elif result.problems:
             out.write("run `safepip cache verify --fix` to remove them\n")
     if report is not None:
-        return 1 if report.failed or report.refused else 0
-    return 1 if result.problems else 0
+        return 1 if report.failed or report.refused or result.unreadable else 0
+    return 1 if result.problems or result.unreadable else 0
 
 
 def _delete_doc(root: Path, report: DeleteReport, dry_run: bool) -> dict[str, object]:

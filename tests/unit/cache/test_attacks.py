@@ -406,3 +406,85 @@ def test_a_read_only_cache_makes_the_install_use_a_private_cache(read_only: Path
     first, reason = done.stdout.splitlines()[:2]
     assert first == "recovered private-cache"
     assert "read-only file system" in reason
+
+
+# --- 6. bounded input: what is named like an entry is never trusted to be one -------------
+
+
+def _safepip(*argv: str, user: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+    """Run safepip in a subprocess under a timeout: a hang fails the test instead of the run."""
+    return subprocess.run(
+        [*user, sys.executable, "-m", "safepip", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        check=False,
+    )
+
+
+@pytest.fixture
+def planted(tmp_path: Path) -> tuple[Path, list[Path]]:
+    """A cache whose entry names hold a FIFO and symlinks to /dev/zero and /dev/urandom."""
+    root = tmp_path / "cache"
+    ct.add_http_v2(root, URL, ct.wheel_bytes("demo", "1.0"))
+    meta, body, old = http_entry_paths(root, "http://127.0.0.1:8765/simple/demo/")
+    meta.parent.mkdir(parents=True)
+    os.mkfifo(meta)
+    body.symlink_to("/dev/zero")
+    old.parent.mkdir(parents=True)
+    old.symlink_to("/dev/urandom")
+    entry = _wheel_entry(root, "cd" * 28)
+    (entry / "demo-1.0-py3-none-any.whl").unlink()
+    os.mkfifo(entry / "demo-1.0-py3-none-any.whl")
+    ok = root / "wheels" / "ef" / "ef" / "ef" / ("ef" * 25)
+    _touch(ok / "demo-1.0-py3-none-any.whl", ct.wheel_bytes("demo", "1.0"))
+    (ok / "origin.json").symlink_to("/dev/zero")
+    return root, [meta, body, old, entry, ok]
+
+
+def test_fifo_and_device_entries_are_reported_never_read(planted: tuple[Path, list[Path]]) -> None:
+    """verify: every planted name is a not-a-regular-file problem, in bounded time."""
+    root, planted_paths = planted
+    done = _safepip("cache", "verify", "--json", "--cache-dir", str(root))
+    assert done.returncode == 1, done.stderr
+    doc = json.loads(done.stdout)
+    reasons = {p["reason"] for p in doc["problems"]}
+    assert reasons == {"not-a-regular-file"}
+    reported = {path for p in doc["problems"] for path in p["paths"]}
+    assert {str(p) for p in planted_paths} <= reported
+    assert doc["checked"] == 5
+
+
+@pytest.mark.parametrize(
+    "argv", [["verify", "--fix"], ["purge", "demo"], ["purge", "--all"]], ids=" ".join
+)
+def test_fifo_and_device_entries_never_hang_the_commands(
+    planted: tuple[Path, list[Path]], argv: list[str]
+) -> None:
+    """verify --fix, purge NAME and purge --all finish and unlink the planted names, unread."""
+    root, planted_paths = planted
+    index = ["-i", "http://127.0.0.1:8765/simple/"] if argv == ["purge", "demo"] else []
+    done = _safepip("cache", *argv, *index, "--cache-dir", str(root))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not [p for p in planted_paths if p.exists() or p.is_symlink()]
+    assert Path("/dev/zero").is_char_device()
+
+
+def test_an_unreadable_cache_is_an_error_not_zero_entries(tmp_path: Path) -> None:
+    """As a user who may not read the cache: exit 2 and one line, not '0 entries, 0 corrupt'."""
+    root = tmp_path / "cache"
+    ct.add_http_v2(root, URL, b"", headers={})
+    root.chmod(0o700)
+    user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run safepip as another user")
+    probe = _safepip("--version", user=user)
+    if probe.returncode != 0:
+        pytest.skip(f"safepip cannot start as nobody here: {probe.stderr.strip()[-200:]}")
+    done = _safepip("cache", "verify", "--cache-dir", str(root), user=user)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith(f"safepip: error: cannot read the pip cache {root}")
+    assert "Permission denied" in done.stderr
+    assert "Traceback" not in done.stderr
