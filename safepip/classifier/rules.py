@@ -130,7 +130,7 @@ RULES: tuple[Rule, ...] = (
         K.NETWORK_CONFIG,
         r"\[(?:Errno\x20(?:101|51)|WinError\x2010051)\]|Network\x20is\x20unreachable"
         r"|SSLEOFError|EOF\x20occurred\x20in\x20violation\x20of\x20protocol"
-        r"|HANDSHAKE_FAILURE|TLSV1_ALERT_\w{1,40}|UNSUPPORTED_PROTOCOL",
+        r"|HANDSHAKE_FAILURE",
         "docs/failure-kinds.md §B/§E: no route to the index (ENETUNREACH) or a TLS session cut or"
         " refused"
         " by a proxy/firewall (SSLEOFError, handshake failure): a setting, not a flaky link",
@@ -142,8 +142,6 @@ RULES: tuple[Rule, ...] = (
             "SSLEOFError",
             "EOF occurred in violation",
             "HANDSHAKE_FAILURE",
-            "TLSV1_ALERT_",
-            "UNSUPPORTED_PROTOCOL",
         ),
     ),
     _rule(
@@ -180,13 +178,14 @@ RULES: tuple[Rule, ...] = (
     _rule(
         K.SSL_CERT,
         r"CERTIFICATE_VERIFY_FAILED|SSLCertVerificationError|ssl-verification-failed"
-        r"|problem\x20confirming\x20the\x20ssl\x20certificate",
+        r"|problem\x20confirming\x20the\x20ssl\x20certificate|TLSV1_ALERT_PROTOCOL_VERSION",
         "docs/failure-kinds.md §E ssl-cert; pip>=26.2 ssl-verification-failed",
         needles=(
             "CERTIFICATE_VERIFY_FAILED",
             "SSLCertVerificationError",
             "ssl-verification-failed",
             "ssl certificate",
+            "TLSV1_ALERT_PROTOCOL_VERSION",
         ),
     ),
     # --- hash mode ----------------------------------------------------------------------------
@@ -333,9 +332,26 @@ RULES: tuple[Rule, ...] = (
         K.LOCAL_PATH_MISSING,
         r"looks\x20like\x20a\x20filename,\x20but\x20the\x20file\x20does\x20not\x20exist"
         r"|It\x20looks\x20like\x20a\x20path\.\x20File\x20.{1,1024}?\x20does\x20not\x20exist"
-        r"|does\x20not\x20appear\x20to\x20be\x20a\x20Python\x20project",
-        "docs/failure-kinds.md §E local-path-missing (pimvanpelt/vppcfg#15; pip>=22 Hint)",
-        needles=("looks like a", "does not appear to be a Python project"),
+        r"|does\x20not\x20appear\x20to\x20be\x20a\x20Python\x20project"
+        r"|is\x20not\x20installable\.\x20(?:Neither\x20'setup\.py'|File\x20'setup\.py')",
+        "docs/failure-kinds.md §E local-path-missing (pimvanpelt/vppcfg#15; pip>=22 Hint; a"
+        " directory that holds no setup.py or pyproject.toml is not the project's path)",
+        needles=("looks like a", "does not appear to be a Python project", "is not installable"),
+    ),
+    _rule(
+        K.LOCAL_PATH_MISSING,
+        r"Location\x20'[^'\n]{1,4096}'\x20is\x20ignored",
+        "docs/failure-kinds.md §E not-found: a --find-links or index location that is no"
+        " existing path (pip: 'is ignored: it is neither a file nor a directory' / 'either a"
+        " non-existing path or lacks a specific scheme') explains a later not-found",
+        needles=("is ignored",),
+    ),
+    _rule(
+        K.NETWORK_CONFIG,
+        r"is\x20not\x20a\x20trusted\x20or\x20secure\x20host\x20and\x20is\x20being\x20ignored",
+        "docs/failure-kinds.md §B network-config: a plain-http index without --trusted-host is"
+        " ignored by pip (network/session.py), so the project is not found there",
+        needles=("not a trusted or secure host",),
     ),
     # Any other Errno 2: a local file or directory the user named (§D, the fallback row).
     _rule(
@@ -466,12 +482,13 @@ RULES: tuple[Rule, ...] = (
         r"BadZipFile|Bad\x20CRC-32|File\x20is\x20not\x20a\x20zip\x20file"
         r"|Compressed\x20file\x20ended\x20before|Error\x20-3\x20while\x20decompressing"
         r"|^(?:[\w.]{1,200}\.)?EOFError\b|origin\.json"
-        r"|tarfile\.(?:ReadError|\w{0,20}HeaderError)|Not\x20a\x20gzip\x20file"
+        r"|tarfile\.(?:ReadError|\w{0,20}HeaderError)|Not\x20a\x20gzip\x20file|has\x20an\x20invalid\x20wheel"
         r"|zlib\.error:\x20Error\x20-3",
         "docs/failure-kinds.md §E cache-corrupt (pypa/pip#9034, #13312, #11985); a damaged sdist:"
         " tarfile/gzip errors",
         needles=(
             "tarfile.",
+            "invalid wheel",
             "ot a gzip file",
             "zlib.error",
             "BadZipFile",
@@ -581,10 +598,11 @@ RULES: tuple[Rule, ...] = (
         r"|Command\x20errored\x20out\x20with\x20exit\x20status|did\x20not\x20run\x20successfully"
         r"|\x20exited\x20with\x20-?\d|\.\.\.\x20error$|error:\x20command\x20'[^'\n]{1,512}'\x20failed"
         r"|fatal\x20error:|Microsoft\x20Visual\x20C\+\+|invalid\x20command\x20'bdist_wheel'"
-        r"|can't\x20find\x20Rust\x20compiler"
+        r"|can't\x20find\x20Rust\x20compiler|Command\x20\"[^\"\n]{1,2048}\"\x20failed\x20with\x20error\x20code"
         r"|metadata\x20generation\x20failed|has\x20inconsistent\x20[\w-]{1,64}:",
         "docs/failure-kinds.md §E build-failure (<=21 'Command errored out', >=22 references;"
-        " setuptools-rust's 'can't find Rust compiler')",
+        " setuptools-rust's 'can't find Rust compiler'; pip <= 18 'Command \"python setup.py"
+        " egg_info\" failed with error code 1')",
         needles=(
             "-error",
             "failed-",
@@ -601,6 +619,7 @@ RULES: tuple[Rule, ...] = (
             "error: command",
             "fatal error:",
             "Rust compiler",
+            "failed with error code",
             "Visual C++",
             "bdist_wheel",
             "metadata generation failed",

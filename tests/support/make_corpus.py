@@ -355,6 +355,17 @@ def _glob_no_match(ctx: Ctx) -> pips.PipResult:
     return ctx.pip(*ctx.target(), str(ctx.work / "dist" / "*.whl"))
 
 
+def _find_links_missing(ctx: Ctx) -> pips.PipResult:
+    return ctx.pip(
+        *ctx.target(), "--no-index", "--find-links", str(ctx.work / "wheelhouse"), "demo"
+    )
+
+
+def _not_a_project(ctx: Ctx) -> pips.PipResult:
+    (ctx.work / "checkout").mkdir()
+    return ctx.pip(*ctx.target(), str(ctx.work / "checkout"))
+
+
 def _auth(ctx: Ctx) -> pips.PipResult:
     ctx.index.fail("/simple/demo/", status=401, times=1000)
     return _install_demo(ctx)
@@ -876,6 +887,25 @@ SCENARIOS: list[Scenario] = [
         "demo==0.5",
         _future_and_demo,
         package="demo",
+    ),
+    Scenario(
+        "find-links-missing",
+        "local-path-missing",
+        "--no-index --find-links <dir> where the directory does not exist: pip warns that the "
+        "location is ignored, then finds nothing.",
+        _find_links_missing,
+        "is ignored",
+        _demo,
+        package="demo",
+    ),
+    Scenario(
+        "not-a-project",
+        "local-path-missing",
+        "pip install <dir> where the directory exists but holds no setup.py or pyproject.toml: "
+        "the path given is not the project.",
+        _not_a_project,
+        "checkout",
+        _demo,
     ),
     Scenario(
         "editable-not-a-path",
