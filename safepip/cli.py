@@ -263,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
         return exc.code if isinstance(exc.code, int) else USAGE_ERROR
     except Exception:  # noqa: BLE001 - the one funnel: a bug in safepip, reported as such
-        traceback.print_exc()
+        print(redact(traceback.format_exc()), end="", file=sys.stderr)
         print(
             "safepip: internal error (a bug in safepip); pip's own state is untouched",
             file=sys.stderr,

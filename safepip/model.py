@@ -236,6 +236,8 @@ class InstallResult:
         timed_out: safepip ended pip because the time budget ran out.
         budget: the time budget in seconds.
         text: the bounded pip output the last diagnosis was read from ("" on success).
+        unredacted_log: the user's own ``--log`` when pip wrote credentials into it (safepip
+            never edits the user's file; it says the file may hold secrets).
     """
 
     outcome: Outcome
@@ -246,6 +248,7 @@ class InstallResult:
     timed_out: bool = False
     budget: float | None = None
     text: str = field(default="", repr=False)
+    unredacted_log: str | None = None
 
     @property
     def diagnosis(self) -> Diagnosis | None:

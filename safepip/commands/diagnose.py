@@ -59,7 +59,7 @@ from safepip.conflicts.explain import explain, parse_conflict
 from safepip.errors import UsageError
 from safepip.install.remedies import Context, plan
 from safepip.model import Diagnosis, FailureKind
-from safepip.report.redact import redact
+from safepip.report.redact import redact, redact_data, redact_userinfo
 
 if TYPE_CHECKING:
     import argparse
@@ -129,7 +129,7 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: 
     results = [diagnose_source(source) for source in sources]
     if options.json:
         document = {"schema": SCHEMA, "results": [to_json(result) for result in results]}
-        out.write(redact(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
+        out.write(json.dumps(redact_data(document), indent=2, ensure_ascii=False) + "\n")
     else:
         for number, result in enumerate(results):
             if number:
@@ -160,6 +160,7 @@ def diagnose_source(source: str) -> Result:
     text = _decode(data)
     if truncated:
         text = text.partition("\n")[2]  # the first line was cut in the middle
+    text = redact_userinfo(text)  # no URL fragment the classifier cuts out keeps a password
     diagnosis = classify(text)
     conflict: tuple[str, ...] = ()
     if diagnosis.kind is FailureKind.RESOLUTION_CONFLICT:

@@ -31,7 +31,7 @@ from safepip.pipfacts import (
     read_config,
     switch,
 )
-from safepip.report.redact import redact
+from safepip.report.redact import redact, redact_data
 
 if TYPE_CHECKING:
     import argparse
@@ -316,7 +316,7 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     if options.json:
         doc = [{"status": c.status, "check": c.name, "detail": c.detail} for c in checks]
-        out.write(json.dumps(doc, indent=2) + "\n")
+        out.write(json.dumps(redact_data(doc), indent=2) + "\n")
     else:
-        out.writelines(check.line() + "\n" for check in checks)
+        out.writelines(redact(check.line()) + "\n" for check in checks)
     return 1 if any(check.status == FAIL for check in checks) else 0

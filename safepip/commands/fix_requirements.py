@@ -26,6 +26,7 @@ from packaging.version import InvalidVersion, Version
 from safepip.errors import UsageError
 from safepip.files import reason, write_file
 from safepip.pipargs import default_python
+from safepip.report.redact import redact
 
 if TYPE_CHECKING:
     import argparse
@@ -88,7 +89,10 @@ class FixResult:
 
 def url_path(url: str) -> str:
     """The local path of a ``file:`` URL (``file:///x``, ``file://localhost/x``, ``file:/x``)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" in the authority: take the text after "file:"
+        return unquote(url[len("file:") :])
     path = unquote(parts.path)
     if parts.netloc not in ("", "localhost"):
         path = f"//{parts.netloc}{path}"  # a UNC share
@@ -237,13 +241,18 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     python = options.python or default_python(env, sys.executable)
     installed = installed_versions(python, env, query)
     if installed is None:
-        err.write(f"safepip: could not list the packages of {python}; using versions in paths\n")
-    result = fix_text(text, installed or {}, lambda p: Path(p).exists())
+        err.write(
+            redact(f"safepip: could not list the packages of {python}; using versions in paths")
+            + "\n"
+        )
+    result = fix_text(text, installed or {}, _exists)
     err.writelines(
-        f"line {c.lineno}: {c.name}: {c.old.strip()} -> {c.new.strip()} ({c.detail})\n"
+        redact(f"line {c.lineno}: {c.name}: {c.old.strip()} -> {c.new.strip()} ({c.detail})") + "\n"
         for c in result.changed
     )
-    err.writelines(f"line {c.lineno}: {c.name}: NOT FIXED: {c.detail}\n" for c in result.unfixed)
+    err.writelines(
+        redact(f"line {c.lineno}: {c.name}: NOT FIXED: {c.detail}") + "\n" for c in result.unfixed
+    )
     _write(options, result.text, out)
     if options.output or options.in_place:
         err.write(f"{len(result.changed)} lines changed, {len(result.unfixed)} not fixed\n")
@@ -258,6 +267,15 @@ def _read(name: str) -> str:
         return Path(name).read_bytes().decode("utf-8", errors="surrogateescape")
     except OSError as exc:
         raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
+
+
+def _exists(path: str) -> bool:
+    """Whether a local path exists; a name too long, or holding a NUL, does not."""
+    try:
+        Path(path).stat()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -120,6 +120,8 @@ class _State:
             self.workdir_path = Path(tempfile.mkdtemp(prefix="safepip-"))
         return self.workdir_path
 
+    unredacted_log: str | None = None
+
 
 @dataclass(frozen=True)
 class Installer:
@@ -229,9 +231,12 @@ class Installer:
         )
         from safepip.classifier.normalize import hidden_build_output  # noqa: PLC0415
         from safepip.install import remedies  # noqa: PLC0415
+        from safepip.report.redact import has_secrets, redact_userinfo  # noqa: PLC0415
 
         state.text = pip.text
-        diagnosis = classify(pip.text, returncode=pip.returncode)
+        diagnosis = classify(redact_userinfo(pip.text), returncode=pip.returncode)
+        if facts.log and state.unredacted_log is None and has_secrets(pip.log):
+            state.unredacted_log = facts.log  # the user's file: named in the report, not edited
         log_empty = log_path is not None and not pip.log.strip()
         if log_empty and not pip.timed_out:
             diagnosis = replace(diagnosis, hint=hints.NO_LOG.format(python=self.python))
@@ -360,6 +365,7 @@ class Installer:
             _remove_own(workdir)
         elif workdir is not None:
             logs = sorted(workdir.glob("pip-*.log"), key=lambda p: int(p.stem.split("-")[1]))
+            logs = [log for log in logs if _redact_kept_log(log)]
             log_path = str(logs[-1]) if logs else None
             if not logs:  # the user's own --log holds everything: keep no empty temp dir
                 _remove_own(workdir)
@@ -372,6 +378,7 @@ class Installer:
             timed_out=state.timed_out,
             budget=self.options.time_budget,
             text=state.text,
+            unredacted_log=state.unredacted_log,
         )
 
 
@@ -395,6 +402,22 @@ def _budget(options: Options) -> float:
     if options.time_budget is not None:
         return options.time_budget
     return pipargs.DEFAULT_TIME_BUDGET  # read at call time: one definition, patchable in tests
+
+
+def _redact_kept_log(path: Path) -> bool:
+    """Mask the credentials in a pip log safepip asked for, before the report points to it.
+
+    Returns:
+        False when the log could not be rewritten and was removed rather than kept with secrets.
+    """
+    from safepip.report.redact import redact_file  # noqa: PLC0415
+
+    try:
+        redact_file(str(path))
+    except OSError:
+        path.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _status(returncode: int) -> int:

@@ -1,14 +1,14 @@
 """The versioned JSON document of ``--report-json``.
 
-Every string that can carry a URL passes through :func:`safepip.report.redact.redact` first:
-credentials never reach the output.
+Every string of the document passes through :func:`safepip.report.redact.redact_data`:
+credentials never reach the output, whatever field carries them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from safepip.report.redact import redact
+from safepip.report.redact import redact_data
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -23,17 +23,17 @@ def _diagnosis_json(diagnosis: Diagnosis) -> dict[str, Any]:
     return {
         "kind": diagnosis.kind.value,
         "policy": diagnosis.policy.value,
-        "evidence": [redact(line) for line in diagnosis.evidence],
+        "evidence": list(diagnosis.evidence),
         "rule": diagnosis.rule,
         "package": diagnosis.package,
         "version": diagnosis.version,
-        "urls": [redact(url) for url in diagnosis.urls],
+        "urls": list(diagnosis.urls),
         "paths": list(diagnosis.paths),
         "got_hash": diagnosis.got_hash,
         "expected_hashes": list(diagnosis.expected_hashes),
         "from_cache": diagnosis.from_cache,
         "nested": diagnosis.nested,
-        "hint": redact(diagnosis.hint),
+        "hint": diagnosis.hint,
     }
 
 
@@ -53,7 +53,7 @@ def _attempt_json(attempt: Attempt) -> dict[str, Any]:
         ],
         "deleted": list(attempt.deleted),
         "wait": round(attempt.wait, 3),
-        "args": [redact(arg) for arg in attempt.args],
+        "args": list(attempt.args),
     }
 
 
@@ -61,10 +61,11 @@ def to_json(result: InstallResult, *, conflict: Mapping[str, Any] | None = None)
     """The ``--report-json`` document (schema version :data:`SCHEMA_VERSION`).
 
     Keys: ``schema``, ``outcome`` (success, recovered, failed, gave-up),
-    ``returncode``, ``pip_version``, ``log_path``, ``diagnosis`` (of the last failed attempt, or
-    null) and ``attempts`` (each: number, returncode, duration, diagnosis, remedies, deleted,
-    wait, args), and ``conflict`` (only on a resolution conflict: ``explanation`` lines and the
-    ``proposal``). README.md documents every field.
+    ``returncode``, ``pip_version``, ``log_path``, ``timed_out``, ``unredacted_log`` (the
+    user's own ``--log`` when pip wrote credentials into it, else null), ``diagnosis`` (of the
+    last failed attempt, or null) and ``attempts`` (each: number, returncode, duration,
+    diagnosis, remedies, deleted, wait, args), and ``conflict`` (only on a resolution
+    conflict: ``explanation`` lines and the ``proposal``). README.md documents every field.
     """
     document = {
         "schema": SCHEMA_VERSION,
@@ -73,9 +74,11 @@ def to_json(result: InstallResult, *, conflict: Mapping[str, Any] | None = None)
         "pip_version": result.pip_version,
         "log_path": result.log_path,
         "timed_out": result.timed_out,
+        "unredacted_log": result.unredacted_log,
         "diagnosis": _diagnosis_json(result.diagnosis) if result.diagnosis else None,
         "attempts": [_attempt_json(attempt) for attempt in result.attempts],
     }
     if conflict is not None:
         document["conflict"] = dict(conflict)
-    return document
+    redacted: dict[str, Any] = redact_data(document)
+    return redacted

@@ -1,48 +1,170 @@
-"""Remove credentials from text before safepip shows or stores it (docs/architecture.md §5).
+"""Remove credentials from text before safepip shows or stores it (docs/architecture.md).
 
-:func:`redact` is pure and idempotent; every text and JSON output of safepip passes through it.
-It masks, as pip's own ``redact_auth_from_url`` does, the password of ``user:password@`` in URLs
-(the user stays visible) and a lone ``token@`` user part; and, beyond pip, secrets in query
-strings (``?token=...``), ``Authorization:`` headers and the token formats of PyPI, GitHub and
-GitLab. Every pattern has bounded repetitions, so the cost is linear in the text.
+One redactor for every output: the text report, the JSON report, CI annotations, the step
+summary, GitLab section headers, ``doctor``, ``diagnose``, ``fix-requirements`` messages, and the
+pip log that safepip keeps for the user. It masks:
+
+- the userinfo of any URL, whatever it holds (quotes, ``<``, ``%``-escapes, several unescaped
+  ``@``, any length): ``scheme://user:password@host`` keeps a plain user name and masks the
+  password; a token-only userinfo (``https://TOKEN@host``) is masked whole, except the ssh user
+  ``git``. The userinfo is everything from ``://`` to the last ``@`` before the end of the
+  authority (the first whitespace, ``/`` or a backslash): a password with a raw ``@`` or quote
+  is masked whole;
+- secret-looking query parameters (``token``, ``access_token``, ``auth``, ``key``, ``apikey``,
+  ``password``, ``secret``, ``sig``, ``signature``, every ``X-Amz-*``, any name ending in
+  ``token``, ``secret``, ``password`` or ``key``...);
+- ``Authorization:`` headers, ``Bearer`` tokens and the token formats of PyPI, GitHub, GitLab and
+  AWS access keys.
+
+Every scan is linear in the text: the URL scanner looks at each character a bounded number of
+times, and the regular expressions have no nested or unbounded-then-constrained repetitions.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
+
+from safepip.files import open_regular, write_file
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 MASK = "****"
 
-# scheme://userinfo@host : the userinfo runs to the last "@" before the path.
-_USERINFO = re.compile(
-    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]{0,30}://)(?P<userinfo>[^\s/?#@'\"<>]{1,512}"
-    r"(?:@[^\s/?#@'\"<>]{1,512}){0,3})@(?=[^\s@/?#'\"<>]{1,512})"
+#: Where an authority ends: whitespace or the start of a path (a raw ``\\`` too, as browsers do).
+_AUTHORITY_END = re.compile(r"[\s/\\]")
+#: What may follow a host's port in running text: nothing, or closing punctuation.
+_AUTHORITY_TAIL = re.compile(r"[0-9]*[)\]'\",.;:!?>]*")
+#: A user name shown in clear: plain characters, not too long, not token-like.
+_PLAIN_USER = re.compile(r"[A-Za-z0-9._~+%-]{1,64}")
+_SSH_USERS = frozenset({"git", "hg", MASK})
+#: ``?name=`` / ``&name=`` / ``;name=``: the start of a query parameter (names are short).
+_PARAM = re.compile(r"[?&;]([A-Za-z0-9_.\-\[\]]{1,64})=")
+#: Where a parameter value ends.
+_VALUE_END = re.compile(r"[\s&#\"<>`]")
+_SECRET_NAMES = frozenset(
+    {
+        "auth",
+        "key",
+        "apikey",
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "secret",
+        "sig",
+        "signature",
+        "code",
+        "credential",
+        "credentials",
+        "session",
+        "jwt",
+    }
 )
-_QUERY_SECRET = re.compile(
-    r"(?P<key>[?&;](?:[\w.-]{0,40}token|auth|api[_-]?key|apikey|key|password|passwd|pwd|secret"
-    r"|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|code)=)"
-    r"(?P<value>[^&;#\s'\"<>]{1,4096})",
-    re.IGNORECASE,
-)
+_SECRET_SUFFIXES = ("token", "secret", "password", "key", "signature", "credential")
+_SECRET_PREFIXES = ("x-amz-", "x-goog-", "x_amz_")
+#: Trailing punctuation that belongs to the sentence around a URL, not to a token.
+_TRAILING = "'),.:;!?]"
+
 _AUTH_HEADER = re.compile(
     r"(?P<key>\b(?:Authorization|Proxy-Authorization)\s{0,4}[:=]\s{0,4}"
-    r"(?:(?:Bearer|Basic|Token|token)\s{1,4})?)(?P<value>[^\s'\",]{1,4096})",
+    r"(?:(?:Bearer|Basic|Token|token|Digest)\s{1,4})?)(?P<value>[^\s'\",]+)",
     re.IGNORECASE,
 )
-_BEARER = re.compile(r"(?P<key>\bBearer\s{1,4})(?P<value>[A-Za-z0-9._~+/=-]{8,4096})")
+_BEARER = re.compile(r"(?P<key>\bBearer\s{1,4})(?P<value>[A-Za-z0-9._~+/=-]{8,})")
 _TOKENS = re.compile(
-    r"\b(?:pypi-[A-Za-z0-9_-]{16,4096}|gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255}"
-    r"|glpat-[A-Za-z0-9_-]{20,255}|AKIA[0-9A-Z]{16})\b"
+    r"\b(?:pypi-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
+    r"|glpat-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}\b)"
 )
+#: The longest pip log line redacted whole; a longer one is replaced by a note.
+MAX_LINE = 16 * 1024 * 1024
 
 
-def _userinfo(match: re.Match[str]) -> str:
-    user, sep, _password = match.group("userinfo").partition(":")
+def _token_like(name: str) -> bool:
+    return len(name) >= 20 and any(c.isdigit() for c in name) and any(c.isalpha() for c in name)
+
+
+def _mask_userinfo(userinfo: str) -> str:
+    if not userinfo:
+        return userinfo
+    user, sep, _password = userinfo.partition(":")
+    plain = (_PLAIN_USER.fullmatch(user) is not None and not _token_like(user)) or user == MASK
     if sep:
-        return f"{match.group('scheme')}{user}:{MASK}@"
-    if user in {"git", MASK}:  # ssh-style user names carry no secret
-        return match.group(0)
-    return f"{match.group('scheme')}{MASK}@"
+        return f"{user if plain else MASK}:{MASK}"
+    return userinfo if userinfo in _SSH_USERS else MASK
+
+
+def _cut_password(text: str, start: int, end: int) -> bool:
+    """An authority without ``@`` whose ``:`` is not followed by a port: a URL cut mid-password."""
+    colon = text.find(":", start, end)
+    if colon < 0 or text.startswith("[", start):  # no colon, or an IPv6 literal
+        return False
+    port = text[colon + 1 : end]
+    return not port.isdigit() and port != MASK and not _AUTHORITY_TAIL.fullmatch(port)
+
+
+def redact_userinfo(text: str) -> str:
+    """Mask only the userinfo of URLs (see the module docstring); query strings stay.
+
+    The install loop and ``diagnose`` classify pip's log through this: every URL fragment the
+    classifier cuts out of a line (at a quote, a parenthesis, a length cap) is then free of
+    userinfo, while signed query strings stay intact for the cache keys of a purge.
+    """
+    if "://" not in text:
+        return text
+    parts: list[str] = []
+    copied = 0
+    search = 0
+    while True:
+        found = text.find("://", search)
+        if found < 0:
+            break
+        start = found + 3
+        end_match = _AUTHORITY_END.search(text, start)
+        end = end_match.start() if end_match else len(text)
+        at = text.rfind("@", start, end)
+        if at >= 0:
+            parts += [text[copied:start], _mask_userinfo(text[start:at])]
+            copied = at
+        elif _cut_password(text, start, end):  # `https://user:secr` cut before its `@`
+            colon = text.index(":", start, end)
+            parts += [text[copied : colon + 1], MASK]
+            copied = end
+        search = max(end - 1, start)  # a `/` that ends it may start the next `://`
+    if not parts:
+        return text
+    parts.append(text[copied:])
+    return "".join(parts)
+
+
+def _secret_name(name: str) -> bool:
+    lowered = name.lower().strip("[]")
+    return (
+        lowered in _SECRET_NAMES
+        or lowered.endswith(_SECRET_SUFFIXES)
+        or lowered.startswith(_SECRET_PREFIXES)
+    )
+
+
+def _redact_query(text: str) -> str:
+    parts: list[str] = []
+    copied = 0
+    for match in _PARAM.finditer(text):
+        if match.start() < copied or not _secret_name(match.group(1)):
+            continue
+        start = match.end()
+        end_match = _VALUE_END.search(text, start)
+        end = end_match.start() if end_match else len(text)
+        while end > start and text[end - 1] in _TRAILING:
+            end -= 1
+        if end > start and text[start:end] != MASK:
+            parts += [text[copied:start], MASK]
+            copied = end
+    if not parts:
+        return text
+    parts.append(text[copied:])
+    return "".join(parts)
 
 
 def _keep_key(match: re.Match[str]) -> str:
@@ -50,7 +172,7 @@ def _keep_key(match: re.Match[str]) -> str:
 
 
 def redact(text: str) -> str:
-    """Mask the credentials in ``text``.
+    """Mask the credentials in ``text`` (pure, idempotent, linear in ``len(text)``).
 
     Args:
         text: any text safepip is about to print or write (pip output, URLs, messages).
@@ -63,11 +185,66 @@ def redact(text: str) -> str:
         'https://alice:****@pypi.example.org/simple/'
         >>> redact("https://ghp_aaaaaaaaaaaaaaaaaaaaaaaa@git.example.org/x.git")
         'https://****@git.example.org/x.git'
+        >>> redact("https://files.example/f.whl?X-Amz-Signature=abc&v=1")
+        'https://files.example/f.whl?X-Amz-Signature=****&v=1'
     """
-    if "@" in text and "://" in text:
-        text = _USERINFO.sub(_userinfo, text)
+    text = redact_userinfo(text)
     if "=" in text:
-        text = _QUERY_SECRET.sub(_keep_key, text)
+        text = _redact_query(text)
     text = _AUTH_HEADER.sub(_keep_key, text)
     text = _BEARER.sub(_keep_key, text)
     return _TOKENS.sub(MASK, text)
+
+
+def redact_data(value: Any) -> Any:  # noqa: ANN401 - any JSON-shaped value
+    """Redact every string in a JSON-shaped value (dicts, lists, tuples; keys too).
+
+    Redacting the strings before ``json.dumps`` keeps the document valid whatever a secret holds.
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_data(key): redact_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_data(item) for item in value]
+    return value
+
+
+def has_secrets(text: str) -> bool:
+    """True when :func:`redact` would change ``text``."""
+    return redact(text) != text
+
+
+def redact_file(path: str) -> bool:
+    """Redact a log file that safepip asked pip to write, in place, through the one writer.
+
+    The file is read line by line (at most :data:`MAX_LINE` bytes of one line in memory) and
+    replaced atomically; a longer line is replaced by a note. Never call it on a user's file.
+
+    Returns:
+        True when something was masked.
+
+    Raises:
+        OSError: the file could not be read or rewritten (it is then left as it was).
+    """
+    changed = False
+
+    def lines() -> Iterator[bytes]:
+        nonlocal changed
+        with open_regular(path) as stream:
+            while line := stream.readline(MAX_LINE):
+                if len(line) == MAX_LINE and not line.endswith(b"\n"):
+                    while (rest := stream.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+                        pass
+                    changed = True
+                    yield b"[safepip: a line longer than 16 MB was left out]\n"
+                    continue
+                text = line.decode("utf-8", errors="surrogateescape")
+                masked = redact(text)
+                if masked != text:
+                    changed = True
+                    line = masked.encode("utf-8", errors="surrogateescape")
+                yield line
+
+    write_file(path, lines())
+    return changed

@@ -127,6 +127,15 @@ class TextReporter(Reporter):
                 self._line(f"  next step: {diagnosis.hint}", force=True)
         if result.log_path:
             self._line(f"  full pip log: {result.log_path}", force=True)
+        self._unredacted(result)
+
+    def _unredacted(self, result: InstallResult) -> None:
+        if result.unredacted_log:
+            self._line(
+                f"  note: your pip log {result.unredacted_log} may hold credentials pip wrote"
+                " (safepip masks them only in its own output)",
+                force=True,
+            )
 
     def _timed_out(self, result: InstallResult) -> None:
         budget = f"{result.budget:g} s " if result.budget is not None else ""
@@ -144,3 +153,4 @@ class TextReporter(Reporter):
         )
         if result.log_path:
             self._line(f"  full pip log: {result.log_path}", force=True)
+        self._unredacted(result)

@@ -79,3 +79,62 @@ def test_password_never_survives(user: str, password: str, host: str) -> None:
     out = redact(f"ERROR: HTTP error 401 while getting https://{user}:{password}@{host}/simple/x/")
     assert f":{password}@" not in out
     assert f"{host}/simple/x/" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("https://u:pa'ss@host.example/simple", "pa'ss"),
+        ('https://u:pa"ss@host.example/simple', 'pa"ss'),
+        ("https://u:pa<ss>@host.example/simple", "pa<ss>"),
+        ("https://u:p%40ss%3A@host.example/simple", "p%40ss%3A"),
+        ("https://u:a@b@c@d@e@host.example/simple", "a@b@c@d@e"),
+        ("https://u:" + "L" * 5000 + "@host.example/simple", "L" * 5000),
+        ("https://" + "T" * 5000 + "@host.example/simple", "T" * 5000),
+        ("https://TOKEN123@host.example/simple", "TOKEN123"),
+        ("(https://alice:cut-password", "cut-password"),
+        (
+            "https://0123456789abcdef0123456789abcdef:x-oauth-basic@github.com/o/r",
+            "0123456789abcdef",
+        ),
+        ("https://h.example/f?token=" + "V" * 5000 + "&x=1", "V" * 5000),
+        ("https://h.example/f?Api_Key=k3y", "k3y"),
+        ("https://h.example/f?X-Amz-Credential=AKID%2F20240101", "AKID"),
+        ("https://h.example/f?private_token=glp4&x=1", "glp4"),
+        ("pypi-" + "A" * 5000, "A" * 5000),
+    ],
+)
+def test_masks_what_old_redaction_missed(text: str, secret: str) -> None:
+    """Quotes, `<`, escapes, several `@`, past 512 chars, token-only, cut URLs, long queries."""
+    out = redact(text)
+    assert secret not in out
+    assert MASK in out
+
+
+def test_ports_ipv6_and_plain_urls_stay() -> None:
+    text = "http://127.0.0.1:8080/simple/ and https://[::1]:443/x (see http://host:80)."
+    assert redact(text) == text
+
+
+_HOSTILE = st.lists(
+    st.sampled_from(["://", "@", ":", "?token=", "&", "=", "a", "/", " ", "Bearer ", "pypi-", "'"]),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=10, deadline=None)
+@given(pieces=_HOSTILE, repeat=st.integers(5_000, 20_000))
+def test_linear_time_on_hostile_input(pieces: list[str], repeat: int) -> None:
+    """Megabytes of repeated URL fragments redact in well under a second per megabyte.
+
+    A quadratic scan would take hours on these inputs; the bound is a guard, not a goal.
+    """
+    import time
+
+    text = "".join(pieces) * repeat
+    started = time.perf_counter()
+    once = redact(text)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 5 + len(text) / 200_000
+    assert redact(once) == once
