@@ -279,3 +279,19 @@ def test_a_conflict_is_explained_and_a_verified_fix_proposed(
     assert proposal["change"] == "c<2.0 (instead of c==2.0)"
     assert proposal["verified"] is True
     assert "Traceback" not in proc.stderr
+
+
+def test_the_start_up_benchmark_runs(tmp_path: Path) -> None:
+    """benchmarks/bench_pyz.py --runs 1 builds the archive and prints its size and its table.
+
+    The figures themselves are the benchmark's business (no timing is asserted here).
+    """
+    proc = _run(
+        [sys.executable, pips.REPO_ROOT / "benchmarks" / "bench_pyz.py", "--runs", "1"],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("safepip.pyz: ")
+    assert "python safepip.pyz --version" in proc.stdout
+    assert "start-up target (--version <= 120 ms, median): " in proc.stdout
