@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from safepip.model import (
-    Attempt,
-    Diagnosis,
-    FailureKind,
-    InstallResult,
-    Outcome,
-    PipRun,
-    Remedy,
-    RemedyAction,
-    RetryPolicy,
-)
-
+#: ``typing`` and the data model cost more than ``safepip --version`` may: mypy reads this as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from safepip.classifier import classify
     from safepip.install import Installer
+    from safepip.model import (
+        Attempt,
+        Diagnosis,
+        FailureKind,
+        InstallResult,
+        Outcome,
+        PipRun,
+        Remedy,
+        RemedyAction,
+        RetryPolicy,
+    )
     from safepip.pipargs import Options
     from safepip.report.hooks import Reporter
 
@@ -28,6 +29,20 @@ __version__ = "0.1.0"
 #: The public names loaded on first use (PEP 562): importing ``safepip`` stays cheap, and the
 #: classifier's table is compiled only when a failure needs it.
 _LAZY = {
+    **dict.fromkeys(
+        (
+            "Attempt",
+            "Diagnosis",
+            "FailureKind",
+            "InstallResult",
+            "Outcome",
+            "PipRun",
+            "Remedy",
+            "RemedyAction",
+            "RetryPolicy",
+        ),
+        "safepip.model",
+    ),
     "classify": "safepip.classifier",
     "Installer": "safepip.install",
     "Options": "safepip.pipargs",

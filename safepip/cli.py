@@ -7,20 +7,19 @@ Exit statuses: 0 success; pip's own status when ``safepip install`` fails; 2 usa
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
-import signal
 import sys
-import traceback
-from typing import IO, TYPE_CHECKING, Any, Callable
 
 from safepip.errors import SafepipError, Terminated, UsageError
 
+#: ``typing`` costs more than the rest of ``safepip --version``: mypy reads this name as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Iterator, Mapping, Sequence
-    from types import FrameType, ModuleType
+    from collections.abc import Mapping, Sequence
+    from types import FrameType, ModuleType, TracebackType
+    from typing import IO, Any, Callable
 
     from safepip.model import InstallResult
     from safepip.report.hooks import Reporter
@@ -66,29 +65,42 @@ def _top_help() -> str:
 _TERMINATING = ("SIGTERM", "SIGHUP", "SIGQUIT")
 
 
-@contextlib.contextmanager
-def _signals_raise() -> Iterator[None]:
-    """Turn SIGTERM, SIGHUP and SIGQUIT into :class:`Terminated`.
+def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
+    raise Terminated(signum)
+
+
+class _SignalsRaise:
+    """Turn SIGTERM, SIGHUP and SIGQUIT into :class:`Terminated` for the block.
 
     pip gets them forwarded (see :mod:`safepip.runner`), nothing retries, and safepip exits
     128 + the signal number. A signal the caller set to be ignored (``nohup``) stays ignored.
     """
 
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        raise Terminated(signum)
+    def __init__(self) -> None:
+        self.previous: dict[int, Any] = {}
 
-    previous: dict[int, Any] = {}
-    try:
-        for name in _TERMINATING:
-            signum = getattr(signal, name, None)
-            if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
-                previous[signum] = signal.signal(signum, handler)
-    except ValueError:  # not the main thread (embedded use): leave signals alone
-        pass
-    try:
-        yield
-    finally:
-        for signum, old in previous.items():
+    def __enter__(self) -> None:
+        import signal  # noqa: PLC0415 - imports enum: not for `safepip --version`
+
+        try:
+            for name in _TERMINATING:
+                signum = getattr(signal, name, None)
+                if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
+                    self.previous[signum] = signal.signal(signum, _raise_terminated)
+        except ValueError:  # not the main thread (embedded use): leave signals alone
+            pass
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        if not self.previous:
+            return
+        import signal  # noqa: PLC0415
+
+        for signum, old in self.previous.items():
             signal.signal(signum, old)
 
 
@@ -217,6 +229,7 @@ def _subcommand(name: str, args: Sequence[str]) -> int:
 
 
 def _dispatch(args: Sequence[str]) -> int:
+    """Run the command ``args`` names (``--version`` and help before anything is imported)."""
     if not args or args[0] in {"-h", "--help", "help"}:
         print(_top_help())
         return 0 if args else USAGE_ERROR
@@ -225,14 +238,18 @@ def _dispatch(args: Sequence[str]) -> int:
         return 0
     command, rest = args[0], args[1:]
     if command == "install":
-        return _install(rest)
+        with _SignalsRaise():
+            return _install(rest)
     if command in COMMANDS:
-        return _subcommand(command, rest)
+        with _SignalsRaise():
+            return _subcommand(command, rest)
     raise UsageError(f"unknown command {command!r}", hint="run `safepip --help` for the commands")
 
 
 def _say(line: str) -> None:
     """Print one last line to stderr; a hung-up terminal (SIGHUP) or closed pipe is no error."""
+    import contextlib  # noqa: PLC0415 - only on the way out after a signal
+
     with contextlib.suppress(OSError, ValueError):
         print(line, file=sys.stderr)
 
@@ -243,26 +260,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     Args:
         argv: the arguments after the program name; ``sys.argv[1:]`` when None.
     """
-    from safepip.report.redact import redact  # noqa: PLC0415
-
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        with _signals_raise():
-            return _dispatch(args)
+        return _dispatch(args)
     except SafepipError as exc:
+        from safepip.report.redact import redact  # noqa: PLC0415 - only for a message
+
         print(f"safepip: error: {redact(str(exc))}", file=sys.stderr)
         if exc.hint:
             print(f"safepip: hint: {redact(exc.hint)}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         _say("safepip: interrupted")
-        return 128 + signal.SIGINT
+        return 128 + 2  # SIGINT
     except Terminated as exc:
+        import signal  # noqa: PLC0415
+
         _say(f"safepip: terminated ({signal.Signals(exc.signum).name})")
         return 128 + exc.signum
     except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
         return exc.code if isinstance(exc.code, int) else USAGE_ERROR
     except Exception:  # noqa: BLE001 - the one funnel: a bug in safepip, reported as such
+        import traceback  # noqa: PLC0415 - only for a bug
+
+        from safepip.report.redact import redact  # noqa: PLC0415
+
         print(redact(traceback.format_exc()), end="", file=sys.stderr)
         print(
             "safepip: internal error (a bug in safepip); pip's own state is untouched",

@@ -34,6 +34,23 @@ def test_a_clean_install_does_not_load_the_classifier() -> None:
     assert out.split() == ["False"] * 5
 
 
+def test_version_imports_nothing_heavy() -> None:
+    """`safepip --version` loads neither typing, enum (signal), dataclasses nor the data model.
+
+    These are most of the start-up cost; benchmarks/bench_overhead.py times it against python.
+    """
+    heavy = ("typing", "enum", "signal", "dataclasses", "traceback", "safepip.model")
+    code = (
+        "import sys; before = set(sys.modules); from safepip.cli import main; main(['--version']);"
+        f"print([m for m in {heavy!r} if m in sys.modules and m not in before])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines()[0].startswith("safepip ")
+    assert out.splitlines()[-1] == "[]"
+
+
 def test_the_public_names_resolve_to_their_modules() -> None:
     """Every name in ``safepip.__all__`` resolves, the lazy ones to the objects of their modules."""
     from safepip.install.loop import Installer
