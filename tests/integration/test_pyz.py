@@ -295,3 +295,44 @@ def test_the_start_up_benchmark_runs(tmp_path: Path) -> None:
     assert proc.stdout.startswith("safepip.pyz: ")
     assert "python safepip.pyz --version" in proc.stdout
     assert "start-up target (--version <= 120 ms, median): " in proc.stdout
+
+
+def test_nothing_is_imported_from_the_environments_site_packages(
+    archive: Path,
+    tmp_path: Path,
+    fault_index: Callable[..., FaultIndex],
+    demo_dists: list[Path],
+) -> None:
+    """Modules planted in the venv's site-packages are never imported by the archive.
+
+    A ``packaging`` that refuses to import and a ``tornado`` that leaves a mark when imported
+    (tenacity tries ``import tornado``): an install that needs a retry (so tenacity loads)
+    succeeds with the vendored copies, and the mark never appears.
+    """
+    if pyz.BARE_PIP not in pips.available_pip_versions():
+        pytest.skip(f"pip {pyz.BARE_PIP} is not in .ci/wheelhouse: run .ci/prepare-pips")
+    python = pyz.bare_venv(sys.executable, tmp_path / "venv")
+    site = _run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+    ).stdout.strip()
+    mark = tmp_path / "tornado-was-imported"
+    (Path(site) / "packaging").mkdir()
+    (Path(site) / "packaging" / "__init__.py").write_text('raise ImportError("planted")\n')
+    (Path(site) / "tornado").mkdir()
+    (Path(site) / "tornado" / "__init__.py").write_text(
+        f"open({str(mark)!r}, 'w').close()\n", encoding="utf-8"
+    )
+    index = fault_index(demo_dists)
+    index.fail("/simple/dep/", status=503, times=3)
+    report = tmp_path / "report.json"
+    proc = _run(
+        [python, archive, "install", "--backoff", "0.1", "--report-json", report,
+         *_index_args(index, tmp_path / "cache"), "--target", tmp_path / "target", "dep"],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(report.read_text("utf-8"))["outcome"] == "recovered"
+    assert not mark.exists(), "the archive imported tornado from the environment"
