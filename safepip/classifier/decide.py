@@ -140,6 +140,7 @@ def _refine(log: Log, hit: Hit, hits: list[Hit]) -> Diagnosis:  # noqa: PLR0911 
         "incomplete-download" in hit.line
         or "interrupted" in hit.line
         or "not enough bytes" in hit.line
+        or "network connectivity" in hit.line
     ):
         return refine.cut_short(log, hit, base)
     if kind in (K.TEMP_VANISHED, K.LOCAL_PATH_MISSING):

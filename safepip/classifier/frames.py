@@ -49,9 +49,11 @@ FRAME_RULES: tuple[FrameRule, ...] = (
         K.NETWORK_TRANSIENT,
         r"(?:urllib3[\\/](?:response|contrib[\\/]pyopenssl)|[\\/]http[\\/]client|[\\/]ssl"
         r"|[\\/]socket)\.py\",\x20line\x20\d{1,7},\x20in\x20"
-        r"(?:_error_catcher|read\w{0,12}|recv_into|_safe_read|stream|_fp_read|_update_chunk_length)\b",
-        "docs/failure-kinds.md §B network-transient: the traceback runs through a read of"
-        " the response body (urllib3 response.py, http.client, ssl): a download broke off",
+        r"(?:_error_catcher|read\w{0,12}|recv_into|_safe_read|stream|_fp_read|_update_chunk_length)\b"
+        r"|urllib3[\\/]connectionpool\.py\",\x20line\x20\d{1,7},\x20in\x20urlopen\b"
+        r"|requests[\\/]adapters\.py\",\x20line\x20\d{1,7},\x20in\x20send\b",
+        "docs/failure-kinds.md §B network-transient: the traceback runs through a request to the"
+        " index or a read of its response (urllib3, requests, http.client, ssl)",
     ),
     _frame(
         K.INVALID_REQUIREMENT,
@@ -68,17 +70,21 @@ FRAME_RULES: tuple[FrameRule, ...] = (
     ),
 )
 
-#: The steps of a build that pip announces before running it.
+#: The steps of a build that pip announces before running it, and the build's own progress
+#: (setuptools' ``running build_ext``, ``copying x -> build/lib``...).
 _BUILD_STEP = re.compile(
     r"^\s{0,12}(?:Installing\x20build\x20dependencies|Getting\x20requirements\x20to\x20build"
     r"|Preparing\x20(?:wheel\x20|editable\x20)?metadata|Building\x20(?:wheel|editable)\x20for"
-    r"|Running\x20setup\.py\x20(?:install|develop|bdist_wheel)|Complete\x20output\x20from\x20command)",
+    r"|Running\x20setup\.py\x20(?:install|develop|bdist_wheel)|Complete\x20output\x20from\x20command"
+    r"|Complete\x20output\x20\(|running\x20(?:build|egg_info|bdist_wheel|install|develop)\w{0,12}$"
+    r"|copying\x20\S{1,512}\x20->\x20build|creating\x20build\b)",
     re.VERBOSE,
 )
 #: Any step pip announces (the last one before the failure is the step that failed).
 _ANY_STEP = re.compile(
     r"^\s{0,12}(?:Collecting|Downloading|Using\x20cached|Processing|Obtaining|Installing"
-    r"|Getting|Preparing|Building|Running|Attempting|Uninstalling|Successfully|Requirement)\b",
+    r"|Getting|Preparing|Building|Running|Attempting|Uninstalling|Successfully|Requirement"
+    r"|running\x20\w|copying\x20|creating\x20build|Complete\x20output)\b",
     re.VERBOSE,
 )
 _STEP_SOURCE = (
@@ -108,15 +114,18 @@ def decide(log: Log, boundary: int) -> Found | None:
 
 
 def _last_step(log: Log, boundary: int) -> Found | None:
-    """A build step, when it is the last step pip announced before the failure."""
+    """A build step, when it is the last step pip announced before the failure.
+
+    The failure is pip's first ``ERROR: Exception`` or traceback; a paste that shows neither
+    was cut during the failing step, so its end counts.
+    """
     failed = [i for i in log.find(("ERROR: Exception", "Traceback (most recent")) if i > boundary]
-    if not failed:
-        return None
-    first = failed[0]
+    first = failed[0] if failed else len(log.lines)
     for index in range(first - 1, max(boundary, first - _STEP_LOOKBACK), -1):
         line = log.clean(index)
         if _ANY_STEP.match(line):
             if _BUILD_STEP.match(line):
-                return Found(K.BUILD_FAILURE, (line, log.clean(first)), _STEP_SOURCE, index)
+                said = (log.clean(first),) if failed else ()
+                return Found(K.BUILD_FAILURE, (line, *said), _STEP_SOURCE, index)
             return None
     return None

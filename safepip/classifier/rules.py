@@ -208,9 +208,11 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         K.EXTERNALLY_MANAGED,
-        r"externally-managed-environment|This\x20environment\x20is\x20externally\x20managed",
-        "docs/failure-kinds.md §E externally-managed (PEP 668, pip>=23.0)",
-        needles=("externally",),
+        r"externally-managed-environment|This\x20environment\x20is\x20externally\x20managed"
+        r"|by\x20passing\x20--break-system-packages|See\x20PEP\x20668\x20for\x20the\x20detailed",
+        "docs/failure-kinds.md §E externally-managed (PEP 668, pip>=23.0; its note and hint when"
+        " the paste lost the lines above them)",
+        needles=("externally", "by passing --break-system-packages", "See PEP 668"),
     ),
     _rule(
         K.WINDOWS_LONG_PATH,
@@ -371,13 +373,16 @@ RULES: tuple[Rule, ...] = (
     _rule(
         K.RESOLUTION_CONFLICT,
         r"ResolutionImpossible|resolution-too-deep|conflicting\x20dependencies"
-        r"|The\x20conflict\x20is\x20caused\x20by",
-        "docs/failure-kinds.md §E resolution-conflict (20.3+; 25.1 resolution-too-deep)",
+        r"|The\x20conflict\x20is\x20caused\x20by|loosen\x20the\x20range\x20of\x20package\x20versions"
+        r"|remove\x20package\x20versions\x20to\x20allow\x20pip",
+        "docs/failure-kinds.md §E resolution-conflict (20.3+; 25.1 resolution-too-deep; pip's"
+        " 'To fix this you could try to' advice when the paste lost the lines above it)",
         needles=(
             "ResolutionImpossible",
             "resolution-too-deep",
             "conflicting dependencies",
             "The conflict is caused by",
+            "package versions",
         ),
     ),
     _rule(
@@ -540,7 +545,7 @@ RULES: tuple[Rule, ...] = (
         r"|\[(?:Errno|WinError)\x20(?:104|110|111|113|-2|-3|-5|8|11001|11004|10054|10060|10061)\]"
         r"|getaddrinfo\x20failed|Temporary\x20failure\x20in\x20name\x20resolution"
         r"|Connection\x20interrupted\x20while\x20downloading|Retrying\x20\(Retry\(total="
-        r"|Could\x20not\x20fetch\x20URL",
+        r"|Could\x20not\x20fetch\x20URL|issue\x20with\x20network\x20connectivity,\x20not\x20pip",
         "docs/failure-kinds.md §B network-transient (urllib3 1.x/2.x reprs; pip>=25.1/26.2 refs)",
         needles=(
             "HTTP error 5",
@@ -578,6 +583,7 @@ RULES: tuple[Rule, ...] = (
             "Connection interrupted",
             "Retrying (",
             "Could not fetch URL",
+            "network connectivity",
         ),
     ),
     # --- not-found (a symptom: classify looks for its cause, §B and §E not-found) -----------
@@ -664,6 +670,9 @@ TRIGGERS: tuple[str, ...] = (
     "ssl module",
     "not enough bytes",
     "fatal:",
+    "package versions",
+    "PEP 668",
+    "network connectivity",
     "(publickey",
     'HTTP/1.1" ',  # urllib3's -v line: https://host:443 "GET /simple/x/ HTTP/1.1" 503 0
 )
@@ -676,7 +685,7 @@ SUCCESS = re.compile(r"^\s{0,8}Successfully\x20installed\b")
 #: Warning and debug lines (weak evidence) whatever the rule says.
 WEAK_LINE = re.compile(
     r"^\s{0,12}(?:WARNING:|Could\x20not\x20fetch\x20URL|Skipping\x20page|Retrying\x20\(|Found\x20link"
-    r"|Looking\x20up|Ignoring\x20|https?://\S{1,512}\x20\"[A-Z]{3,7}\x20)",
+    r"|Looking\x20up|Ignoring\x20|https?://\S{1,512}\x20\"[A-Z]{3,7}\x20|note:\x20)",
     re.VERBOSE,
 )
 
