@@ -107,6 +107,10 @@ def _best_time(text: str) -> float:
             "\r",
             "╰─> [1 lines of output]\n  Successfully installed x\n",
             "  Found link https://h/x-1.0.whl#sha256=ab (from https://h/simple/x/), version: 1\n",
+            '  File "/x/urllib3/response.py", line 1, in read\n',
+            "  copying a -> build/lib\n",
+            "x" * 79 + "\n",  # lines of exactly 80 columns: a hard-wrap candidate
+            '{"stream":"ERROR: x\\n"}\n',  # the Docker API's JSON stream
         ]
     )
 )
