@@ -103,7 +103,8 @@ def read_capped(path: str, cap: int = MAX_READ) -> bytes:
         OSError: it cannot be read.
     """
     with open_entry(path) as f:
-        data = f.read(cap + 1)
+        size = os.fstat(f.fileno()).st_size  # read() of `cap` bytes would allocate them all
+        data = f.read(min(size, cap) + 1)
     if len(data) > cap:
         raise TooLarge(errno.EFBIG, f"larger than {cap} bytes: not read", path)
     return data
@@ -179,17 +180,18 @@ _HEXDIGITS = frozenset("0123456789abcdef")
 
 
 def _leaf_dirs(
-    base: str, widths: tuple[int, ...], errors: list[str] | None = None
-) -> Iterator[str]:
-    """Yield the directories ``widths`` levels below ``base`` whose names have pip's shape.
+    base: str, widths: tuple[int, ...], errors: list[str] | None = None, levels: str = ""
+) -> Iterator[tuple[str, str]]:
+    """Yield ``(path, names joined)`` of the directories ``widths`` levels below ``base``.
 
-    Other names (a user's own ``wheels/ab/cd/ef/myproject``) and symlinks are never entered.
-    A directory that cannot be listed is added to ``errors`` (a missing one is not an error).
+    Only names of pip's shape (hex digits of the level's width) are entered, never a symlink:
+    a user's own ``wheels/ab/cd/ef/myproject`` is not pip's. A directory that cannot be listed
+    is added to ``errors`` (a missing one is not an error).
     """
     try:
         with os.scandir(base) as it:
             children = sorted(
-                e.path
+                (e.path, e.name)
                 for e in it
                 if len(e.name) == widths[0]
                 and _HEXDIGITS.issuperset(e.name)
@@ -201,30 +203,35 @@ def _leaf_dirs(
         if errors is not None:
             errors.append(f"{base}: {exc.strerror or exc}")
         return
-    for child in children:
+    for child, name in children:
         if len(widths) == 1:
-            yield child
+            yield child, levels + name
         else:
-            yield from _leaf_dirs(child, widths[1:], errors)
+            yield from _leaf_dirs(child, widths[1:], errors, levels + name)
 
 
 def iter_http_entries(root: Path, errors: list[str] | None = None) -> Iterator[HttpEntry]:
     """Yield every entry of ``http-v2/``, then of ``http/`` (key-named files, 5 levels deep)."""
     for layout in (HTTP_V2, HTTP_V1):
-        for leaf in _leaf_dirs(str(root / layout), _HTTP_LEVELS, errors):
-            yield from _group_leaf(layout, leaf)
+        for leaf, levels in _leaf_dirs(str(root / layout), _HTTP_LEVELS, errors):
+            try:
+                yield from _group_leaf(layout, leaf, levels)
+            except OSError as exc:
+                if errors is not None:
+                    errors.append(f"{leaf}: {exc.strerror or exc}")
 
 
 def iter_wheel_entries(root: Path, errors: list[str] | None = None) -> Iterator[str]:
     """Yield every ``wheels/aa/bb/cc/<50 hex>`` entry directory."""
-    yield from _leaf_dirs(str(root / WHEELS), _WHEEL_LEVELS, errors)
+    for leaf, _levels in _leaf_dirs(str(root / WHEELS), _WHEEL_LEVELS, errors):
+        yield leaf
 
 
-def _group_leaf(layout: str, leaf: str) -> Iterator[HttpEntry]:
+def _group_leaf(layout: str, leaf: str, levels: str) -> Iterator[HttpEntry]:
+    """Group a leaf's files by key; a key lives under its own first five digits (``levels``)."""
     metas: dict[str, str] = {}
     bodies: dict[str, str] = {}
     temps: dict[str, list[str]] = {}
-    levels = "".join(Path(leaf).parts[-5:])  # a key lives under its own first five digits
     with os.scandir(leaf) as it:
         for entry in it:
             name = entry.name
