@@ -16,11 +16,13 @@ Writes (``--report-json``, ``fix-requirements -o``, the kept pip log, the step s
 
 Reads (logs, requirement files): opened with ``O_NONBLOCK`` (a FIFO never blocks the open), then
 ``fstat``: only a regular file is read, at most ``cap`` bytes; standard input is read up to the
-cap. ``/dev/zero``, a FIFO or a directory is refused with :class:`NotRegularFile`.
+cap (a log piped in: up to a read limit, keeping its end). ``/dev/zero``, a FIFO or a directory
+is refused with :class:`NotRegularFile`.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import errno
 import os
@@ -224,26 +226,48 @@ def read_tail(stream: BinaryIO, cap: int) -> tuple[bytes, bool]:
     return data, False
 
 
-def read_stream(stream: BinaryIO, cap: int, name: str = "standard input") -> bytes:
-    """Read a pipe (standard input) to its end, at most ``cap`` bytes.
+def read_stream(
+    stream: BinaryIO, cap: int, *, limit: int | None = None, name: str = "standard input"
+) -> tuple[bytes, bool]:
+    """Read a pipe (standard input) to its end, keeping at most its last ``cap`` bytes.
+
+    Args:
+        stream: the pipe.
+        cap: the most bytes kept (the end of the stream).
+        limit: the most bytes read in all (None: ``cap``); past it the read stops, so an
+            endless stream (``/dev/zero``) cannot hang safepip.
+        name: what to call the stream in the error.
+
+    Returns:
+        The kept bytes and whether anything before them was dropped.
 
     Raises:
-        TooLarge: more than ``cap`` bytes were offered (the read stops there: no hang on an
-            endless stream).
+        TooLarge: the stream held more than ``limit`` bytes.
     """
-    data = _read_upto(stream, cap + 1)
-    if len(data) > cap:
-        raise TooLarge(name, cap)
-    return data
+    limit = cap if limit is None else max(limit, cap)
+    chunks: collections.deque[bytes] = collections.deque()
+    kept = total = 0
+    while chunk := stream.read(min(_CHUNK, limit + 1 - total)):
+        total += len(chunk)
+        if total > limit:
+            raise TooLarge(name, limit)
+        chunks.append(chunk)
+        kept += len(chunk)
+        while kept - len(chunks[0]) >= cap:
+            kept -= len(chunks.popleft())
+    data = b"".join(chunks)
+    return data[-cap:], total > cap
 
 
-def read_input(path: str, cap: int, *, tail: bool) -> tuple[bytes, bool]:
+def read_input(path: str, cap: int, *, tail: bool, limit: int | None = None) -> tuple[bytes, bool]:
     """Read a user-named input: ``-`` is standard input, anything else a regular file.
 
     Args:
         path: the path as given, or ``-``.
-        cap: the most bytes read.
-        tail: keep the end of a longer regular file (a log); otherwise a longer file is refused.
+        cap: the most bytes kept.
+        tail: keep the end of a longer input (a log); otherwise a longer input is refused.
+        limit: for a log piped on standard input, the most bytes read before giving up
+            (None: ``cap``).
 
     Returns:
         The bytes and whether the beginning was left out.
@@ -256,14 +280,10 @@ def read_input(path: str, cap: int, *, tail: bool) -> tuple[bytes, bool]:
         if stdin is None or stdin.closed:
             raise OSError(errno.EBADF, "standard input is closed", "-")
         stream: BinaryIO = stdin.buffer
-        try:
-            fileno = stream.fileno()
-            regular = stat.S_ISREG(os.fstat(fileno).st_mode)
-        except (OSError, ValueError) as exc:
-            raise OSError(errno.EBADF, "standard input is closed", "-") from exc
-        if regular and tail:
+        if tail and _is_regular(stream):
             return read_tail(stream, cap)
-        return read_stream(stream, cap), False
+        data, dropped = read_stream(stream, cap, limit=limit if tail else cap)
+        return data, dropped
     with open_regular(path) as stream:
         if tail:
             return read_tail(stream, cap)
@@ -271,6 +291,13 @@ def read_input(path: str, cap: int, *, tail: bool) -> tuple[bytes, bool]:
     if len(data) > cap:
         raise TooLarge(path, cap)
     return data, False
+
+
+def _is_regular(stream: BinaryIO) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError):  # not a real descriptor (embedded use): read it as a stream
+        return False
 
 
 def _read_upto(stream: BinaryIO, limit: int) -> bytes:

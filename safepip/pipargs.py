@@ -80,15 +80,17 @@ def _positive_int(text: str) -> int:
 
 
 def _non_negative_float(text: str) -> float:
+    """Seconds: a finite number from 0 to a week (NaN, infinities and negatives are refused)."""
     value = float(text)
-    if not value >= 0 or value == float("inf"):
+    if not 0 <= value <= MAX_TIME_BUDGET:  # also false for NaN
         raise ValueError(text)
     return value
 
 
-def _budget(text: str) -> float:
+def positive_seconds(text: str) -> float:
+    """Seconds for a timeout: more than 0, at most a week (``argparse`` ``type=``)."""
     value = _non_negative_float(text)
-    if value > MAX_TIME_BUDGET:
+    if value == 0:
         raise ValueError(text)
     return value
 
@@ -117,7 +119,7 @@ SPECS: tuple[_Spec, ...] = (
         field="time_budget",
         env="SAFEPIP_TIME_BUDGET",
         takes_value=True,
-        convert=_budget,
+        convert=_non_negative_float,
         help="seconds for the whole install, waits included; pip is ended when it runs out"
         " (default: none, a running pip is never ended; at most a week)",
     ),

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from safepip.capture import Capture, capture_file
 from safepip.errors import PipNotFound, Terminated
+from safepip.files import open_regular
 from safepip.model import PipRun
 
 if TYPE_CHECKING:
@@ -75,8 +76,8 @@ def _read_log(log_path: Path | None, offset: int) -> str:
     """The bounded text pip appended to its log file since ``offset`` (pip opens it to append)."""
     if log_path is None:
         return ""
-    try:
-        with log_path.open("rb") as handle:
+    try:  # a regular file only: the user's --log may be /dev/zero or a FIFO
+        with open_regular(str(log_path)) as handle:
             size = os.fstat(handle.fileno()).st_size
             handle.seek(max(offset, size - LOG_READ_LIMIT))
             return capture_file(handle)
@@ -492,7 +493,8 @@ def query(argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 60) -
 
     Returns:
         ``(returncode, stdout)``; ``(127, "")`` when the command cannot start and
-        ``(124, "")`` when it runs past ``timeout``.
+        ``(124, "")`` when it runs past ``timeout``; a failure with no output when the
+        answer holds a NUL byte (an interpreter that answers oddly).
     """
     try:
         done = subprocess.run(
@@ -508,4 +510,7 @@ def query(argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 60) -
         return 127, ""
     except subprocess.TimeoutExpired:
         return 124, ""
-    return done.returncode, done.stdout.decode("utf-8", errors="replace")
+    out = done.stdout.decode("utf-8", errors="replace")
+    if "\0" in out:  # no answer safepip asks for (a path, JSON, a version) holds a NUL
+        return done.returncode or 1, ""
+    return done.returncode, out

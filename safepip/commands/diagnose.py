@@ -7,11 +7,15 @@ kind, its retry policy, the evidence lines, the package, URLs and paths involved
 decoded as UTF-8 with replacement (UTF-16 when it starts with a byte-order mark, as PowerShell 5
 redirections do), and at most :data:`MAX_BYTES` of each are read: the **last**
 64 MB, because pip's decisive error is at the end (the result then says it was truncated).
+Only regular files are read (a device, a FIFO or a directory is refused without blocking); a
+log piped on standard input is read up to :data:`MAX_STDIN` (512 MB), keeping its last 64 MB,
+and a closed standard input is a usage error.
 All output is passed through :func:`safepip.report.redact.redact`.
 
 Exit status: 0 when a failure cause was identified in every log; 1 when some log had no
 recognisable failure (kind ``unknown``, including an empty log or a successful run); 2 for a
-usage error (:class:`~safepip.errors.UsageError`: missing, unreadable or directory path).
+usage error (:class:`~safepip.errors.UsageError`: a missing, unreadable or non-regular path,
+a closed or endless standard input).
 
 JSON document (``--json``), schema version 1::
 
@@ -51,12 +55,12 @@ import codecs
 import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Union
+from typing import TYPE_CHECKING, Union
 
 from safepip.classifier import classify
 from safepip.conflicts.explain import explain, parse_conflict
 from safepip.errors import UsageError
+from safepip.files import NotRegularFile, TooLarge, read_input, reason
 from safepip.install.remedies import Context, plan
 from safepip.model import Diagnosis, FailureKind
 from safepip.report.redact import redact, redact_data, redact_userinfo
@@ -67,8 +71,9 @@ if TYPE_CHECKING:
 
 #: Bytes read per log (the tail of a longer one).
 MAX_BYTES = 64 * 1024 * 1024
+#: Bytes read at most from a log piped on standard input (its last MAX_BYTES are kept).
+MAX_STDIN = 512 * 1024 * 1024
 SCHEMA = 1
-_CHUNK = 1024 * 1024
 
 JSONValue = Union[str, int, bool, None, list[str]]
 
@@ -122,6 +127,10 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: 
         UsageError: a log path is missing, a directory, or unreadable.
     """
     sources: list[str] = list(options.logs) or ["-"]
+    if "-" in sources and (sys.stdin is None or sys.stdin.closed):
+        raise UsageError(
+            "standard input is closed: no log to read", hint="name a log file, or pipe one in"
+        )
     if not options.logs and sys.stdin.isatty():
         raise UsageError(
             "no log to diagnose", hint="name a log file, or pipe one in: ... | safepip diagnose -"
@@ -144,19 +153,21 @@ def diagnose_source(source: str) -> Result:
     Raises:
         UsageError: the path does not exist, is a directory, or cannot be read.
     """
-    if source == "-":
-        data, truncated = _read_tail(sys.stdin.buffer)
-    else:
-        path = Path(source)
-        if path.is_dir():
-            raise UsageError(f"{source}: is a directory", hint="name a log file, or '-' for stdin")
-        try:
-            with path.open("rb") as stream:
-                data, truncated = _read_tail(stream)
-        except FileNotFoundError:
-            raise UsageError(f"{source}: no such file", hint="name an existing log file") from None
-        except OSError as exc:
-            raise UsageError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data, truncated = read_input(source, MAX_BYTES, tail=True, limit=MAX_STDIN)
+    except TooLarge:
+        raise UsageError(
+            f"{_name(source)} holds more than {MAX_STDIN // (1024 * 1024)} MB",
+            hint="save the log to a file: safepip reads the last 64 MB of a file",
+        ) from None
+    except NotRegularFile as exc:
+        raise UsageError(
+            f"{source}: {exc.strerror}", hint="name a log file, or '-' for stdin"
+        ) from None
+    except FileNotFoundError:
+        raise UsageError(f"{source}: no such file", hint="name an existing log file") from None
+    except OSError as exc:
+        raise UsageError(f"{_name(source)}: cannot read: {reason(exc)}") from None
     text = _decode(data)
     if truncated:
         text = text.partition("\n")[2]  # the first line was cut in the middle
@@ -176,24 +187,8 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8-sig", errors="replace")
 
 
-def _read_tail(stream: BinaryIO) -> tuple[bytes, bool]:
-    """Read at most :data:`MAX_BYTES`, keeping the end; also say whether anything was dropped."""
-    try:
-        size = stream.seek(0, 2)
-        if size > MAX_BYTES:
-            stream.seek(size - MAX_BYTES)
-            return stream.read(MAX_BYTES), True
-        stream.seek(0)
-        return stream.read(), False
-    except OSError:  # a pipe: stream it, keeping a bounded tail
-        buffer = bytearray()
-        truncated = False
-        while chunk := stream.read(_CHUNK):
-            buffer += chunk
-            if len(buffer) > MAX_BYTES:
-                del buffer[: len(buffer) - MAX_BYTES]
-                truncated = True
-        return bytes(buffer), truncated
+def _name(source: str) -> str:
+    return "standard input" if source == "-" else source
 
 
 def describe_remedy(diagnosis: Diagnosis) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable
 from safepip.cache import layout as cache
 from safepip.cache.entries import verify
 from safepip.commands.cache import human_size
-from safepip.pipargs import default_python
+from safepip.pipargs import default_python, positive_seconds
 from safepip.pipfacts import (
     PipConfig,
     Query,
@@ -267,6 +267,12 @@ def run_checks(  # noqa: PLR0913 - every collaborator is injected on purpose
         info = None
     if not isinstance(info, dict):
         return [Check(FAIL, "python", f"cannot run {python} (exit status {returncode})")]
+    # an interpreter that answers oddly (a wrapper, a shim) is never trusted to be well-typed
+    info = {
+        k: v
+        for k, v in info.items()
+        if isinstance(k, str) and isinstance(v, str) and "\0" not in v and len(v) < 4096
+    }
     checks = [Check(OK, "python", f"{python} (Python {info.get('version')})")]
     checks.append(pip_version_check(info.get("pip")))
     if info.get("pip") is None:
@@ -300,7 +306,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON document")
     parser.add_argument("--offline", action="store_true", help="do not probe the indexes")
     parser.add_argument(
-        "--timeout", type=float, default=5.0, metavar="SECONDS", help="per index probe (default 5)"
+        "--timeout",
+        type=positive_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="per index probe (default 5; more than 0, at most a week)",
     )
 
 

@@ -24,7 +24,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from safepip.errors import UsageError
-from safepip.files import reason, write_file
+from safepip.files import read_input, reason, write_file
 from safepip.pipargs import default_python
 from safepip.report.redact import redact
 
@@ -39,6 +39,8 @@ _LINE = re.compile(
     r"(?P<lead>[ \t\ufeff]*)(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
     r"(?P<extras>[ \t]*\[[^\]\r\n]*\])?[ \t]*@[ \t]*(?P<url>file:[^ \t\r\n]+)(?P<rest>[^\r\n]*)"
 )
+#: The largest requirements file read (a real one is a few kB).
+MAX_BYTES = 16 * 1024 * 1024
 _WHEEL = re.compile(r"(?P<name>[^-/]+)-(?P<version>[^-/]+)(?:-[^-/]+)?-[^-/]+-[^-/]+-[^-/]+\.whl")
 _SDIST = (".tar.gz", ".zip", ".tar.bz2", ".tgz")
 
@@ -260,13 +262,14 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _read(name: str) -> str:
+    """Read IN (a regular file, or standard input), at most :data:`MAX_BYTES`."""
     try:
-        if name == "-":
-            return sys.stdin.read()
-        # surrogateescape: bytes that are not UTF-8 come back out unchanged
-        return Path(name).read_bytes().decode("utf-8", errors="surrogateescape")
+        data, _ = read_input(name, MAX_BYTES, tail=False)
     except OSError as exc:
-        raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        where = "standard input" if name == "-" else name
+        raise UsageError(f"cannot read {where}: {reason(exc)}") from exc
+    # surrogateescape: bytes that are not UTF-8 come back out unchanged
+    return data.decode("utf-8", errors="surrogateescape")
 
 
 def _exists(path: str) -> bool:

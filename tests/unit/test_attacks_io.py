@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import IO
 
 import pytest
 from support.fakepip import fake_pip
@@ -261,3 +262,176 @@ def test_report_on_a_read_only_filesystem_keeps_pips_status(tmp_path: Path) -> N
     )
     assert done.stdout.splitlines() == ["install=0"], done.stderr
     assert "Read-only file system" in done.stderr
+
+
+# --- hostile inputs: devices, FIFOs, links, closed stdin (each run under a timeout) -------
+
+
+def _safepip(
+    args: list[str], tmp_path: Path, *, stdin: int | IO[bytes] = subprocess.DEVNULL
+) -> subprocess.CompletedProcess[str]:
+    """``python -m safepip ARGS`` with a timeout: a hang fails the test instead of the run."""
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+    return subprocess.run(
+        [sys.executable, "-m", "safepip", *args],
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+        timeout=60,
+    )
+
+
+def _one_line_usage_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("safepip: error:")]
+    assert len(errors) == 1, done.stderr
+    for word in words:
+        assert word in errors[0]
+
+
+def _hostile_path(tmp_path: Path, kind: str) -> str:
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "log.fifo")
+        return str(tmp_path / "log.fifo")
+    if kind == "link-to-zero":
+        (tmp_path / "pip.log").symlink_to("/dev/zero")
+        return str(tmp_path / "pip.log")
+    if kind == "loop":
+        (tmp_path / "a").symlink_to(tmp_path / "b")
+        (tmp_path / "b").symlink_to(tmp_path / "a")
+        return str(tmp_path / "a")
+    if kind == "directory":
+        return str(tmp_path)
+    return kind  # a device path
+
+
+HOSTILE = {
+    "/dev/zero": "character device",
+    "/dev/urandom": "character device",
+    "fifo": "FIFO",
+    "link-to-zero": "character device",
+    "loop": "symbolic links",
+    "directory": "directory",
+}
+
+
+@pytest.mark.parametrize(("kind", "said"), HOSTILE.items(), ids=list(HOSTILE))
+@pytest.mark.parametrize("command", ["diagnose", "fix-requirements"])
+def test_hostile_inputs_are_refused_at_once(
+    tmp_path: Path, command: str, kind: str, said: str
+) -> None:
+    """Old: MemoryError after growing without bound, or a hang on the FIFO. New: exit 2."""
+    done = _safepip([command, _hostile_path(tmp_path, kind)], tmp_path)
+    _one_line_usage_error(done, said)
+
+
+@pytest.mark.parametrize("command", [["diagnose", "-"], ["fix-requirements", "-"]])
+def test_endless_stdin_stops_at_the_cap(tmp_path: Path, command: list[str]) -> None:
+    """``... < /dev/zero``: read up to the cap, then one line (old: memory without bound)."""
+    with Path("/dev/zero").open("rb") as zero:
+        done = _safepip(command, tmp_path, stdin=zero)
+    _one_line_usage_error(done, "MB")
+
+
+@pytest.mark.parametrize("command", [["diagnose", "-"], ["diagnose"], ["fix-requirements", "-"]])
+def test_closed_stdin_is_a_usage_error(tmp_path: Path, command: list[str]) -> None:
+    """``safepip diagnose - <&-`` (old: AttributeError traceback)."""
+    code = (
+        "import os, runpy, sys; os.close(0); sys.stdin = None;"
+        f" sys.argv = ['safepip', *{command!r}]; runpy.run_module('safepip', run_name='__main__')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        timeout=60,
+    )
+    _one_line_usage_error(done, "standard input")
+
+
+def test_an_unreadable_log_is_one_line(tmp_path: Path) -> None:
+    """EACCES as a non-root user (root reads anything, so the test is skipped there)."""
+    if os.geteuid() == 0:
+        pytest.skip("root ignores file permissions: EACCES cannot be provoked")
+    log = tmp_path / "pip.log"
+    log.write_text("ERROR: x\n")
+    log.chmod(0)
+    _one_line_usage_error(_safepip(["diagnose", str(log)], tmp_path), "Permission denied")
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/full", "fifo"])
+def test_install_with_a_device_as_its_log_does_not_hang(tmp_path: Path, device: str) -> None:
+    """``--log /dev/zero``: pip's status and report, no endless read-back (old: a hang)."""
+    python = fake_pip(
+        tmp_path, 'echo "ERROR: No matching distribution found for demo" >&2\nexit 1\n'
+    )
+    log = _hostile_path(tmp_path, device)
+    done = _safepip(["install", "--python", str(python), "demo", "--log", log], tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["install", "--time-budget", "1e10", "demo"],
+        ["install", "--time-budget", "nan", "demo"],
+        ["install", "--time-budget=inf", "demo"],
+        ["install", "--time-budget", "-1", "demo"],
+        ["install", "--max-wait", "1e10", "demo"],
+        ["install", "--backoff", "nan", "demo"],
+        ["install", "--attempts", "-3", "demo"],
+        ["doctor", "--timeout", "nan"],
+        ["doctor", "--timeout", "-1"],
+        ["doctor", "--timeout", "0"],
+        ["doctor", "--timeout", "inf"],
+    ],
+)
+def test_bad_numbers_are_usage_errors(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Old: ``--time-budget 1e10`` raised OverflowError in the timer; NaN timeouts were taken."""
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert args[1].split("=")[0] in err
+
+
+_ODD_ANSWERS = {
+    "garbage": "print('{not json')",
+    "wrong-types": (
+        "print(json.dumps({'version': 3, 'prefix': [1], 'base_prefix': {}, 'stdlib': 5,"
+        " 'purelib': ['x'], 'platlib': None, 'pip': 24}) if 'sysconfig' in ' '.join(sys.argv)"
+        " else json.dumps([1, {'name': 1}, {'name': 'a', 'version': [2]}]))"
+    ),
+    "nul-bytes": (
+        "print(json.dumps({'version': '3', 'prefix': '/x\\u0000y', 'stdlib': '/a\\u0000b',"
+        " 'purelib': '/p\\u0000', 'platlib': 'x' * 5000, 'pip': '24.0'})"
+        " if 'sysconfig' in ' '.join(sys.argv) else '/c\\u0000ache')"
+    ),
+    "a-list": "print(json.dumps([1, 2, 3]))",
+}
+
+
+@pytest.mark.parametrize("answer", list(_ODD_ANSWERS))
+@pytest.mark.parametrize(
+    "command",
+    [["doctor", "--offline"], ["doctor", "--offline", "--json"], ["cache", "verify"]],
+)
+def test_an_interpreter_that_answers_oddly(tmp_path: Path, answer: str, command: list[str]) -> None:
+    """Old: ``doctor`` raised TypeError on wrong types. New: a report, never a traceback."""
+    python = tmp_path / "python"
+    python.write_text(f"#!{sys.executable}\nimport json, sys\n{_ODD_ANSWERS[answer]}\n")
+    python.chmod(0o755)
+    (tmp_path / "req.txt").write_text("demo @ file:///gone/demo-1.0.tar.gz\n")
+    for args in ([*command, "--python", str(python)],):
+        done = _safepip(args, tmp_path)
+        assert done.returncode in (0, 1), done.stderr
+        assert "Traceback" not in done.stderr
+    fixed = _safepip(["fix-requirements", "req.txt", "--python", str(python)], tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "demo==1.0\n"

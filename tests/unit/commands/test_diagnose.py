@@ -171,7 +171,6 @@ class _Pipe(io.RawIOBase):
 def test_pipe_keeps_bounded_tail(monkeypatch: pytest.MonkeyPatch) -> None:
     """From a pipe (no seek) the log is streamed and only the last MAX_BYTES are kept."""
     monkeypatch.setattr(diagnose, "MAX_BYTES", 4096)
-    monkeypatch.setattr(diagnose, "_CHUNK", 1024)
     data = b"x" * 50_000 + b"\n" + CACHE_CASE.read_bytes()
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(cast("Any", _Pipe(data)))))
     status, out, _ = _run("--json", "-")
