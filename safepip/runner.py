@@ -29,19 +29,35 @@ import subprocess
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Protocol
 
 from safepip.capture import Capture, capture_file
 from safepip.errors import PipNotFound, Terminated
 from safepip.files import open_regular
 from safepip.model import PipRun
 
+#: ``typing`` is not loaded on a clean install's path: mypy reads this name as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
     from pathlib import Path
     from types import FrameType
+    from typing import Any, Protocol
 
     Handler = Callable[[int, FrameType | None], None]
+
+    class Runner(Protocol):
+        """Runs one pip process; the install loop takes any callable of this shape."""
+
+        def __call__(
+            self,
+            argv: Sequence[str],
+            *,
+            env: Mapping[str, str],
+            log_path: Path | None,
+            timeout: float | None,
+        ) -> PipRun:
+            """Run argv and return what happened."""
+
 
 #: How long pip gets to exit after a forwarded signal before its process group is killed.
 GRACE_SECONDS = 5.0
@@ -56,20 +72,6 @@ ENDING_SIGNALS = tuple(
     if hasattr(signal, name)
 )
 _READ = 65536
-
-
-class Runner(Protocol):
-    """Runs one pip process; the install loop takes any callable of this shape."""
-
-    def __call__(
-        self,
-        argv: Sequence[str],
-        *,
-        env: Mapping[str, str],
-        log_path: Path | None,
-        timeout: float | None,
-    ) -> PipRun:
-        """Run argv and return what happened."""
 
 
 def _read_log(log_path: Path | None, offset: int) -> str:

@@ -6,9 +6,6 @@ runner, the short-query runner, sleep, clock, randomness, the cache operations a
 
 from __future__ import annotations
 
-import random
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,19 +25,26 @@ from safepip.model import (
     assert_never,
 )
 from safepip.pipargs import Options, PipFacts, build_argv, inspect
-from safepip.pipfacts import Query, pip_version
 from safepip.report.hooks import Reporter
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from safepip.install.remedies import Context
+    from safepip.pipfacts import Query
 
 # The cache module, remedy planning and the classifier are imported on the first failure
 # (PLC0415 below): a clean install pays only for running pip (benchmarks/bench_overhead.py).
 
 #: Exit status when safepip ended pip because the time budget ran out (as timeout(1) does).
 TIMEOUT_STATUS = 124
+
+
+def _random() -> float:
+    """``random.random``, imported on the first retry (a clean install draws no jitter)."""
+    import random  # noqa: PLC0415
+
+    return random.random()  # noqa: S311 - jitter, not security
 
 
 class CacheOps(Protocol):
@@ -117,6 +121,8 @@ class _State:
     def workdir(self) -> Path:
         """safepip's own temp dir (private logs and cache), made when first needed."""
         if self.workdir_path is None:
+            import tempfile  # noqa: PLC0415 - a clean install needs no temp dir
+
             self.workdir_path = Path(tempfile.mkdtemp(prefix="safepip-"))
         return self.workdir_path
 
@@ -147,7 +153,7 @@ class Installer:
     query: Query = runner.query
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
-    rand: Callable[[], float] = random.random
+    rand: Callable[[], float] = _random
     cache: CacheOps = field(default_factory=PipCache)
     reporter: Reporter = field(default_factory=Reporter)
 
@@ -287,6 +293,8 @@ class Installer:
 
         kind = diagnosis.kind
         if kind is FailureKind.NETWORK_TRANSIENT and not state.version_known:
+            from safepip.pipfacts import pip_version  # noqa: PLC0415
+
             state.version = pip_version(self.python, self.env, self.query)
             state.version_known = True
         if (
@@ -427,4 +435,6 @@ def _status(returncode: int) -> int:
 
 def _remove_own(path: Path) -> None:
     """Remove safepip's own temp dir (logs, private cache): never a user path or the pip cache."""
+    import shutil  # noqa: PLC0415 - only when safepip made a temp dir
+
     shutil.rmtree(path, ignore_errors=True)  # noqa: TID251 - safepip's own mkdtemp dir

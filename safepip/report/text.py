@@ -11,7 +11,6 @@ from typing import IO, TYPE_CHECKING
 
 from safepip.model import Attempt, InstallResult, Outcome, Remedy, RemedyAction
 from safepip.report.hooks import PREFIX, Reporter
-from safepip.report.redact import redact
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -50,6 +49,8 @@ class TextReporter(Reporter):
     def _line(self, text: str, *, force: bool = False) -> None:
         if self.quiet and not force:
             return
+        from safepip.report.redact import redact  # noqa: PLC0415 - a clean install says nothing
+
         self.stream.write(f"{self._paint(PREFIX, '1')} {redact(text)}\n")
         self.stream.flush()
 
