@@ -63,6 +63,8 @@ if TYPE_CHECKING:
 GRACE_SECONDS = 5.0
 #: After pip exits, how long output still held open by a leftover process is waited for.
 DRAIN_SECONDS = 0.2
+#: The longest safepip copies output after pip exited (a leftover process still writing).
+DRAIN_LIMIT = 2.0
 #: The most of a ``--log`` file that is read back (its end: where pip says why it failed).
 LOG_READ_LIMIT = 64 * 1024 * 1024
 #: Signals that end safepip: forwarded to pip's process group, never retried.
@@ -81,8 +83,9 @@ def _read_log(log_path: Path | None, offset: int) -> str:
     try:  # a regular file only: the user's --log may be /dev/zero or a FIFO
         with open_regular(str(log_path)) as handle:
             size = os.fstat(handle.fileno()).st_size
-            handle.seek(max(offset, size - LOG_READ_LIMIT))
-            return capture_file(handle)
+            start = max(offset, size - LOG_READ_LIMIT)
+            handle.seek(start)
+            return capture_file(handle, limit=max(0, size - start))
     except OSError:
         return ""
 
@@ -274,12 +277,17 @@ class _Session:
         return len(events)
 
     def _drain(self, poller: select.poll) -> None:
-        """After pip exits, copy what is left (a leftover holding a stream is not waited for)."""
+        """After pip exits, copy what is left.
+
+        A leftover process holding a stream open is waited for only while it keeps writing,
+        and at most :data:`DRAIN_LIMIT` seconds.
+        """
         if self.pidfd is not None:
             poller.unregister(self.pidfd)
             os.close(self.pidfd)
             self.pidfd = None
-        while self.routes and self._copy(poller, DRAIN_SECONDS):
+        end = time.monotonic() + DRAIN_LIMIT
+        while self.routes and time.monotonic() < end and self._copy(poller, DRAIN_SECONDS):
             pass
 
     def _exited(self) -> bool:

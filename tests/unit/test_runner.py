@@ -130,3 +130,28 @@ def test_a_user_stream_that_goes_away_ends_pips_writes_as_without_safepip(
     _, err = safepip.communicate(timeout=60)
     assert head.stdout == b"line 0\n"
     assert b"status 1" in err or b"status 120" in err  # pip's own BrokenPipeError
+
+
+def test_a_leftover_that_keeps_writing_after_pip_exits_does_not_hold_safepip(
+    tmp_path: Path,
+) -> None:
+    """pip exits but a process it started keeps writing to the stream: safepip returns anyway."""
+    writer = "import sys\nwhile True: print('still here', flush=True)\n"
+    pip = (
+        "import subprocess, sys\n"
+        f"subprocess.Popen([sys.executable, '-c', {writer!r}])\n"
+        "print('pip done', flush=True)\n"
+    )
+    probe = (
+        "import os, sys\nfrom safepip.runner import run_pip\n"
+        f"run = run_pip([sys.executable, '-c', {pip!r}], env=dict(os.environ))\n"
+        "sys.stderr.write(f'status {run.returncode}')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=60,  # a hang, not a speed: the drain stops after DRAIN_LIMIT
+        check=False,
+    )
+    assert done.stderr.endswith(b"status 0")
