@@ -112,10 +112,10 @@ def _write_report(path: str, result: InstallResult, conflict: Mapping[str, objec
     import json  # noqa: PLC0415 - only needed with --report-json
 
     from safepip.files import reason, write_file  # noqa: PLC0415
-    from safepip.report.json import to_json  # noqa: PLC0415
+    from safepip.report.json import install_report  # noqa: PLC0415
     from safepip.report.redact import redact  # noqa: PLC0415
 
-    document = to_json(result, conflict=conflict)
+    document = install_report(result, conflict=conflict)
     try:
         write_file(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:

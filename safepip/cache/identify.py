@@ -9,16 +9,13 @@ central directory, the first tar blocks, the metadata header block.
 from __future__ import annotations
 
 import gzip
-import html
 import io
-import json
 import os
 import re
 import struct
 import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
-from urllib.parse import unquote, urljoin, urlsplit
 
 from safepip.cache.entries import (
     CachedResponse,
@@ -28,14 +25,12 @@ from safepip.cache.entries import (
     read_capped,
     zip_is_intact,
 )
+from safepip.index.page import read_page
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 _MAX_PAGE = 64 * 1024 * 1024  # decompressed page bytes we are willing to parse
-_HREF = re.compile(rb"""<a\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
-_BASE = re.compile(rb"<base\s[^>]*?href\s*=\s*[\"']([^\"']*)[\"']", re.IGNORECASE)
-_TITLE = re.compile(rb"<title>\s*Links for\s+([^<\s]+)\s*</title>", re.IGNORECASE)
 _DIST_INFO = re.compile(r"^([^/]+)-([^/-]+)\.dist-info/")
 
 WHEEL = "wheel"
@@ -63,11 +58,6 @@ class Identity:
     filenames: tuple[str, ...] = ()
 
 
-def filename_of(url: str) -> str:
-    """The unquoted last path segment of a URL."""
-    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
-
-
 def decoded(body: bytes, response: CachedResponse | None) -> bytes | None:
     """Undo ``Content-Encoding`` (bodies are cached raw); None when we cannot."""
     encoding = response.headers.get("content-encoding", "").strip().lower() if response else ""
@@ -79,33 +69,6 @@ def decoded(body: bytes, response: CachedResponse | None) -> bytes | None:
     except (OSError, EOFError, zlib.error):
         return None
     return body if encoding in ("", "identity") else None
-
-
-def page_links(body: bytes, page_url: str) -> list[str]:
-    """Return the absolute file URLs (without fragment) on a PEP 503 HTML or PEP 691 JSON page."""
-    stripped = body.lstrip()
-    links: list[str] = []
-    if stripped.startswith(b"{"):
-        try:
-            data = json.loads(stripped)
-        except ValueError:
-            return []
-        files = data.get("files") if isinstance(data, dict) else None
-        for item in files if isinstance(files, list) else []:
-            url = item.get("url") if isinstance(item, dict) else None
-            if isinstance(url, str):
-                links.append(urljoin(page_url, url))
-    else:
-        base_match = _BASE.search(body)
-        base = urljoin(page_url, _text(base_match.group(1))) if base_match else page_url
-        for match in _HREF.finditer(body):
-            raw = match.group(1) or match.group(2) or match.group(3) or b""
-            links.append(urljoin(base, _text(raw)))
-    return [link.split("#", 1)[0] for link in links]
-
-
-def _text(raw: bytes) -> str:
-    return html.unescape(raw.decode("utf-8", errors="replace")).strip()
 
 
 def read_entry(entry: HttpEntry) -> tuple[CachedResponse | None, bytes | None]:
@@ -220,20 +183,9 @@ def _tar_identity(raw: bytes) -> Identity | None:
 
 
 def _page_identity(page: bytes) -> Identity | None:
-    stripped = page.lstrip()
-    name = ""
-    if stripped.startswith(b"{"):
-        try:
-            data = json.loads(stripped)
-        except ValueError:
-            return None
-        if not isinstance(data, dict) or "files" not in data:
-            return None
-        name = data["name"] if isinstance(data.get("name"), str) else ""
-    elif stripped[:1] == b"<":
-        title = _TITLE.search(page[:4096])
-        name = _text(title.group(1)) if title else ""
-    else:
+    if not page.lstrip().startswith((b"{", b"<")):
         return None
-    filenames = tuple(filename_of(link) for link in page_links(page, "http://x/"))
-    return Identity(PAGE, name, None, filenames)
+    parsed = read_page(page, "http://x/")
+    if parsed is None:
+        return None
+    return Identity(PAGE, parsed.name, None, tuple(link.filename for link in parsed.links))

@@ -32,20 +32,20 @@ from safepip.cache.entries import (
     iter_wheel_entries,
     iter_wheel_files,
 )
-from safepip.cache.identify import PAGE, SDIST, Identity, decoded, filename_of, identify, page_links
+from safepip.cache.identify import PAGE, SDIST, Identity, decoded, identify
 from safepip.cache.identify import read_entry as _read_entry
 from safepip.cache.layout import HTTP_V1, HTTP_V2, WHEELS, http_entry_paths, http_key
 from safepip.errors import UsageError
+from safepip.index.page import file_version, filename_of, page_links
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 _TARGET = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*([^\s;,]+))?\s*")
-_EXTS = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
 
 @dataclass(frozen=True)
-class Target:
+class PurgeTarget:
     """One ``NAME[==VERSION]`` argument.
 
     Attributes:
@@ -59,7 +59,7 @@ class Target:
     version: str | None = None
 
 
-def parse_target(spec: str) -> Target:
+def parse_target(spec: str) -> PurgeTarget:
     """Parse ``NAME`` or ``NAME==VERSION``.
 
     Raises:
@@ -68,7 +68,7 @@ def parse_target(spec: str) -> Target:
     match = _TARGET.fullmatch(spec)
     if not match:
         raise UsageError(f"expected NAME or NAME==VERSION, got {spec!r}")
-    return Target(match.group(1), canonicalize_name(match.group(1)), match.group(2))
+    return PurgeTarget(match.group(1), canonicalize_name(match.group(1)), match.group(2))
 
 
 @dataclass(frozen=True)
@@ -84,34 +84,10 @@ class PurgeItem:
     what: str
 
 
-def file_version(filename: str, name: str) -> str | None:
-    """Return the version of a distribution file of project ``name`` (normalised), else None.
-
-    Sdist names are ambiguous (``foo-bar-1.0.tar.gz`` may be project ``foo``'s?), so a split
-    is accepted only when the rest is a version.
-    """
-    filename = filename.removesuffix(".metadata")
-    lower = filename.lower()
-    ext = next((e for e in _EXTS if lower.endswith(e)), None)
-    if ext is None:
-        return None
-    stem = filename[: -len(ext)]
-    if ext == ".whl":
-        parts = stem.split("-")
-        ok = len(parts) in (5, 6) and canonicalize_name(parts[0]) == name
-        return parts[1] if ok else None
-    for i, char in enumerate(stem):
-        if char == "-" and canonicalize_name(stem[:i]) == name and _is_version(stem[i + 1 :]):
-            return stem[i + 1 :]
-    return None
-
-
-def _is_version(text: str) -> bool:
-    try:
-        Version(text)
-    except InvalidVersion:
-        return False
-    return True
+def _version(filename: str, name: str) -> str | None:
+    """The version of a distribution file (or its ``.metadata``) of project ``name``, else None."""
+    parsed = file_version(filename, name)
+    return str(parsed[0]) if parsed else None
 
 
 def same_version(a: str, b: str) -> bool:
@@ -122,11 +98,11 @@ def same_version(a: str, b: str) -> bool:
         return a == b
 
 
-def _wanted(version: str | None, target: Target) -> bool:
+def _wanted(version: str | None, target: PurgeTarget) -> bool:
     return version is not None and (target.version is None or same_version(version, target.version))
 
 
-def page_urls(indexes: Sequence[str], target: Target) -> list[str]:
+def page_urls(indexes: Sequence[str], target: PurgeTarget) -> list[str]:
     """Return ``<index>/<name>/`` for every index and both spellings of the name.
 
     pip >= 20 asks for the normalised name; older pips and redirects may have cached the other.
@@ -143,7 +119,9 @@ def _entry_paths(root: Path, url: str) -> tuple[str, ...]:
     return tuple(str(p) for p in http_entry_paths(root, url) if p.exists())
 
 
-def plan_purge(root: Path, targets: Sequence[Target], indexes: Sequence[str]) -> list[PurgeItem]:
+def plan_purge(
+    root: Path, targets: Sequence[PurgeTarget], indexes: Sequence[str]
+) -> list[PurgeItem]:
     """Find every cache entry of the targets under ``root``.
 
     Args:
@@ -166,20 +144,22 @@ def plan_purge(root: Path, targets: Sequence[Target], indexes: Sequence[str]) ->
                 paths = tuple(p for p in (entry.body, entry.meta, *entry.temps) if p)
                 items[entry.key] = PurgeItem(paths, f"{what} (by content)")
     for wheel in iter_wheel_files(root):
-        if any(_wanted(file_version(wheel.name, t.name), t) for t in targets):
+        if any(_wanted(_version(wheel.name, t.name), t) for t in targets):
             entry_dir = str(wheel.parent)
             items.setdefault(entry_dir, PurgeItem((entry_dir,), f"built {wheel.name}"))
     return list(items.values())
 
 
-def _add_page_and_files(items: dict[str, PurgeItem], root: Path, url: str, target: Target) -> None:
+def _add_page_and_files(
+    items: dict[str, PurgeItem], root: Path, url: str, target: PurgeTarget
+) -> None:
     """Add the index page entry of ``url`` and the cached files it links to for ``target``."""
     paths = _entry_paths(root, url)
     if not paths:
         return
     items.setdefault(http_key(url), PurgeItem(paths, f"index page {url}"))
     for link in _cached_page_links(root, url):
-        if _wanted(file_version(filename_of(link), target.name), target):
+        if _wanted(_version(filename_of(link), target.name), target):
             for file_url in (link, link + ".metadata"):  # PEP 658 metadata is cached too
                 found = _entry_paths(root, file_url)
                 if found:
@@ -199,17 +179,17 @@ def _cached_page_links(root: Path, url: str) -> list[str]:
     return []
 
 
-def _matches(identity: Identity, targets: Sequence[Target]) -> str | None:
+def _matches(identity: Identity, targets: Sequence[PurgeTarget]) -> str | None:
     """Describe the identified body when it belongs to one of the targets."""
     for target in targets:
         if identity.kind == PAGE:
             files = identity.filenames
             named = bool(identity.name) and canonicalize_name(identity.name) == target.name
-            if named or (files and all(file_version(f, target.name) for f in files)):
+            if named or (files and all(_version(f, target.name) for f in files)):
                 return f"index page of {target.name}"
             continue
         if identity.kind == SDIST:
-            version = file_version(identity.name + ".tar", target.name)
+            version = _version(identity.name + ".tar", target.name)
         elif canonicalize_name(identity.name) == target.name:
             version = identity.version
         else:

@@ -257,4 +257,4 @@ def _finish(diagnosis: Diagnosis) -> Diagnosis:
         paths=paths,
         evidence=tuple(dict.fromkeys(diagnosis.evidence)),
     )
-    return replace(diagnosis, hint=hints.render(diagnosis))
+    return replace(diagnosis, hint=hints.next_step(diagnosis))

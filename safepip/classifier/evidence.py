@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
+from packaging.utils import canonicalize_name
+
 from safepip.classifier import rules as sig
 
 if TYPE_CHECKING:
@@ -123,18 +125,14 @@ def project(lines: tuple[str, ...]) -> str | None:
         for pattern in sig.NOT_FOUND_PROJECT:
             m = pattern.search(line)
             if m:
-                return _canonical(m.group(1))
+                return canonicalize_name(m.group(1))
     return None
 
 
 def about(line: str, name: str | None) -> bool:
     """Whether a warning concerns project ``name``: an index page of another project does not."""
     page = sig.SIMPLE_PAGE.search(line)
-    return name is None or page is None or _canonical(page.group(1)) == name
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return name is None or page is None or canonicalize_name(page.group(1)) == name
 
 
 def silence_before(log: Log, index: int) -> float:
@@ -232,7 +230,7 @@ def names_project(url: str, project: str) -> bool:
     path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
     page = sig.SIMPLE_PAGE.search(url)
     if page is not None and path.endswith(page.group(1)):
-        return _canonical(page.group(1)) == _canonical(project)
+        return canonicalize_name(page.group(1)) == canonicalize_name(project)
     base = posixpath.basename(path)
     if not base.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2", ".metadata")):
         return True

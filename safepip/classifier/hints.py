@@ -1,6 +1,6 @@
 """The next step for a human, per failure kind, and its rendering for one diagnosis.
 
-The texts are data, like the signatures: adding a kind is adding a row. :func:`render` fills
+The texts are data, like the signatures: adding a kind is adding a row. :func:`next_step` fills
 their ``str.format`` fields from a finished :class:`~safepip.model.Diagnosis`.
 """
 
@@ -140,7 +140,7 @@ NO_LOG = (
 )
 
 
-def render(diagnosis: Diagnosis) -> str:
+def next_step(diagnosis: Diagnosis) -> str:
     """The hint of ``diagnosis``, whose package and paths are final; absent fields read neutral."""
     if diagnosis.kind is K.UNKNOWN and not diagnosis.evidence:
         return NOTHING_FOUND

@@ -63,6 +63,7 @@ from safepip.errors import UsageError
 from safepip.files import NotRegularFile, TooLarge, read_input, reason
 from safepip.install.remedies import Context, plan
 from safepip.model import Diagnosis, FailureKind
+from safepip.report.json import diagnosis_json
 from safepip.report.redact import redact, redact_data, redact_userinfo
 
 if TYPE_CHECKING:
@@ -137,13 +138,13 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: 
         )
     results = [diagnose_source(source) for source in sources]
     if options.json:
-        document = {"schema": SCHEMA, "results": [to_json(result) for result in results]}
+        document = {"schema": SCHEMA, "results": [result_json(result) for result in results]}
         out.write(json.dumps(redact_data(document), indent=2, ensure_ascii=False) + "\n")
     else:
         for number, result in enumerate(results):
             if number:
                 out.write("\n")
-            out.write(redact(render(result, several=len(results) > 1)))
+            out.write(redact(text_report(result, several=len(results) > 1)))
     return 0 if all(result.recognised for result in results) else 1
 
 
@@ -206,33 +207,24 @@ def describe_remedy(diagnosis: Diagnosis) -> str:
     return "; ".join([*steps, "retry"]) + f" ({decision.why})"
 
 
-def to_json(result: Result) -> dict[str, JSONValue]:
-    """The JSON object of one result (schema in the module docstring; not yet redacted)."""
-    d = result.diagnosis
+def result_json(result: Result) -> dict[str, JSONValue]:
+    """The JSON object of one result (schema in the module docstring).
+
+    The diagnosis fields come from :func:`safepip.report.json.diagnosis_json`, the serializer
+    ``--report-json`` uses too.
+    """
     return {
         "source": result.source,
-        "kind": d.kind.value,
         "recognised": result.recognised,
-        "policy": d.policy.value,
-        "rule": d.rule,
-        "evidence": list(d.evidence),
-        "package": d.package,
-        "version": d.version,
-        "urls": list(d.urls),
-        "paths": list(d.paths),
-        "got_hash": d.got_hash,
-        "expected_hashes": list(d.expected_hashes),
-        "from_cache": d.from_cache,
-        "nested": d.nested,
+        **diagnosis_json(result.diagnosis),
         "remedy": result.remedy,
-        "hint": d.hint,
         "bytes_read": result.bytes_read,
         "truncated": result.truncated,
         "conflict": list(result.conflict),
     }
 
 
-def render(result: Result, *, several: bool) -> str:
+def text_report(result: Result, *, several: bool) -> str:
     """The human-readable report of one result (not yet redacted)."""
     d = result.diagnosis
     lines = [f"== {result.source}"] if several else []

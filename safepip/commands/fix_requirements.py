@@ -25,6 +25,7 @@ from packaging.version import InvalidVersion, Version
 
 from safepip.errors import UsageError
 from safepip.files import read_input, reason, write_file
+from safepip.index.page import file_version
 from safepip.pipargs import default_python
 from safepip.report.redact import redact
 
@@ -41,7 +42,6 @@ _LINE = re.compile(
 )
 #: The largest requirements file read (a real one is a few kB).
 MAX_BYTES = 16 * 1024 * 1024
-_WHEEL = re.compile(r"(?P<name>[^-/]+)-(?P<version>[^-/]+)(?:-[^-/]+)?-[^-/]+-[^-/]+-[^-/]+\.whl")
 _SDIST = (".tar.gz", ".zip", ".tar.bz2", ".tgz")
 
 #: Asks the target interpreter for ``{name: version}`` of every installed distribution.
@@ -111,14 +111,13 @@ def version_from_path(path: str, name: str) -> str | None:
     """
     canonical = canonicalize_name(name)
     for segment in reversed(re.split(r"[/\\]", path)):
-        wheel = _WHEEL.fullmatch(segment)
-        if wheel:
-            if canonicalize_name(wheel.group("name")) == canonical:
-                return wheel.group("version")
+        parsed = file_version(segment, canonical)  # a wheel or an sdist of the project
+        if parsed is not None:
+            return str(parsed[0])
+        if segment.endswith((".whl", *_SDIST)):
             continue
-        stem = next((segment[: -len(e)] for e in _SDIST if segment.endswith(e)), segment)
-        pieces = stem.split("-")
-        # name-version (sdists, plain dirs), then name-version-build (conda package dirs)
+        pieces = segment.split("-")
+        # name-version (plain dirs), then name-version-build (conda package dirs)
         for cut in (len(pieces) - 1, len(pieces) - 2):
             name_part = "-".join(pieces[:cut])
             if cut >= 1 and canonicalize_name(name_part) == canonical and _is_version(pieces[cut]):

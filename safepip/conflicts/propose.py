@@ -30,7 +30,7 @@ from resolvelib import (
 )
 
 from safepip.conflicts.search import Search, pin_option
-from safepip.conflicts.target import Target, probe_target
+from safepip.conflicts.target import TargetEnvironment, probe_target
 from safepip.conflicts.verify import Proposal, confirm, injected, pip_verifier
 from safepip.index.client import FETCH_TIMEOUT, Budget, Index, OutOfBudgetError, UrlFetch
 
@@ -218,7 +218,7 @@ def propose(  # noqa: PLR0913 - the options are the documented API
     verify: Callable[[Sequence[str]], bool] | None = None,
     time_limit: float = 20.0,
     max_candidates: int = 200,
-    target: Target | None = None,
+    target: TargetEnvironment | None = None,
 ) -> Proposal | None:
     """Find the smallest change to the user's requirements that makes them installable.
 
@@ -268,7 +268,7 @@ def propose(  # noqa: PLR0913 - the options are the documented API
         target = probe_target(python, env)
         if target is None:
             notes.append(f"could not ask {python} for its tags and markers: used safepip's own")
-            target = Target.current()
+            target = TargetEnvironment.current()
     budget = Budget(time.monotonic() + time_limit, max_candidates)
     index = Index(
         index_url, fetch or UrlFetch(index_url, min(FETCH_TIMEOUT, time_limit)), target, budget

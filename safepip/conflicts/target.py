@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Target:
+class TargetEnvironment:
     """What the target interpreter accepts: its marker environment and wheel tags.
 
     Attributes:
@@ -30,7 +30,7 @@ class Target:
     tags: frozenset[str]
 
     @classmethod
-    def current(cls) -> Target:
+    def current(cls) -> TargetEnvironment:
         """Describe the interpreter running safepip."""
         from packaging.markers import default_environment  # noqa: PLC0415 - only here
         from packaging.tags import sys_tags  # noqa: PLC0415 - only here
@@ -60,7 +60,7 @@ _TARGET_PROBE = (
 )
 
 
-def probe_target(python: str, env: Mapping[str, str]) -> Target | None:
+def probe_target(python: str, env: Mapping[str, str]) -> TargetEnvironment | None:
     """Ask the target interpreter (through pip's vendored packaging) for markers and tags."""
     from safepip import runner  # noqa: PLC0415 - the process seam, needed only here
 
@@ -77,4 +77,4 @@ def probe_target(python: str, env: Mapping[str, str]) -> Target | None:
     if not isinstance(markers, dict) or not isinstance(tags, list):
         return None
     pairs = tuple(sorted((str(k), str(v)) for k, v in markers.items()))
-    return Target(pairs, frozenset(str(tag) for tag in tags))
+    return TargetEnvironment(pairs, frozenset(str(tag) for tag in tags))

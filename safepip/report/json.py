@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 
 
-def _diagnosis_json(diagnosis: Diagnosis) -> dict[str, Any]:
+def diagnosis_json(diagnosis: Diagnosis) -> dict[str, Any]:
+    """A diagnosis as JSON, redacted: the one serializer (``--report-json`` and ``diagnose``)."""
     return {
         "kind": diagnosis.kind.value,
         "policy": diagnosis.policy.value,
@@ -42,7 +43,7 @@ def _attempt_json(attempt: Attempt) -> dict[str, Any]:
         "number": attempt.number,
         "returncode": attempt.returncode,
         "duration": round(attempt.duration, 3),
-        "diagnosis": _diagnosis_json(attempt.diagnosis) if attempt.diagnosis else None,
+        "diagnosis": diagnosis_json(attempt.diagnosis) if attempt.diagnosis else None,
         "remedies": [
             {
                 "action": remedy.action.value,
@@ -57,7 +58,9 @@ def _attempt_json(attempt: Attempt) -> dict[str, Any]:
     }
 
 
-def to_json(result: InstallResult, *, conflict: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def install_report(
+    result: InstallResult, *, conflict: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The ``--report-json`` document (schema version :data:`SCHEMA_VERSION`).
 
     Keys: ``schema``, ``outcome`` (success, recovered, failed, gave-up),
@@ -75,7 +78,7 @@ def to_json(result: InstallResult, *, conflict: Mapping[str, Any] | None = None)
         "log_path": result.log_path,
         "timed_out": result.timed_out,
         "unredacted_log": result.unredacted_log,
-        "diagnosis": _diagnosis_json(result.diagnosis) if result.diagnosis else None,
+        "diagnosis": diagnosis_json(result.diagnosis) if result.diagnosis else None,
         "attempts": [_attempt_json(attempt) for attempt in result.attempts],
     }
     if conflict is not None:

@@ -23,7 +23,7 @@ from support.wheels import build_wheel
 
 from safepip.conflicts.explain import Conflict, explain, parse_conflict
 from safepip.conflicts.propose import propose
-from safepip.conflicts.target import Target
+from safepip.conflicts.target import TargetEnvironment
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -310,7 +310,7 @@ def test_default_fetch_sends_index_credentials_to_the_index_host_only(tmp_path: 
             python=sys.executable,
             env={},
             verify=lambda args: True,
-            target=Target.current(),
+            target=TargetEnvironment.current(),
         )
     assert proposal is not None
     assert proposal.change == "b<2.0 (instead of b==2.0)"

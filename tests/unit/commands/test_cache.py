@@ -33,12 +33,11 @@ from safepip.cache.entries import (
     verify,
     zip_is_intact,
 )
-from safepip.cache.identify import identify, page_links
+from safepip.cache.identify import identify
 from safepip.cache.layout import http_entry_paths
 from safepip.cache.msgpack_decode import MsgpackError, unpackb
 from safepip.cache.purge import (
-    Target,
-    file_version,
+    PurgeTarget,
     page_urls,
     parse_target,
     plan_all,
@@ -46,6 +45,7 @@ from safepip.cache.purge import (
 )
 from safepip.commands import cache as cachecmd
 from safepip.errors import UsageError
+from safepip.index.page import page_links
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -263,24 +263,6 @@ def test_verify_empty_or_missing_cache(tmp_path: Path) -> None:
 # --- purge: names, files, pages ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("filename", "name", "version"),
-    [
-        ("demo-1.0-py3-none-any.whl", "demo", "1.0"),
-        ("Demo_Pkg-2.0-1-py3-none-any.whl", "demo-pkg", "2.0"),
-        ("demo-1.0-py3-none-any.whl.metadata", "demo", "1.0"),
-        ("foo-bar-1.0.tar.gz", "foo-bar", "1.0"),
-        ("foo-bar-1.0.tar.gz", "foo", None),
-        ("foo.bar-3.zip", "foo-bar", "3"),
-        ("demo-1.0.exe", "demo", None),
-        ("demolition-1.0-py3-none-any.whl", "demo", None),
-    ],
-)
-def test_file_version(filename: str, name: str, version: str | None) -> None:
-    """Distribution file names map to a version of exactly that project (PEP 503 names)."""
-    assert file_version(filename, name) == version
-
-
 @pytest.mark.parametrize("spec", ["demo>=1", "demo[x]", "https://x/demo.whl", ""])
 def test_parse_target_rejects(spec: str) -> None:
     """Only NAME and NAME==VERSION are accepted."""
@@ -469,7 +451,7 @@ def test_delete_refuses_paths_from_a_hostile_plan(healthy: Path) -> None:
 
 def test_target_is_frozen() -> None:
     """Targets carry the given and the normalised name."""
-    assert parse_target("Foo.Bar == 1.0") == Target("Foo.Bar", "foo-bar", "1.0")
+    assert parse_target("Foo.Bar == 1.0") == PurgeTarget("Foo.Bar", "foo-bar", "1.0")
 
 
 # --- what a body is (cachesniff) -----------------------------------------------------------

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from safepip.conflicts.explain import Clash, Conflict, explain, parse_conflict
 from safepip.conflicts.propose import propose
-from safepip.conflicts.target import Target
+from safepip.conflicts.target import TargetEnvironment
 
 if TYPE_CHECKING:
     from safepip.conflicts.verify import Proposal
@@ -342,7 +342,7 @@ def test_explain_too_deep_and_bare() -> None:
 
 
 INDEX = "https://user:s3cret@index.example/simple"
-TARGET = Target(
+TARGET = TargetEnvironment(
     markers=(
         ("python_full_version", "3.11.4"),
         ("python_version", "3.11"),
@@ -927,6 +927,6 @@ def test_parse_is_fast_on_hostile_input() -> None:
 
 def test_target_python_version_survives_local_builds() -> None:
     """A local build's "3.13.0+" still gives 3.13.0 for Requires-Python checks."""
-    target = Target(markers=(("python_full_version", "3.13.0+"),), tags=frozenset())
+    target = TargetEnvironment(markers=(("python_full_version", "3.13.0+"),), tags=frozenset())
     assert str(target.python_version) == "3.13.0"
-    assert str(Target(markers=(), tags=frozenset()).python_version) == "3"
+    assert str(TargetEnvironment(markers=(), tags=frozenset()).python_version) == "3"
