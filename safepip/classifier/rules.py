@@ -273,9 +273,11 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         K.PERMISSION,
-        r"\[Errno\x20(?:1|13|30)\]|\[WinError\x20(?:5|32)\]|PermissionError",
-        "docs/failure-kinds.md §E permission",
-        needles=(*_codes(1, 13, 30, 5, 32), "PermissionError"),
+        r"\[Errno\x20(?:1|13|26|30)\]|\[WinError\x20(?:5|32)\]|PermissionError"
+        r"|To\x20modify\x20pip,\x20please\x20run",
+        "docs/failure-kinds.md §E permission (ETXTBSY: a running program's file; Windows: pip.exe"
+        " cannot replace itself, 'To modify pip, please run python -m pip')",
+        needles=(*_codes(1, 13, 30, 5, 32), "PermissionError", "Errno 26]", "To modify pip"),
     ),
     _rule(
         K.LOCAL_PATH_MISSING,
@@ -335,10 +337,16 @@ RULES: tuple[Rule, ...] = (
         r"looks\x20like\x20a\x20filename,\x20but\x20the\x20file\x20does\x20not\x20exist"
         r"|It\x20looks\x20like\x20a\x20path\.\x20File\x20.{1,1024}?\x20does\x20not\x20exist"
         r"|does\x20not\x20appear\x20to\x20be\x20a\x20Python\x20project"
-        r"|is\x20not\x20installable\.\x20(?:Neither\x20'setup\.py'|File\x20'setup\.py')",
+        r"|is\x20not\x20installable\.\x20(?:Neither\x20'setup\.py'|File\x20'setup\.py')"
+        r"|Directory\x20cannot\x20be\x20installed\x20in\x20editable\x20mode",
         "docs/failure-kinds.md §E local-path-missing (pimvanpelt/vppcfg#15; pip>=22 Hint; a"
         " directory that holds no setup.py or pyproject.toml is not the project's path)",
-        needles=("looks like a", "does not appear to be a Python project", "is not installable"),
+        needles=(
+            "looks like a",
+            "does not appear to be a Python project",
+            "is not installable",
+            "cannot be installed in editable mode",
+        ),
     ),
     _rule(
         K.LOCAL_PATH_MISSING,
@@ -403,16 +411,23 @@ RULES: tuple[Rule, ...] = (
         K.PYTHON_INCOMPATIBLE,
         r"requires\x20a\x20different\x20Python"
         r"|requires\x20Python\x20'[^'\n]{1,64}'\x20but\x20the\x20running\x20Python\x20is"
-        r"|This\x20script\x20does\x20not\x20work\x20on\x20Python\x20\d",
+        r"|This\x20script\x20does\x20not\x20work\x20on\x20Python\x20\d"
+        r"|is\x20not\x20a\x20supported\x20wheel\x20on\x20this\x20platform",
         "docs/failure-kinds.md §E python-incompatible (scylladb/python-driver#482; pip <= 18 'X"
         " requires"
         " Python '>=3.4' but the running Python is 2.7'; get-pip.py's minimum-version refusal)",
-        needles=("requires a different Python", "but the running Python", "script does not work"),
+        needles=(
+            "requires a different Python",
+            "but the running Python",
+            "script does not work",
+            "not a supported wheel",
+        ),
     ),
     _rule(
         K.INVALID_REQUIREMENT,
         r"Invalid\x20requirement:|invalid-egg-fragment|Invalid\x20wheel\x20filename"
         r"|is\x20not\x20a\x20valid\x20wheel\x20filename|Double\x20requirement\x20given"
+        r"|Could\x20not\x20detect\x20requirement\x20name"
         r"|\bInvalid(?:Marker|Requirement|Specifier)\b|is\x20not\x20a\x20valid\x20editable\x20requirement",
         "docs/failure-kinds.md §E invalid-requirement (<=23.x, >=24.1 packaging 22 wording);"
         " pip 24.0 crashes with packaging's InvalidMarker on `pkg; <not a marker>` [lab];"
@@ -423,6 +438,7 @@ RULES: tuple[Rule, ...] = (
             "InvalidRequirement",
             "InvalidSpecifier",
             "valid editable requirement",
+            "detect requirement name",
             "invalid-egg-fragment",
             "wheel filename",
             "Double requirement",
@@ -594,6 +610,14 @@ RULES: tuple[Rule, ...] = (
         "docs/failure-kinds.md §E not-found (symptom of every index-page failure, §B)",
         needles=("Could not find a", "No matching distribution"),
     ),
+    _rule(
+        K.NOT_FOUND,
+        r"fatal:\x20repository\x20'[^'\n]{1,2048}'\x20not\x20found|fatal:\x20Remote\x20branch\x20\S{1,256}"
+        r"\x20not\x20found|did\x20not\x20match\x20any\x20file\(s\)\x20known\x20to\x20git",
+        "docs/failure-kinds.md §E not-found: git cannot find the repository, branch or revision"
+        " of a VCS requirement",
+        needles=("fatal: repository", "fatal: Remote branch", "known to git"),
+    ),
     # --- build failures: classify re-reads the nested output first (§E build-failure) -------
     _rule(
         K.BUILD_FAILURE,
@@ -604,6 +628,8 @@ RULES: tuple[Rule, ...] = (
         r"|Command\x20errored\x20out\x20with\x20exit\x20status|did\x20not\x20run\x20successfully"
         r"|\x20exited\x20with\x20-?\d|\.\.\.\x20error$|error:\x20command\x20'[^'\n]{1,512}'\x20failed"
         r"|fatal\x20error:|Microsoft\x20Visual\x20C\+\+|invalid\x20command\x20'bdist_wheel'"
+        r"|Cannot\x20find\x20command\x20'[^'\n]{1,64}'|No\x20\.egg-info\x20directory\x20found"
+        r"|Can\x20not\x20execute\x20`setup\.py`|missing\x20the\x20'build_editable'\x20hook"
         r"|can't\x20find\x20Rust\x20compiler|Command\x20\"[^\"\n]{1,2048}\"\x20failed\x20with\x20error\x20code"
         r"|metadata\x20generation\x20failed|has\x20inconsistent\x20[\w-]{1,64}:",
         "docs/failure-kinds.md §E build-failure (<=21 'Command errored out', >=22 references;"
@@ -625,6 +651,10 @@ RULES: tuple[Rule, ...] = (
             "error: command",
             "fatal error:",
             "Rust compiler",
+            "Cannot find command",
+            "egg-info directory",
+            "Can not execute",
+            "build_editable",
             "failed with error code",
             "Visual C++",
             "bdist_wheel",

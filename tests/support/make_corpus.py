@@ -366,6 +366,30 @@ def _not_a_project(ctx: Ctx) -> pips.PipResult:
     return ctx.pip(*ctx.target(), str(ctx.work / "checkout"))
 
 
+def _unsupported_wheel(ctx: Ctx) -> pips.PipResult:
+    # A wheel built for another Python and platform (the tags in its name say so).
+    foreign = ctx.work / "demo-1.0-cp27-cp27m-win32.whl"
+    shutil.copy(ctx.work / "dists" / "demo-1.0-py3-none-any.whl", foreign)
+    return ctx.pip(*ctx.target(), str(foreign))
+
+
+def _vcs_no_name(ctx: Ctx) -> pips.PipResult:
+    url = f"git+{ctx.index.url.rsplit('/simple', 1)[0]}/repos/demo.git"
+    return ctx.pip(*ctx.target(), "-e", url)
+
+
+def _vcs_tool_missing(ctx: Ctx) -> pips.PipResult:
+    # Mercurial is not installed on this machine (the scenario checks pip says so).
+    url = f"hg+{ctx.index.url.rsplit('/simple', 1)[0]}/repos/demo#egg=demo"
+    return ctx.pip(*ctx.target(), url)
+
+
+def _vcs_repo_missing(ctx: Ctx) -> pips.PipResult:
+    ctx.index.fail("/repos/*", status=404, times=1000)
+    url = f"git+{ctx.index.url.rsplit('/simple', 1)[0]}/repos/gone.git#egg=gone"
+    return ctx.pip(*ctx.target(), url)
+
+
 def _auth(ctx: Ctx) -> pips.PipResult:
     ctx.index.fail("/simple/demo/", status=401, times=1000)
     return _install_demo(ctx)
@@ -905,6 +929,40 @@ SCENARIOS: list[Scenario] = [
         "the path given is not the project.",
         _not_a_project,
         "checkout",
+        _demo,
+    ),
+    Scenario(
+        "unsupported-wheel",
+        "python-incompatible",
+        "pip install of a wheel file whose tags are for another Python and platform "
+        "(cp27-cp27m-win32): not installable on this interpreter.",
+        _unsupported_wheel,
+        "is not a supported wheel on this platform",
+        _demo,
+    ),
+    Scenario(
+        "vcs-no-name",
+        "invalid-requirement",
+        "pip install -e git+<url> without #egg=: pip cannot tell the requirement's name.",
+        _vcs_no_name,
+        "Could not detect requirement name",
+        _demo,
+    ),
+    Scenario(
+        "vcs-tool-missing",
+        "build-failure",
+        "An hg+ requirement on a machine without Mercurial: pip cannot fetch the source to build.",
+        _vcs_tool_missing,
+        "Cannot find command 'hg'",
+        _demo,
+    ),
+    Scenario(
+        "vcs-repo-missing",
+        "not-found",
+        "A git+http:// requirement whose repository does not exist (the server answers 404): "
+        "git reports the repository not found.",
+        _vcs_repo_missing,
+        "not found",
         _demo,
     ),
     Scenario(
