@@ -44,11 +44,14 @@ from safepip.classifier.evidence import (
     package_in,
     urls_near,
 )
+from safepip.classifier.facts import gather
 from safepip.classifier.normalize import normalize
 from safepip.classifier.scan import last_errors, scan, success_boundary
 from safepip.model import DEFAULT_POLICY, Diagnosis, FailureKind
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from safepip.classifier.normalize import Log
     from safepip.classifier.scan import Hit
 
@@ -70,13 +73,18 @@ _URL_KINDS = frozenset(
 )
 
 
-def classify(text: str, *, returncode: int | None = None) -> Diagnosis:
+def classify(
+    text: str, *, returncode: int | None = None, origins: Mapping[str, str] | None = None
+) -> Diagnosis:
     """Classify one pip run from its output.
 
     Args:
         text: pip's ``--log`` file, its console output, or a CI log holding either.
         returncode: pip's exit status when known; 0 means success (nothing to find), 130 or
             -2 (SIGINT) mean interrupted.
+        origins: where the user's requirements came from (canonical name or path -> ``FILE,
+            line N`` or ``the command line``), read from their arguments; the next step names
+            it (pip's own ``(from -r FILE (line N))`` text wins).
 
     Returns:
         The diagnosis. ``kind`` is ``unknown`` when nothing was recognised; ``evidence`` is
@@ -100,11 +108,11 @@ def classify(text: str, *, returncode: int | None = None) -> Diagnosis:
                 evidence=(*found.evidence, *said[-2:]),
                 rule=found.source,
             )
-            return _finish(_context(log, diagnosis, found.at))
+            return _finish(_context(log, diagnosis, found.at), log, origins)
     if decided is None:
         evidence = last_errors(log, hits)
         return _finish(Diagnosis(K.UNKNOWN, DEFAULT_POLICY[K.UNKNOWN], evidence=evidence))
-    return _finish(refine.network_setting(log, _context(log, *decided)))
+    return _finish(refine.network_setting(log, _context(log, *decided)), log, origins)
 
 
 def _decide(log: Log, hits: list[Hit]) -> tuple[Diagnosis, int] | None:
@@ -177,7 +185,7 @@ def _diag(kind: FailureKind, hit: Hit) -> Diagnosis:
     if path:
         paths = (path.group(2),)
     elif local:
-        paths = (local.group(1),)
+        paths = (local.group(1) or local.group(2),)
     urls: tuple[str, ...] = ()
     if kind in _URL_KINDS:  # not the documentation links of other errors
         urls = tuple(u.split("#", 1)[0] for u in sig.URL.findall(hit.line)[:3])
@@ -240,7 +248,9 @@ def _texts(diagnosis: Diagnosis) -> tuple[str, ...]:
     return (*diagnosis.evidence, *diagnosis.paths, *diagnosis.urls)
 
 
-def _finish(diagnosis: Diagnosis) -> Diagnosis:
+def _finish(
+    diagnosis: Diagnosis, log: Log | None = None, origins: Mapping[str, str] | None = None
+) -> Diagnosis:
     """Fill package/version from the evidence and paths, and render the hint."""
     package, version = diagnosis.package, diagnosis.version
     if package is None:
@@ -257,4 +267,7 @@ def _finish(diagnosis: Diagnosis) -> Diagnosis:
         paths=paths,
         evidence=tuple(dict.fromkeys(diagnosis.evidence)),
     )
-    return replace(diagnosis, hint=hints.next_step(diagnosis))
+    facts = None
+    if log is not None:
+        facts = gather(log, package, paths[0] if paths else None, origins)
+    return replace(diagnosis, hint=hints.next_step(diagnosis, facts))

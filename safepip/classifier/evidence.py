@@ -100,7 +100,8 @@ def package_before(log: Log, index: int, *, top_level: bool) -> str | None:
     """The project the user asked for, from the ``Collecting`` lines before ``index``.
 
     A ``Collecting dep (from demo)`` line (pip >= 23.1) names a dependency: the nearest line
-    without such a parent wins, else the nearest line at all.
+    without such a parent wins, else the nearest line at all. With ``top_level``, indented lines
+    (pip's nested install of build dependencies) do not count.
     """
     fallback = None
     for i in range(index, max(-1, index - LOOKBACK), -1):
@@ -110,6 +111,8 @@ def package_before(log: Log, index: int, *, top_level: bool) -> str | None:
         if top_level and log.nested(i):
             continue
         line = log.clean(i)
+        if top_level and line[:1].isspace():  # the build-dependency install of a build step
+            continue
         m = sig.COLLECTING.match(line)
         if m is None:
             continue

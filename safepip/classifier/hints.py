@@ -6,8 +6,10 @@ their ``str.format`` fields from a finished :class:`~safepip.model.Diagnosis`.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+from safepip.classifier.facts import Facts
 from safepip.model import FailureKind
 
 if TYPE_CHECKING:
@@ -38,15 +40,13 @@ HINTS: dict[FailureKind, str] = {
         "antivirus, mirror) rewrites the file."
     ),
     K.HASH_PIN_MISMATCH: (
-        "The hash pins for {package} are stale: the file is intact, but the requirements "
+        "The hash pins for {package}{at} are stale: the file is intact, but the requirements "
         "expect {expected} and the index serves {got}. Regenerate the hashes (pip-compile "
         "--generate-hashes, or pip hash)."
     ),
     K.LOCAL_PATH_MISSING: (
-        "A requirement points to a local path that does not exist ({path}). Lines like "
-        "`pkg @ file:///...` come from `pip freeze` in a conda environment: rewrite them as "
-        "pkg==version with `safepip fix-requirements requirements.txt -o fixed.txt`; otherwise "
-        "fix the path."
+        "The local path {path}{at} does not exist: fix the path, or create the project there "
+        "(a relative path is resolved from the directory pip runs in)."
     ),
     K.ENV_BROKEN: (
         "The environment has a broken installation: remove {path} (or reinstall with "
@@ -90,7 +90,7 @@ HINTS: dict[FailureKind, str] = {
         " mode."
     ),
     K.PYTHON_INCOMPATIBLE: (
-        "{package} does not support this Python version; use a Python it supports or pin an "
+        "{package}{at} does not support this Python version; use a Python it supports or pin an "
         "older {package} release."
     ),
     K.RESOLUTION_CONFLICT: (
@@ -98,15 +98,15 @@ HINTS: dict[FailureKind, str] = {
         "'The conflict is caused by'."
     ),
     K.BUILD_FAILURE: (
-        "Building {package} from source failed (see the nested output): install the missing "
-        "compiler or headers, or pin a version that has a wheel for this platform."
+        "Building {package}{at} from source failed (its build output is above): pin a version "
+        "that has a wheel for this platform and Python, or fix what the build output names."
     ),
     K.WINDOWS_LONG_PATH: (
         "A path is longer than Windows allows; enable LongPathsEnabled "
         "(https://pip.pypa.io/warnings/enable-long-paths) or use a short TMP and venv path."
     ),
     K.NOT_FOUND: (
-        "No release of {package} matches the requirement on this index; check the name, the "
+        "No release of {package} matches {requirement}{at} on this index; check the name, the "
         "version, the platform/Python tags and --index-url."
     ),
     K.INTERRUPTED: ("pip was interrupted (Ctrl-C or a signal); nothing to diagnose."),
@@ -140,22 +140,154 @@ NO_LOG = (
 )
 
 
-def next_step(diagnosis: Diagnosis) -> str:
-    """The hint of ``diagnosis``, whose package and paths are final; absent fields read neutral."""
+#: A conda build directory in a ``pkg @ file:///...`` line (``pip freeze`` in a conda env).
+CONDA_PATH = re.compile(
+    r"^(?:file://)?(?:/tmp/build/[0-9a-f]{8}/|/home/conda/feedstock_root/|/croot/"
+    r"|/opt/conda/conda-bld/|/rapids/|/C:/|[A-Za-z]:\\{1,2}(?:b\\{1,2}abs_|ci\\{1,2}|bld\\{1,2}))"
+)
+
+#: local-path-missing for a conda build path: the ``pip freeze`` story and its fix.
+CONDA_FREEZE = (
+    "The requirement for {package}{at} points to a conda build directory that no longer "
+    "exists ({path}): a "
+    "`pip freeze` line from a conda environment. Rewrite such lines as pkg==version: "
+    "`safepip fix-requirements {file} -o fixed.txt`."
+)
+
+#: not-found when the index listed other releases.
+NOT_FOUND_LISTED = (
+    "No release of {package} matches {requirement}{at} on this index; the newest it has: "
+    "{versions}. Pin one of them (`{package}=={newest}`), or check the version."
+)
+
+#: not-found when the index has no page for the name at all.
+NOT_FOUND_UNKNOWN = (
+    "The index {index} has no project named {package}{at}: check the spelling of the name "
+    "(or --index-url / --extra-index-url, if it lives on another index)."
+)
+
+#: python-incompatible when pip named the Requires-Python it skipped.
+PYTHON_NEEDS = "{package} {skipped} requires Python {needs}{running}. {best}"
+
+#: A build that failed on a SyntaxError: the code is for another Python, not a missing compiler.
+BUILD_SYNTAX = (
+    "Building {package}{at} from source failed on a SyntaxError: that release's build code is "
+    "not valid for this Python. Pin a newer {package} release that supports this Python (one "
+    "with a wheel needs no build), or use an older Python."
+)
+
+#: A build that failed for a missing compiler or header.
+BUILD_COMPILER = (
+    "Building {package}{at} from source failed: a compiler or a header is missing. Install it "
+    "(build-essential / python3-dev, Xcode tools, MSVC build tools), or pin a {package} "
+    "release that has a wheel for this platform."
+)
+_COMPILER = re.compile(
+    r"\b(?:gcc|clang|cl\.exe|x86_64-linux-gnu-gcc)\b.{0,80}(?:failed|not\x20found|No\x20such)"
+    r"|Microsoft\x20Visual\x20C\+\+|fatal\x20error:\x20[\w./-]{1,200}\.h:|command\x20'\S{0,80}"
+    r"(?:gcc|cc|clang)'\x20failed|error:\x20command\x20'[^']{0,200}'\x20failed"
+)
+
+
+def _at(origin: str | None) -> str:
+    """`` (reqs/dev.txt, line 3)``, `` (on the command line)`` or ``(required by x)``."""
+    if not origin:
+        return ""
+    if origin == "the command line":
+        return " (on the command line)"
+    return f" ({origin})"
+
+
+def _origin_file(origin: str | None) -> str:
+    if origin and ", line " in origin and not origin.startswith("required by"):
+        return origin.rsplit(", line ", 1)[0]
+    return "requirements.txt"
+
+
+def _template(diagnosis: Diagnosis, facts: Facts, path: str) -> str:
+    """The template of ``diagnosis``: its kind's, or a sharper one that the facts allow."""
+    kind = diagnosis.kind
+    sharper = {
+        K.LOCAL_PATH_MISSING: _local_path,
+        K.NOT_FOUND: _not_found,
+        K.PYTHON_INCOMPATIBLE: _python,
+        K.BUILD_FAILURE: _build,
+    }.get(kind)
+    found = sharper(diagnosis, facts, path) if sharper else None
+    return found or HINTS[kind]
+
+
+def _local_path(diagnosis: Diagnosis, _facts: Facts, path: str) -> str | None:
+    if any("Could not open requirements file" in line for line in diagnosis.evidence):
+        return REQUIREMENTS_FILE_MISSING
+    return CONDA_FREEZE if CONDA_PATH.search(path) else None
+
+
+def _not_found(_diagnosis: Diagnosis, facts: Facts, _path: str) -> str | None:
+    if facts.versions:
+        return NOT_FOUND_LISTED
+    return NOT_FOUND_UNKNOWN if facts.unknown_at else None
+
+
+def _python(_diagnosis: Diagnosis, facts: Facts, _path: str) -> str | None:
+    return PYTHON_NEEDS if facts.needs_python else None
+
+
+def _build(diagnosis: Diagnosis, _facts: Facts, _path: str) -> str | None:
+    evidence = "\n".join(diagnosis.evidence)
+    if "SyntaxError" in evidence:
+        return BUILD_SYNTAX
+    return BUILD_COMPILER if _COMPILER.search(evidence) else None
+
+
+def _best(package: str, facts: Facts, at: str) -> str:
+    """The python-incompatible advice: the newest release this Python can install."""
+    needs = facts.needs_python[1] if facts.needs_python else "?"
+    if facts.versions:
+        best = facts.versions[0]
+        return (
+            f"The newest {package} release for this Python is {best}: pin `{package}=={best}`"
+            f"{at}, or use a Python that matches {needs}."
+        )
+    return (
+        f"No {package} release on this index supports this Python: use a Python that matches"
+        f" {needs}."
+    )
+
+
+def next_step(diagnosis: Diagnosis, facts: Facts | None = None) -> str:
+    """The hint of ``diagnosis``, whose package and paths are final; absent fields read neutral.
+
+    Args:
+        diagnosis: the finished diagnosis.
+        facts: what the log says about its requirement (origin, releases, Requires-Python).
+    """
     if diagnosis.kind is K.UNKNOWN and not diagnosis.evidence:
         return NOTHING_FOUND
+    facts = facts or Facts()
     paths = diagnosis.paths
+    package = diagnosis.package or "the package"
+    path = paths[0] if paths else _NO_PATH.get(diagnosis.kind, "the path pip names above")
+    at = _at(facts.origin)
+    requirement = facts.requirement or (
+        f"{package}=={diagnosis.version}" if diagnosis.package and diagnosis.version else ""
+    )
     fields = {
-        "package": diagnosis.package or "the package",
-        "path": paths[0] if paths else _NO_PATH.get(diagnosis.kind, "the path pip names above"),
+        "package": package,
+        "path": path,
         "url": diagnosis.urls[0] if diagnosis.urls else "",
         "where": (diagnosis.urls or paths or ("",))[0],
         "got": diagnosis.got_hash or "?",
         "expected": ", ".join(diagnosis.expected_hashes) or "?",
+        "at": at,
+        "requirement": f"`{requirement}`" if requirement else "the requirement",
+        "file": _origin_file(facts.origin),
+        "versions": ", ".join(facts.versions),
+        "newest": facts.versions[0] if facts.versions else "",
+        "index": facts.unknown_at or "",
+        "skipped": facts.needs_python[0] if facts.needs_python else "",
+        "needs": facts.needs_python[1] if facts.needs_python else "",
+        "running": f" (this is Python {facts.running_python})" if facts.running_python else "",
+        "best": _best(package, facts, at),
     }
-    template = HINTS[diagnosis.kind]
-    if diagnosis.kind is K.LOCAL_PATH_MISSING and any(
-        "Could not open requirements file" in line for line in diagnosis.evidence
-    ):
-        template = REQUIREMENTS_FILE_MISSING
-    return template.format(**fields).replace(" ()", "")
+    return _template(diagnosis, facts, path).format(**fields).replace(" ()", "")

@@ -363,6 +363,14 @@ RULES: tuple[Rule, ...] = (
         " ignored by pip (network/session.py), so the project is not found there",
         needles=("not a trusted or secure host",),
     ),
+    # `-e ./no-such-dir`: pip calls it "not a valid editable requirement", but it is a path.
+    _rule(
+        K.LOCAL_PATH_MISSING,
+        r"(?:^|[\s:'])((?:\.{1,2}[\\/]|[\\/~]|[A-Za-z]:[\\/]|file:)[^\s']{0,4096}?)'?\x20is\x20not\x20a"
+        r"\x20valid\x20editable\x20requirement",
+        "pip: `-e PATH` whose PATH does not exist ('is not a valid editable requirement')",
+        needles=("valid editable requirement",),
+    ),
     # Any other Errno 2: a local file or directory the user named (§D, the fallback row).
     _rule(
         K.LOCAL_PATH_MISSING,
@@ -731,7 +739,8 @@ CACHE_PATH = re.compile(_CACHE, re.VERBOSE)
 
 #: The path of pip's own local-path messages (§E local-path-missing); group 1 the path.
 LOCAL_PATH = re.compile(
-    r"(?:File|Requirement)\x20'([^'\n]{1,4096})'\x20(?:does\x20not\x20exist|looks\x20like\x20a\x20filename)",
+    r"(?:File|Requirement)\x20'([^'\n]{1,4096})'\x20(?:does\x20not\x20exist|looks\x20like\x20a\x20filename)"
+    r"|(?:^|[\s:])((?:\.{1,2}[\\/]|[\\/~]|[A-Za-z]:[\\/]|file:)\S{0,4096}?)\x20is\x20not\x20a\x20valid\x20editable",
     re.VERBOSE,
 )
 

@@ -116,6 +116,7 @@ class _State:
     timed_out: bool = False
     debug_log: bool = False
     text: str = ""
+    origins: dict[str, str] | None = None
 
     @property
     def workdir(self) -> Path:
@@ -237,10 +238,15 @@ class Installer:
         )
         from safepip.classifier.normalize import hidden_build_output  # noqa: PLC0415
         from safepip.install import remedies  # noqa: PLC0415
+        from safepip.install.origins import requirement_origins  # noqa: PLC0415
         from safepip.report.redact import has_secrets, redact_userinfo  # noqa: PLC0415
 
         state.text = pip.text
-        diagnosis = classify(redact_userinfo(pip.text), returncode=pip.returncode)
+        if state.origins is None:
+            state.origins = requirement_origins(state.pip_args)
+        diagnosis = classify(
+            redact_userinfo(pip.text), returncode=pip.returncode, origins=state.origins
+        )
         if facts.log and state.unredacted_log is None and has_secrets(pip.log):
             state.unredacted_log = facts.log  # the user's file: named in the report, not edited
         log_empty = log_path is not None and not pip.log.strip()

@@ -24,6 +24,7 @@ from safepip.files import append_file
 from safepip.files import reason as describe_error
 from safepip.model import Attempt, InstallResult, Outcome, RemedyAction
 from safepip.report.hooks import Reporter
+from safepip.report.lines import shown
 from safepip.report.redact import redact
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ class GitHubReporter(Reporter):
         if remedies:
             lines.append(f"remedy: {remedies}")
         if attempt.diagnosis is not None:
-            lines += [line.strip() for line in attempt.diagnosis.evidence[-_MAX_EVIDENCE:]]
+            lines += shown(attempt.diagnosis.evidence, last=_MAX_EVIDENCE)
         self._write(_command("warning", "safepip", "\n".join(lines)))
 
     def finished(self, result: InstallResult) -> None:
@@ -147,7 +148,7 @@ def _error_command(result: InstallResult) -> str:
         headline = f"pip install failed: {kind} (pip exit {result.returncode})"
     lines = [headline]
     if diagnosis is not None:
-        lines += [line.strip() for line in diagnosis.evidence[-_MAX_EVIDENCE:]]
+        lines += shown(diagnosis.evidence, last=_MAX_EVIDENCE)
         if diagnosis.hint:
             lines.append(f"next step: {diagnosis.hint}")
     return _command("error", f"safepip {kind}", "\n".join(lines))
@@ -205,7 +206,7 @@ def summary_markdown(result: InstallResult) -> str:
     diagnosis = result.diagnosis
     if result.outcome not in (Outcome.SUCCESS, Outcome.RECOVERED) and diagnosis is not None:
         if diagnosis.evidence:
-            evidence = [redact(line.rstrip()) for line in diagnosis.evidence[-_MAX_EVIDENCE:]]
+            evidence = [redact(line) for line in shown(diagnosis.evidence, last=_MAX_EVIDENCE)]
             lines += ["", *_fence(evidence)]
         if diagnosis.hint:
             lines += ["", f"**Next step:** {_cell(diagnosis.hint)}"]

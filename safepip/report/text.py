@@ -42,6 +42,7 @@ class TextReporter(Reporter):
         self.stream = stream
         self.quiet = quiet
         self.color = _color_enabled(stream, os.environ if env is None else env)
+        self._shown: set[str] = set()  # evidence lines already on screen: said once
 
     def _paint(self, text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.color else text
@@ -63,8 +64,12 @@ class TextReporter(Reporter):
             f"attempt {attempt.number} failed: {self._paint(diagnosis.kind.value, '33')}"
             f" (pip exit {attempt.returncode}, {attempt.duration:.1f}s)"
         )
-        for line in diagnosis.evidence[-2:]:
-            self._line(f"  evidence: {line.strip()}")
+        from safepip.report.lines import shown  # noqa: PLC0415 - only after a failure
+
+        for line in shown(diagnosis.evidence, last=2):
+            self._line(f"  evidence: {line}")
+            if not self.quiet:
+                self._shown.add(line)
 
     def remedy_applied(self, remedy: Remedy, deleted: Sequence[str], *, dry_run: bool) -> None:
         """Say what was changed, listing deleted cache entries."""
@@ -101,7 +106,9 @@ class TextReporter(Reporter):
     def build_output(self, lines: Sequence[str]) -> None:
         """Show the build step's output that pip's console left out (pip shows it even with -q)."""
         self._line("the failed build step's output (pip wrote it only to its log):", force=True)
-        for line in lines:
+        from safepip.report.lines import build_lines  # noqa: PLC0415 - only after a failure
+
+        for line in build_lines(lines):
             self._line(f"  | {line}", force=True)
 
     def explained(self, lines: Sequence[str]) -> None:
@@ -122,8 +129,10 @@ class TextReporter(Reporter):
         }.get(result.outcome, kind)
         self._line(self._paint(headline, "31;1"), force=True)
         if diagnosis is not None:
-            for line in diagnosis.evidence[-3:]:
-                self._line(f"  evidence: {line.strip()}", force=True)
+            from safepip.report.lines import shown  # noqa: PLC0415 - only after a failure
+
+            for line in shown(diagnosis.evidence, last=3, skip=self._shown):
+                self._line(f"  evidence: {line}", force=True)
             if diagnosis.hint:
                 self._line(f"  next step: {diagnosis.hint}", force=True)
         if result.log_path:
@@ -144,8 +153,10 @@ class TextReporter(Reporter):
         self._line(self._paint(headline, "31;1"), force=True)
         diagnosis = result.diagnosis
         if diagnosis is not None and diagnosis.evidence:
-            for line in diagnosis.evidence[-2:]:
-                self._line(f"  last error before the end: {line.strip()}", force=True)
+            from safepip.report.lines import shown  # noqa: PLC0415 - only after a failure
+
+            for line in shown(diagnosis.evidence, last=2):
+                self._line(f"  last error before the end: {line}", force=True)
         self._line(
             "  next step: raise --time-budget (SAFEPIP_TIME_BUDGET) if the install is just slow;"
             " if pip hung on a stalled download, check the index or proxy (pip's --timeout"

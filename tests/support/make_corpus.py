@@ -350,6 +350,10 @@ def _editable_name(ctx: Ctx) -> pips.PipResult:
     return ctx.pip(*ctx.target(), "-e", "demo")
 
 
+def _editable_missing_path(ctx: Ctx) -> pips.PipResult:
+    return ctx.pip(*ctx.target(), "-e", "./no-such-dir")
+
+
 def _glob_no_match(ctx: Ctx) -> pips.PipResult:
     # The shell found no wheel to expand the glob to and passed it on as it was.
     return ctx.pip(*ctx.target(), str(ctx.work / "dist" / "*.whl"))
@@ -970,6 +974,15 @@ SCENARIOS: list[Scenario] = [
         "invalid-requirement",
         "pip install -e with a project name: -e takes a local path or a VCS URL.",
         _editable_name,
+        "not a valid editable requirement",
+        _demo,
+    ),
+    Scenario(
+        "editable-missing-path",
+        "local-path-missing",
+        "pip install -e ./no-such-dir: the path does not exist (pip calls it not a valid "
+        "editable requirement).",
+        _editable_missing_path,
         "not a valid editable requirement",
         _demo,
     ),

@@ -1,0 +1,225 @@
+"""Reports a person can act on (issue 17): real pip (24.0, 26.3) against the local fault index.
+
+Each test runs ``python -m safepip install`` the way a user does and asserts the text of its
+last lines: the file and line of the requirement, the releases that exist, the Python a release
+needs, evidence without markup or internals, shown once.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from support import pips
+from support.wheels import build_sdist, build_wheel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from support.indexserver import FaultIndex
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished ``safepip install``: status, its own lines (stderr) and the JSON report."""
+
+    returncode: int
+    stderr: str
+    report: dict[str, Any]
+
+    @property
+    def ours(self) -> list[str]:
+        """safepip's own lines."""
+        return [line for line in self.stderr.splitlines() if line.startswith("safepip:")]
+
+    @property
+    def hint(self) -> str:
+        """The next step of the final block."""
+        return next(line for line in self.ours if "next step:" in line)
+
+    @property
+    def kind(self) -> str:
+        kind: str = self.report["diagnosis"]["kind"]
+        return kind
+
+
+def _sdist_with_syntax_error(dest: Path) -> Path:
+    """An sdist whose build backend is Python 2 code (a SyntaxError), needing a build dep."""
+    path = build_sdist(dest, "bench-syn", "1.0", size_kb=1, build_requires=("bench-a",))
+    data = io.BytesIO()
+    with tarfile.open(path) as src, tarfile.open(fileobj=data, mode="w:gz") as dst:
+        for member in src.getmembers():
+            handle = src.extractfile(member)
+            body = handle.read() if handle else b""
+            if member.name.endswith("/_backend.py"):
+                body = body.replace(b"import json\n", b"import json\nprint 'hello'\n", 1)
+                member.size = len(body)
+            dst.addfile(member, io.BytesIO(body))
+    path.write_bytes(data.getvalue())
+    return path
+
+
+@pytest.fixture
+def index(tmp_path: Path, fault_index: Callable[..., FaultIndex]) -> FaultIndex:
+    dists = tmp_path / "dists"
+    files = [
+        build_wheel(dists, "bench-a", "1.0", size_kb=1),
+        build_wheel(dists, "bench-a", "2.0", size_kb=1),
+        *(build_wheel(dists, "bench-d", v, size_kb=1) for v in ("1.0", "1.5", "2.0")),
+        build_wheel(dists, "bench-py", "1.0", size_kb=1),
+        build_wheel(dists, "bench-py", "2.0", size_kb=1, requires_python=">=3.8"),
+        build_wheel(dists, "bench-py", "3.0", size_kb=1, requires_python=">=4"),
+        _sdist_with_syntax_error(dists),
+    ]
+    return fault_index(files)
+
+
+def _safepip(
+    python: Path, index: FaultIndex, cwd: Path, *args: str, opts: Sequence[str] = ()
+) -> Run:
+    report = cwd / "report.json"
+    argv = [
+        sys.executable,
+        "-m",
+        "safepip",
+        "install",
+        "--python",
+        str(python),
+        "--backoff",
+        "0.2",
+        "--time-budget",
+        "60",
+        "--report-json",
+        str(report),
+        *opts,
+        "--index-url",
+        index.url,
+        "--trusted-host",
+        "127.0.0.1",
+        "--cache-dir",
+        str(cwd / "pip-cache"),
+        "--retries",
+        "1",
+        "--timeout",
+        "3",
+        "--target",
+        str(cwd / "target"),
+        *args,
+    ]
+    proc = subprocess.run(
+        argv,
+        cwd=cwd,
+        env=pips.isolated_env({"PIP_CACHE_DIR": str(cwd / "env-cache")}),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stderr, json.loads(report.read_text("utf-8")))
+
+
+def test_missing_path_names_its_file_and_line(
+    pip_python: Path, index: FaultIndex, tmp_path: Path
+) -> None:
+    """`./libs/mypkg` on line 3 of reqs/dev.txt: plain-path advice naming the file and line."""
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "dev.txt").write_text("bench-a==1.0\n# libs\n./libs/mypkg\n", "utf-8")
+    run = _safepip(pip_python, index, tmp_path, "-r", "reqs/dev.txt")
+    assert run.returncode == 1, run.stderr
+    assert run.kind == "local-path-missing"
+    assert "./libs/mypkg (reqs/dev.txt, line 3) does not exist" in run.hint
+    assert "conda" not in run.hint
+    assert "fix-requirements" not in run.hint
+
+
+def test_missing_editable_path_is_local_path_missing(
+    pip_python: Path, index: FaultIndex, tmp_path: Path
+) -> None:
+    """`-e ./no-such-dir`: a missing path, said once, never retried."""
+    run = _safepip(pip_python, index, tmp_path, "-e", "./no-such-dir")
+    assert run.returncode == 1, run.stderr
+    assert run.kind == "local-path-missing"
+    assert len(run.report["attempts"]) == 1
+    assert "./no-such-dir (on the command line) does not exist" in run.hint
+    evidence = [line for line in run.ours if "evidence:" in line]
+    assert len(evidence) == len(set(evidence)) >= 1
+    assert all(len(line) < 400 for line in evidence), evidence
+    assert not any("pip._internal" in line for line in run.ours), run.stderr
+
+
+def test_conda_build_path_gets_the_freeze_story(
+    pip_python: Path, index: FaultIndex, tmp_path: Path
+) -> None:
+    """A conda `pkg @ file:///tmp/build/...` line: fix-requirements on the user's own file."""
+    lines = "bench-a\nbench-x @ file:///tmp/build/80754af9/bench-x_1/work\n"
+    (tmp_path / "frozen.txt").write_text(lines, "utf-8")
+    run = _safepip(pip_python, index, tmp_path, "-r", "frozen.txt")
+    assert run.kind == "local-path-missing", run.stderr
+    assert "(frozen.txt, line 2)" in run.hint
+    assert "safepip fix-requirements frozen.txt -o fixed.txt" in run.hint
+
+
+def test_not_found_lists_the_newest_releases(
+    pip_python: Path, index: FaultIndex, tmp_path: Path
+) -> None:
+    """`bench-d==9.9` from line 2 of a file: the releases the index has, newest first."""
+    (tmp_path / "r.txt").write_text("bench-a==1.0\nbench-d==9.9\n", "utf-8")
+    run = _safepip(pip_python, index, tmp_path, "-r", "r.txt")
+    assert run.kind == "not-found", run.stderr
+    assert "`bench-d==9.9` (r.txt, line 2)" in run.hint
+    assert "the newest it has: 2.0, 1.5, 1.0" in run.hint
+    assert "`bench-d==2.0`" in run.hint
+
+
+def test_a_typo_says_the_name_is_unknown_on_the_index(
+    pip_python: Path, index: FaultIndex, tmp_path: Path
+) -> None:
+    """`bench-dd`: no project of that name on the index, which the hint names."""
+    run = _safepip(pip_python, index, tmp_path, "bench-dd")
+    assert run.kind == "not-found", run.stderr
+    assert f"The index {index.url} has no project named bench-dd" in run.hint
+    assert "(on the command line)" in run.hint
+
+
+def test_python_incompatible_names_the_python_and_the_release_that_works(
+    pip_python: Path, index: FaultIndex, tmp_path: Path
+) -> None:
+    """bench-py 3.0 needs Python >=4: the hint says so and proposes bench-py 2.0."""
+    (tmp_path / "r.txt").write_text("bench-a==1.0\n\nbench-py>=3\n", "utf-8")
+    run = _safepip(pip_python, index, tmp_path, "-r", "r.txt")
+    assert run.kind == "python-incompatible", run.stderr
+    assert "bench-py 3.0 requires Python >=4" in run.hint
+    assert f"this is Python {sys.version_info[0]}.{sys.version_info[1]}" in run.hint
+    assert "pin `bench-py==2.0` (r.txt, line 3)" in run.hint
+
+
+def test_build_failure_evidence_is_clean_and_names_the_package(
+    pip_python: Path, index: FaultIndex, tmp_path: Path
+) -> None:
+    """A SyntaxError in a build: the package that failed, no compiler advice, no markup."""
+    run = _safepip(pip_python, index, tmp_path, "bench-syn==1.0")
+    assert run.kind == "build-failure", run.stderr
+    assert "Building bench-syn" in run.hint
+    assert "SyntaxError" in run.hint
+    assert "compiler" not in run.hint
+    for line in run.ours:
+        assert "[bold" not in line, line
+        assert "[/]" not in line, line
+        assert "[present-rich]" not in line, line
+        assert "^^^" not in line, line
+        assert "pip._internal" not in line, line
+    cut = next(i for i, ln in enumerate(run.ours) if "pip install failed" in ln)
+    before = {ln for ln in run.ours[:cut] if "evidence:" in ln}
+    after = {ln for ln in run.ours[cut:] if "evidence:" in ln}
+    assert before, run.stderr
+    assert not before & after, "the final block repeats the attempt block"
