@@ -170,7 +170,10 @@ def probe_index(url: str, timeout: float) -> tuple[bool, str]:
     import urllib.error  # noqa: PLC0415
     import urllib.request  # noqa: PLC0415
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced "[" in the host or the password: not a URL urllib takes
+        return False, "not a valid URL"
     if parts.scheme == "file":
         exists = Path(urllib.request.url2pathname(parts.path)).is_dir()
         return exists, "local directory" if exists else "local directory missing"

@@ -238,14 +238,11 @@ class Installer:
         )
         from safepip.classifier.normalize import hidden_build_output  # noqa: PLC0415
         from safepip.install import remedies  # noqa: PLC0415
-        from safepip.install.origins import requirement_origins  # noqa: PLC0415
         from safepip.report.redact import has_secrets, redact_userinfo  # noqa: PLC0415
 
         state.text = pip.text
-        if state.origins is None:
-            state.origins = requirement_origins(state.pip_args)
         diagnosis = classify(
-            redact_userinfo(pip.text), returncode=pip.returncode, origins=state.origins
+            redact_userinfo(pip.text), returncode=pip.returncode, origins=_origins(state)
         )
         if facts.log and state.unredacted_log is None and has_secrets(pip.log):
             state.unredacted_log = facts.log  # the user's file: named in the report, not edited
@@ -409,6 +406,15 @@ def _needs_debug_lines(diagnosis: Diagnosis) -> bool:
         return False
     listed = [line for line in diagnosis.evidence if "(from versions:" in line]
     return not listed or any("versions: none" in line or "versions: )" in line for line in listed)
+
+
+def _origins(state: _State) -> dict[str, str]:
+    """Where the user wrote each requirement, read once from their arguments and files."""
+    if state.origins is None:
+        from safepip.install.origins import requirement_origins  # noqa: PLC0415
+
+        state.origins = requirement_origins(state.pip_args)
+    return state.origins
 
 
 def _budget(options: Options) -> float:
