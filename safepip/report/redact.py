@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 
 MASK = "****"
 
-#: Where an authority ends: whitespace or the start of a path (a raw ``\\`` too, as browsers do).
-_AUTHORITY_END = re.compile(r"[\s/\\]")
+#: ``://`` and the authority after it, up to whitespace or a path (a raw backslash too, as
+#: browsers do).
+_AUTHORITY = re.compile(r"://(?=([^\s/\\]*))")
 #: What may follow a host's port in running text: nothing, or closing punctuation.
 _AUTHORITY_TAIL = re.compile(r"[0-9]*[)\]'\",.;:!?>]*")
 #: A user name shown in clear: plain characters, not too long, not token-like.
@@ -72,13 +73,17 @@ _AUTH_HEADER = re.compile(
     r"(?:(?:Bearer|Basic|Token|token|Digest)\s{1,4})?)(?P<value>[^\s'\",]+)",
     re.IGNORECASE,
 )
-_BEARER = re.compile(r"(?P<key>\bBearer\s{1,4})(?P<value>[A-Za-z0-9._~+/=-]{8,})")
+_BEARER = re.compile(r"(?P<key>Bearer\s{1,4})(?P<value>[A-Za-z0-9._~+/=-]{8,})")
 _TOKENS = re.compile(
-    r"\b(?:pypi-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
+    r"(?:pypi-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
     r"|glpat-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}\b)"
 )
+_TOKEN_PREFIXES = ("pypi-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "AKIA")
 #: The longest pip log line redacted whole; a longer one is replaced by a note.
 MAX_LINE = 16 * 1024 * 1024
+_DROPPED = b"[safepip: a line longer than 16 MB was left out]\n"
+#: How much of a log is read and redacted at a time (whole lines).
+_BLOCK = 1024 * 1024
 
 
 def _token_like(name: str) -> bool:
@@ -115,23 +120,19 @@ def redact_userinfo(text: str) -> str:
         return text
     parts: list[str] = []
     copied = 0
-    search = 0
-    while True:
-        found = text.find("://", search)
-        if found < 0:
-            break
-        start = found + 3
-        end_match = _AUTHORITY_END.search(text, start)
-        end = end_match.start() if end_match else len(text)
-        at = text.rfind("@", start, end)
-        if at >= 0:
+    # the lookahead reads each authority once; matching resumes right after its `://`, so a
+    # `/` that ends one authority may still start the next `://`
+    for match in _AUTHORITY.finditer(text):
+        start, end = match.start(1), match.end(1)
+        authority = match.group(1)
+        if "@" in authority:
+            at = text.rfind("@", start, end)
             parts += [text[copied:start], _mask_userinfo(text[start:at])]
             copied = at
-        elif _cut_password(text, start, end):  # `https://user:secr` cut before its `@`
+        elif ":" in authority and _cut_password(text, start, end):  # `https://u:secr` cut short
             colon = text.index(":", start, end)
             parts += [text[copied : colon + 1], MASK]
             copied = end
-        search = max(end - 1, start)  # a `/` that ends it may start the next `://`
     if not parts:
         return text
     parts.append(text[copied:])
@@ -191,9 +192,12 @@ def redact(text: str) -> str:
     text = redact_userinfo(text)
     if "=" in text:
         text = _redact_query(text)
-    text = _AUTH_HEADER.sub(_keep_key, text)
+    if "authorization" in text.lower():  # a cheap test first: the pattern ignores case
+        text = _AUTH_HEADER.sub(_keep_key, text)
     text = _BEARER.sub(_keep_key, text)
-    return _TOKENS.sub(MASK, text)
+    if any(prefix in text for prefix in _TOKEN_PREFIXES):
+        text = _TOKENS.sub(MASK, text)
+    return text
 
 
 def redact_data(value: Any) -> Any:  # noqa: ANN401 - any JSON-shaped value
@@ -218,8 +222,9 @@ def has_secrets(text: str) -> bool:
 def redact_file(path: str) -> bool:
     """Redact a log file that safepip asked pip to write, in place, through the one writer.
 
-    The file is read line by line (at most :data:`MAX_LINE` bytes of one line in memory) and
-    replaced atomically; a longer line is replaced by a note. Never call it on a user's file.
+    The file is read in blocks of whole lines (at most :data:`MAX_LINE` bytes of one line in
+    memory) and replaced atomically; a longer line is replaced by a note. Never call it on a
+    user's file.
 
     Returns:
         True when something was masked.
@@ -229,22 +234,39 @@ def redact_file(path: str) -> bool:
     """
     changed = False
 
-    def lines() -> Iterator[bytes]:
+    def blocks() -> Iterator[bytes]:
         nonlocal changed
+        pending = bytearray()  # the start of a line whose end is not read yet
+        skipping = False  # inside a line too long to keep: drop it up to its end
         with open_regular(path) as stream:
-            while line := stream.readline(MAX_LINE):
-                if len(line) == MAX_LINE and not line.endswith(b"\n"):
-                    while (rest := stream.readline(MAX_LINE)) and not rest.endswith(b"\n"):
-                        pass
-                    changed = True
-                    yield b"[safepip: a line longer than 16 MB was left out]\n"
+            while chunk := stream.read(_BLOCK):
+                cut = chunk.rfind(b"\n") + 1
+                if skipping:
+                    first = chunk.find(b"\n") + 1
+                    if not first:
+                        continue
+                    skipping, chunk, cut = False, chunk[first:], cut - first
+                if not cut:  # no line ends in this chunk
+                    pending += chunk
+                    if len(pending) > MAX_LINE:
+                        changed, skipping = True, True
+                        pending.clear()
+                        yield _DROPPED
                     continue
-                text = line.decode("utf-8", errors="surrogateescape")
-                masked = redact(text)
-                if masked != text:
-                    changed = True
-                    line = masked.encode("utf-8", errors="surrogateescape")
-                yield line
+                block = bytes(pending + chunk[:cut])
+                pending = bytearray(chunk[cut:])
+                yield _redact_bytes(block)
+        if pending and not skipping:
+            yield _redact_bytes(bytes(pending))
 
-    write_file(path, lines())
+    def _redact_bytes(block: bytes) -> bytes:
+        nonlocal changed
+        text = block.decode("utf-8", errors="surrogateescape")
+        masked = redact(text)
+        if masked == text:
+            return block
+        changed = True
+        return masked.encode("utf-8", errors="surrogateescape")
+
+    write_file(path, blocks())
     return changed

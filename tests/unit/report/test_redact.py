@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -138,3 +140,30 @@ def test_linear_time_on_hostile_input(pieces: list[str], repeat: int) -> None:
     elapsed = time.perf_counter() - started
     assert elapsed < 5 + len(text) / 200_000
     assert redact(once) == once
+
+
+def test_redact_file_masks_in_place_and_keeps_other_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks of whole lines; bytes that are not UTF-8 survive; an endless line is left out."""
+    from safepip.report import redact as module
+
+    monkeypatch.setattr(module, "_BLOCK", 64)
+    monkeypatch.setattr(module, "MAX_LINE", 256)
+    log = tmp_path / "pip-2.log"
+    log.write_bytes(
+        b"\xff\xfe not utf-8 https://u:S1@h.example/\n"
+        b"https://h.example/?token="
+        + b"z" * 1000
+        + b"TAIL\n"
+        + b"ok line\nlast https://h.example/f?sig=S3"
+    )
+    assert module.redact_file(str(log)) is True
+    data = log.read_bytes()
+    assert data.startswith(b"\xff\xfe not utf-8 https://u:****@h.example/\n")
+    assert b"S1" not in data
+    assert b"TAIL" not in data
+    assert b"S3" not in data
+    assert b"a line longer than 16 MB was left out" in data
+    assert data.endswith(b"ok line\nlast https://h.example/f?sig=****")
+    assert module.redact_file(str(log)) is False
