@@ -31,8 +31,10 @@ from safepip.report.redact import redact
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Mapping
     from typing import TextIO
+
+    from safepip.pipfacts import Query
 
 #: ``name[extras] @ file:...`` up to the first whitespace; the rest of the line (marker after
 #: `` ;``, a `` #`` comment, options, a trailing ``\``) is kept as it is.
@@ -194,11 +196,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def installed_versions(
-    python: str,
-    env: Mapping[str, str],
-    query: Callable[[Sequence[str], Mapping[str, str]], tuple[int, str]],
-) -> dict[str, str] | None:
+def installed_versions(python: str, env: Mapping[str, str], query: Query) -> dict[str, str] | None:
     """Ask ``python`` for its installed distributions; None when it cannot answer."""
     for argv in (
         [python, "-c", INSTALLED_SCRIPT],
@@ -222,8 +220,17 @@ def installed_versions(
     return None
 
 
-def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run(
+    options: argparse.Namespace, out: TextIO, err: TextIO, *, query: Query | None = None
+) -> int:
     """Rewrite the file; report each changed or unfixable line on ``err``.
+
+    Args:
+        options: the parsed command line.
+        out: where the rewritten file goes without ``-o``.
+        err: where changed and unfixable lines are reported.
+        query: asks the target interpreter for its installed versions
+            (:func:`safepip.runner.query` by default).
 
     Returns:
         0 when every missing-path line was fixed, 1 when some could not be.
@@ -231,8 +238,6 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     Raises:
         UsageError: unreadable input, or an output that would overwrite IN without --in-place.
     """
-    from safepip.runner import query  # noqa: PLC0415 - only when the target must be asked
-
     text = _read(options.input)
     if options.in_place and (options.input == "-" or options.output):
         raise UsageError("--in-place rewrites IN itself: give a file and no -o")
@@ -240,6 +245,10 @@ def run(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("refusing to overwrite IN", hint="pass --in-place to rewrite it")
     env = dict(os.environ)
     python = options.python or default_python(env, sys.executable)
+    if query is None:
+        from safepip.runner import query as real  # noqa: PLC0415 - only when asking the target
+
+        query = real
     installed = installed_versions(python, env, query)
     if installed is None:
         err.write(

@@ -171,11 +171,17 @@ def test_installed_script_runs_here() -> None:
     assert "pytest" in {k.lower() for k in json.loads(done.stdout)}
 
 
-def _run(*argv: str) -> tuple[int, str, str]:
+def _run(*argv: str, installed: str = "{}") -> tuple[int, str, str]:
+    """Run the command against a fake target interpreter with ``installed`` (JSON) in it.
+
+    The fake keeps the tests hermetic: whatever the test venv holds (``six`` among them, at any
+    version) never changes what they see.
+    """
     parser = argparse.ArgumentParser(prog="safepip fix-requirements")
     fixreq.configure(parser)
     out, err = io.StringIO(), io.StringIO()
-    status = fixreq.run(parser.parse_args(list(argv)), out, err)
+    query = FakeQuery((0, installed))
+    status = fixreq.run(parser.parse_args(list(argv)), out, err, query=query)
     return status, out.getvalue(), err.getvalue()
 
 
@@ -234,5 +240,14 @@ def test_command_non_utf8_bytes_survive(tmp_path: Path) -> None:
     path = tmp_path / "r.txt"
     path.write_bytes(b"# caf\xe9\nsix @ file:///nope/pkgs/six-1.16.0-py_0\n")
     target = tmp_path / "o.txt"
-    _run(str(path), "-o", str(target), "--python", "/nonexistent/python")
+    _run(str(path), "-o", str(target), "--python", "/nonexistent/python", installed="")
     assert target.read_bytes() == b"# caf\xe9\nsix==1.16.0\n"
+
+
+def test_command_prefers_the_installed_version(freeze_file: Path) -> None:
+    """A version installed in the target wins over the one in the path (any name spelling)."""
+    status, out, err = _run(str(freeze_file), installed='{"Six": "1.17.0"}')
+    assert "six==1.17.0" in out
+    assert "six==1.16.0" not in out
+    assert "installed in the target environment" in err
+    assert status == 1  # numpy: neither installed nor versioned in its path
