@@ -15,7 +15,8 @@ concurrent installs on one cold cache) and deterministic ones (missing local pat
 conflicting pins). The table shows success and wall time per peer, and safepip's time as a
 ratio to the fastest successful other peer. Targets: safepip succeeds on every recoverable
 scenario in at most 1.2x the fastest successful peer; on deterministic ones it makes one
-attempt and takes at most 1.1x plain pip.
+attempt and takes at most 1.1x plain pip; a bare not-found (pip's console cannot say why) makes
+two, the second with pip's ``--log``, in at most 2.2x.
 
     .venv/bin/python benchmarks/bench_faults.py [--quick] [--pip 26.3 ...] [--only NAME ...]
 
@@ -51,6 +52,8 @@ SHELL_LOOP = 'for i in 1 2 3; do "$@" && exit 0; sleep 1; done; exit 1'
 RUN_TIMEOUT = 300
 RECOVERABLE_TARGET = 1.2
 DETERMINISTIC_TARGET = 1.1
+#: A bare not-found: pip's console cannot say why, so the one retry runs with --log (issue 14).
+BARE_NOT_FOUND_TARGET = 2.2
 
 
 @dataclass
@@ -101,6 +104,10 @@ class Scenario:
     pip_options: tuple[str, ...] = ()
     concurrent: int = 1
     quick: bool = False
+    #: safepip's attempts on a deterministic failure: 2 when pip's console leaves the kind open
+    #: (a bare "from versions: none"), so that the retry reads pip's --log (issue 14).
+    attempts: int = 1
+    target: float = 0.0  # 0: DETERMINISTIC_TARGET
 
 
 # -- scenario set-up ------------------------------------------------------------------------------
@@ -176,8 +183,12 @@ def _scenario(
     pip_options: tuple[str, ...] = (),
     concurrent: int = 1,
     quick: bool = False,
+    attempts: int = 1,
+    target: float = 0.0,
 ) -> Scenario:
-    return Scenario(name, recoverable, requirements, prepare, pip_options, concurrent, quick)
+    return Scenario(
+        name, recoverable, requirements, prepare, pip_options, concurrent, quick, attempts, target
+    )
 
 
 def _index_5xx(index: FaultIndex) -> object:
@@ -240,7 +251,14 @@ SCENARIOS = (
         recoverable=False,
         quick=True,
     ),
-    _scenario("not found", ("no-such-project",), _cold, recoverable=False),
+    _scenario(
+        "not found",
+        ("no-such-project",),
+        _cold,
+        recoverable=False,
+        attempts=2,
+        target=BARE_NOT_FOUND_TARGET,
+    ),
     _scenario("conflicting pins", ("pinned-app==1.0", "dep==2.0"), _cold, recoverable=False),
 )
 
@@ -367,8 +385,9 @@ def _verdict(scenario: Scenario, results: list[Result]) -> str:
         return f"{mark}: {ratio:.2f}x fastest successful peer ({best.peer}, {best.wall:.1f}s)"
     plain = next(r for r in results if r.peer == "pip")
     ratio = safe.wall / plain.wall
-    one = safe.attempts == 1 and not safe.success
-    mark = "ok" if one and ratio <= DETERMINISTIC_TARGET else "MISSED"
+    target = scenario.target or DETERMINISTIC_TARGET
+    expected = safe.attempts == scenario.attempts and not safe.success
+    mark = "ok" if expected and ratio <= target else "MISSED"
     return f"{mark}: {safe.attempts} attempt(s), {ratio:.2f}x plain pip"
 
 
