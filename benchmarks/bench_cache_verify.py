@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from support import cachetree as ct
 
-from safepip.cache.entries import verify
+from safepip.cache.verify import verify
 
 
 def build(root: Path, entries: int) -> int:

@@ -28,20 +28,20 @@ import os
 import shutil
 import stat
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
-from safepip.cache.layout import BODY_SUFFIX, HTTP_V2, LOCK_NAME, MARKERS, WHEELS, entry_kind
+from safepip.cache.layout import BODY_SUFFIX, HTTP_V2, MARKERS, WHEELS, entry_kind
+from safepip.cache.lock import DEFAULT_TIMEOUT, locked
 from safepip.errors import CacheRefused
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterable
+    from collections.abc import Iterable
 
 #: How long a delete waits for another process's lock before giving up (the install loop then
 #: uses a private cache; the cache commands say so in one line).
-LOCK_TIMEOUT = 5.0
+LOCK_TIMEOUT = DEFAULT_TIMEOUT
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -58,18 +58,6 @@ FD_SUPPORTED = (
 )
 #: shutil.rmtree walks with descriptors here and takes ``dir_fd`` (Python >= 3.11).
 _RMTREE_AT = sys.version_info >= (3, 11) and shutil.rmtree.avoids_symlink_attacks
-
-
-class CacheLockedError(CacheRefused):
-    """Another process holds the cache lock for longer than we are willing to wait."""
-
-    def __init__(self, lock_path: str, timeout: float) -> None:
-        """Name the lock file and how long we waited."""
-        super().__init__(
-            f"the pip cache is locked by another process ({lock_path}) for more than {timeout:g} s",
-            hint="wait for the other run to finish, or use a private --cache-dir",
-        )
-        self.lock_path = lock_path
 
 
 class NotAPipCache(CacheRefused):
@@ -246,7 +234,7 @@ def delete(
                 if os.fstatvfs(root_fd).f_flag & os.ST_RDONLY:
                     raise CacheRefused(f"the pip cache {root} is on a read-only file system")
                 wait = LOCK_TIMEOUT if lock_timeout is None else lock_timeout
-                stack.enter_context(_locked(root_fd, str(root), wait))
+                stack.enter_context(locked(root_fd, str(root), wait))
             for target in targets:
                 _delete_one(root_fd, target, tally, dry_run=dry_run)
     finally:
@@ -386,65 +374,3 @@ def _walk_remove(parent: int, name: str, errors: list[OSError], depth: int) -> N
         os.rmdir(name, dir_fd=parent)
     except OSError as exc:
         errors.append(exc)
-
-
-@contextlib.contextmanager
-def _locked(root_fd: int, root: str, timeout: float, poll: float = 0.05) -> Generator[None]:
-    """Hold ``.safepip.lock`` in the root (opened relative to its descriptor, never a link).
-
-    pip itself takes no cross-process cache lock (pypa/pip#2361, #8187): this one only
-    serialises safepip processes. Anyone who can open the file can hold it, which is why the
-    delete never depends on it for safety, only on the descriptor walk that follows.
-
-    Raises:
-        CacheLockedError: the lock was not acquired within ``timeout`` seconds.
-        CacheRefused: the lock file cannot be opened or is not a regular file.
-    """
-    import fcntl  # noqa: PLC0415 - POSIX only, and FD_SUPPORTED is checked first
-
-    lock_path = str(Path(root, LOCK_NAME))
-    flags = os.O_NONBLOCK | _NOFOLLOW | _CLOEXEC
-    try:
-        try:
-            fd = os.open(LOCK_NAME, os.O_RDWR | os.O_CREAT | flags, 0o666, dir_fd=root_fd)
-        except PermissionError:  # another user's lock file: a read descriptor locks as well
-            fd = os.open(LOCK_NAME, os.O_RDONLY | flags, dir_fd=root_fd)
-    except OSError as exc:
-        raise CacheRefused(f"cannot open the lock file {lock_path}: {exc.strerror}") from exc
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise CacheRefused(f"the lock file {lock_path} is not a regular file")
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise CacheLockedError(lock_path, timeout) from None
-                time.sleep(poll)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def cache_lock(root: Path, *, timeout: float = LOCK_TIMEOUT) -> Generator[None]:
-    """Hold the cache lock of ``root`` (an existing directory) for the ``with`` block.
-
-    Raises:
-        CacheLockedError: the lock was not acquired within ``timeout`` seconds.
-        CacheRefused: the root or its lock file cannot be opened.
-    """
-    try:
-        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | _CLOEXEC)
-    except OSError as exc:
-        raise CacheRefused(f"cannot open the pip cache {root}: {exc.strerror}") from exc
-    try:
-        with _locked(root_fd, str(root), timeout):
-            yield
-    finally:
-        os.close(root_fd)

@@ -17,14 +17,8 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
-from safepip.cache.entries import (
-    CachedResponse,
-    HttpEntry,
-    open_entry,
-    parse_metadata,
-    read_capped,
-    zip_is_intact,
-)
+from safepip.cache.entries import CachedResponse, HttpEntry, open_entry, parse_metadata, read_capped
+from safepip.cache.verify import zip_is_intact
 from safepip.index.page import read_page
 
 if TYPE_CHECKING:

@@ -132,17 +132,21 @@ def plan_purge(
     Returns:
         One item per entry, each entry once.
     """
-    items: dict[str, PurgeItem] = {}  # by key (HTTP entries) or directory (wheels)
+    # By key for entries found by URL (the item holds every layout's copy), by layout and key
+    # for entries found by content (a URL cached by pip <= 23.2 in http/ and by a newer pip in
+    # http-v2/ is two entries, both purged), by directory for wheels.
+    items: dict[str, PurgeItem] = {}
     for target in targets:
         for url in page_urls(indexes, target):
             _add_page_and_files(items, root, url, target)
     for entry in iter_http_entries(root):
-        if entry.key not in items:
+        slot = f"{entry.layout}/{entry.key}"
+        if entry.key not in items and slot not in items:
             identity = identify(entry)
             what = _matches(identity, targets) if identity else None
             if what:
                 paths = tuple(p for p in (entry.body, entry.meta, *entry.temps) if p)
-                items[entry.key] = PurgeItem(paths, f"{what} (by content)")
+                items[slot] = PurgeItem(paths, f"{what} (by content, {entry.layout}/)")
     for wheel in iter_wheel_files(root):
         if any(_wanted(_version(wheel.name, t.name), t) for t in targets):
             entry_dir = str(wheel.parent)

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 from safepip.cache import layout as cache
 from safepip.cache.delete import DeleteReport, delete
-from safepip.cache.entries import verify
 from safepip.cache.purge import (
     PurgeItem,
     parse_target,
     plan_all,
     plan_purge,
 )
+from safepip.cache.verify import verify
 from safepip.errors import UsageError
 from safepip.pipargs import default_python
 from safepip.pipfacts import Query, configured_indexes, read_config

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from safepip.cache import layout as cache
-from safepip.cache.entries import verify
+from safepip.cache.verify import verify
 from safepip.commands.cache import human_size
 from safepip.pipargs import default_python, positive_seconds
 from safepip.pipfacts import (

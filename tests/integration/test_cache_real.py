@@ -20,7 +20,8 @@ from support.wheels import build_sdist, build_wheel
 
 from safepip import cli, runner
 from safepip.cache import layout as cache
-from safepip.cache.entries import (
+from safepip.cache.msgpack_decode import unpackb
+from safepip.cache.verify import (
     BODY_WITHOUT_METADATA,
     EMPTY_BODY,
     INVALID_WHEEL,
@@ -31,7 +32,6 @@ from safepip.cache.entries import (
     UNREADABLE_METADATA,
     verify,
 )
-from safepip.cache.msgpack_decode import unpackb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from safepip.cache import delete as guarded
 from safepip.cache import layout as cache
+from safepip.cache import lock
 from safepip.errors import SafepipError
 
 LAB_URL = "http://127.0.0.1:8765/ok/files/demo-1.0-py3-none-any.whl"
@@ -197,32 +198,32 @@ def test_cache_lock_excludes_other_processes(tmp_path: Path) -> None:
     ) as holder:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(SafepipError, match="locked"), guarded.cache_lock(tmp_path, timeout=0.2):
+        with pytest.raises(SafepipError, match="locked"), lock.cache_lock(tmp_path, timeout=0.2):
             pass  # pragma: no cover - never entered
-    with guarded.cache_lock(tmp_path, timeout=1):
+    with lock.cache_lock(tmp_path, timeout=1):
         pass
 
 
 def test_cache_lock_excludes_a_second_holder(tmp_path: Path) -> None:
     """Two holders never overlap, even in one process (each takes its own open file)."""
-    outer = guarded.cache_lock(tmp_path)
-    with outer, pytest.raises(guarded.CacheLockedError), guarded.cache_lock(tmp_path, timeout=0.1):
+    outer = lock.cache_lock(tmp_path)
+    with outer, pytest.raises(lock.CacheLockedError), lock.cache_lock(tmp_path, timeout=0.1):
         pass  # pragma: no cover - never entered
 
 
 def test_delete_waits_for_the_lock(root: Path) -> None:
     """A delete while another holder keeps the lock does not proceed: it raises after waiting."""
     meta, _body, _old = cache.http_entry_paths(root, LAB_URL)
-    with guarded.cache_lock(root), pytest.raises(guarded.CacheLockedError):
+    with lock.cache_lock(root), pytest.raises(lock.CacheLockedError):
         guarded.delete(root, [meta], lock_timeout=0.1)
     assert meta.exists()
 
 
 def test_cache_lock_is_reentrant_across_sequential_uses(tmp_path: Path) -> None:
     """The lock is released on exit, so sequential holders in one process both succeed."""
-    with guarded.cache_lock(tmp_path, timeout=0.5):
+    with lock.cache_lock(tmp_path, timeout=0.5):
         pass
-    with guarded.cache_lock(tmp_path, timeout=0.5):
+    with lock.cache_lock(tmp_path, timeout=0.5):
         assert (tmp_path / ".safepip.lock").exists()
 
 

@@ -18,21 +18,7 @@ from hypothesis import strategies as st
 from support import cachetree as ct
 
 from safepip.cache.delete import delete
-from safepip.cache.entries import (
-    BODY_WITHOUT_METADATA,
-    EMPTY_BODY,
-    INVALID_ORIGIN,
-    INVALID_WHEEL,
-    LENGTH_MISMATCH,
-    METADATA_WITHOUT_BODY,
-    STALE_TEMP,
-    TRUNCATED_ZIP,
-    UNREADABLE_METADATA,
-    HttpEntry,
-    parse_metadata,
-    verify,
-    zip_is_intact,
-)
+from safepip.cache.entries import HttpEntry, parse_metadata
 from safepip.cache.identify import identify
 from safepip.cache.layout import http_entry_paths
 from safepip.cache.msgpack_decode import MsgpackError, unpackb
@@ -42,6 +28,19 @@ from safepip.cache.purge import (
     parse_target,
     plan_all,
     plan_purge,
+)
+from safepip.cache.verify import (
+    BODY_WITHOUT_METADATA,
+    EMPTY_BODY,
+    INVALID_ORIGIN,
+    INVALID_WHEEL,
+    LENGTH_MISMATCH,
+    METADATA_WITHOUT_BODY,
+    STALE_TEMP,
+    TRUNCATED_ZIP,
+    UNREADABLE_METADATA,
+    verify,
+    zip_is_intact,
 )
 from safepip.commands import cache as cachecmd
 from safepip.errors import UsageError
@@ -523,3 +522,17 @@ def test_scanners_never_crash_on_garbage(data: bytes) -> None:
     parse_metadata(b"cc=4," + data)
     zip_is_intact(io.BytesIO(b"PK" + data), len(data) + 2)
     zip_is_intact(io.BytesIO(data + b"PK\x05\x06" + data[:18]), len(data) + 4 + len(data[:18]))
+
+
+def test_purge_by_content_removes_both_layouts_copies(tmp_path: Path) -> None:
+    """A URL cached in http/ (pip <= 23.2) and http-v2/ goes from both in one run (issue 16)."""
+    root = tmp_path / "cache"
+    url = "https://mirror.example/files/demo-1.0-py3-none-any.whl"  # on no configured index
+    wheel = ct.wheel_bytes("demo", "1.0")
+    ct.add_http_v2(root, url, wheel)
+    ct.add_http_v1(root, url, wheel)
+    status, out, _err = _run("purge", "demo", "--cache-dir", str(root))
+    assert status == 0
+    assert not [p for p in http_entry_paths(root, url) if p.exists()]
+    assert "(by content, http-v2/)" in out
+    assert "(by content, http/)" in out

@@ -1,0 +1,233 @@
+"""``cache verify``: find the corrupt entries of pip's cache, and never call a healthy one corrupt.
+
+Checks (docs/failure-kinds.md §A): an empty or short body, half an http-v2 entry, metadata pip
+cannot read, a zip whose End-Of-Central-Directory record is gone, stale pip temp files, a built
+wheel that is not a valid zip or whose ``origin.json`` is not JSON, and a symlink, FIFO or device
+named like an entry (reported, never read). Nothing here deletes: ``cache verify --fix`` hands
+:attr:`Problem.paths` to :func:`safepip.cache.delete.delete`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import time
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from safepip.cache.entries import (
+    CachedResponse,
+    HttpEntry,
+    NotRegularFile,
+    TooLarge,
+    iter_http_entries,
+    iter_wheel_files,
+    open_entry,
+    parse_metadata,
+    read_capped,
+)
+from safepip.cache.layout import HTTP_V2
+from safepip.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+_MAX_ORIGIN = 1024 * 1024
+_EOCD = b"PK\x05\x06"
+_EOCD_MAX = 22 + 0xFFFF
+_OK_STATUSES = (200, 203)  # statuses whose cached body is the resource itself
+
+#: ``cache verify`` reasons (stable: they appear in ``--json``).
+EMPTY_BODY = "empty-body"
+TRUNCATED_ZIP = "truncated-zip"
+LENGTH_MISMATCH = "length-mismatch"
+METADATA_WITHOUT_BODY = "metadata-without-body"
+BODY_WITHOUT_METADATA = "body-without-metadata"
+UNREADABLE_METADATA = "unreadable-metadata"
+INVALID_WHEEL = "invalid-wheel"
+INVALID_ORIGIN = "invalid-origin-json"
+STALE_TEMP = "stale-temp-file"
+NOT_REGULAR = "not-a-regular-file"
+
+
+def zip_is_intact(f: BinaryIO, size: int) -> bool:
+    """Check a zip's End-Of-Central-Directory record, reading only the tail.
+
+    A truncated download or a half-copied wheel (pypa/pip#9034, #9964) loses its tail, so a
+    missing or inconsistent EOCD is the cheap, reliable sign (docs/failure-kinds.md §A).
+    """
+    start = max(0, size - _EOCD_MAX)
+    f.seek(start)
+    tail = f.read(size - start)
+    pos = tail.rfind(_EOCD)
+    while pos >= 0:
+        if len(tail) - pos >= 22:
+            cd_size, cd_offset, comment_len = struct.unpack("<IIH", tail[pos + 12 : pos + 22])
+            if pos + 22 + comment_len == len(tail):
+                if cd_offset == 0xFFFFFFFF:  # zip64: the locator sits right before the EOCD
+                    return pos >= 20 and tail[pos - 20 : pos - 16] == b"PK\x06\x07"
+                if cd_offset + cd_size > start + pos:
+                    return False
+                if cd_size == 0:
+                    return True
+                f.seek(cd_offset)
+                return f.read(4) == b"PK\x01\x02"
+        pos = tail.rfind(_EOCD, 0, pos)
+    return False
+
+
+def body_problem(f: BinaryIO, size: int, response: CachedResponse | None) -> str | None:
+    """Return why a cached response body is corrupt, or None when it looks whole."""
+    if response is not None and response.status not in _OK_STATUSES:
+        return None  # a cached redirect (301/308) legitimately has an empty body
+    expected = response.content_length if response is not None else None
+    if size == 0:
+        return EMPTY_BODY if expected != 0 else None
+    if expected is not None and expected != size:
+        return LENGTH_MISMATCH
+    f.seek(0)
+    if f.read(2) == b"PK" and not zip_is_intact(f, size):
+        return TRUNCATED_ZIP
+    return None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One corrupt cache entry found by :func:`verify`.
+
+    Attributes:
+        reason: one of the reason constants (``empty-body``, ``truncated-zip``...).
+        paths: the files or entry directory to delete to remove it.
+        detail: a short human explanation.
+    """
+
+    reason: str
+    paths: tuple[str, ...]
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The result of :func:`verify`.
+
+    Attributes:
+        checked: how many entries (HTTP keys and built wheels) were examined.
+        problems: the corrupt ones.
+        unreadable: what could not be checked (``path: error``): a directory or file safepip
+            may not read, or an entry too large to read whole.
+    """
+
+    checked: int
+    problems: tuple[Problem, ...]
+    unreadable: tuple[str, ...] = ()
+
+
+def verify(root: Path, *, stale_after: float = 600.0, now: float | None = None) -> VerifyReport:
+    """Find corrupt entries in the cache at ``root``; healthy entries are never reported.
+
+    Args:
+        root: the pip cache directory.
+        stale_after: a pip temp file untouched for this many seconds is stale (pip writes
+            them in one go, so an old one is the leftover of a killed pip).
+        now: the current time (injected for tests); defaults to ``time.time()``.
+    """
+    now = time.time() if now is None else now
+    try:
+        with os.scandir(root):
+            pass
+    except FileNotFoundError:
+        return VerifyReport(0, ())
+    except OSError as exc:
+        raise UsageError(f"cannot read the pip cache {root}: {exc.strerror or exc}") from exc
+    checked = 0
+    problems: list[Problem] = []
+    errors: list[str] = []
+    for entry in iter_http_entries(root, errors):
+        checked += 1
+        try:
+            problems.extend(list(_check_http(entry, now - stale_after)))
+        except OSError as exc:
+            errors.append(f"{exc.filename or entry.meta}: {exc.strerror or exc}")
+    for wheel in iter_wheel_files(root, errors):
+        checked += 1
+        try:
+            problem = _check_wheel(wheel)
+        except OSError as exc:
+            errors.append(f"{exc.filename or wheel}: {exc.strerror or exc}")
+            continue
+        if problem is not None:
+            problems.append(problem)
+    return VerifyReport(checked, tuple(problems), tuple(errors))
+
+
+def _check_http(entry: HttpEntry, stale_before: float) -> Iterator[Problem]:
+    for temp in entry.temps:
+        if _mtime(temp) < stale_before:
+            yield Problem(STALE_TEMP, (temp,), "left by an interrupted pip write")
+    files = tuple(p for p in (entry.body, entry.meta) if p is not None)
+    if entry.meta is None:
+        if entry.body is not None:
+            yield Problem(BODY_WITHOUT_METADATA, files, "pip ignores it (SafeFileCache.get)")
+        return
+    if entry.layout == HTTP_V2 and entry.body is None:
+        yield Problem(METADATA_WITHOUT_BODY, files, "pip ignores it (SafeFileCache.get)")
+        return
+    reason = _check_http_files(entry.meta, entry.body)
+    if reason is not None:
+        yield Problem(reason, files, _DETAILS.get(reason, ""))
+
+
+_DETAILS = {
+    EMPTY_BODY: "a 200 response cached with no bytes (pypa/pip#12361)",
+    LENGTH_MISMATCH: "body size differs from the cached Content-Length",
+    TRUNCATED_ZIP: "zip without a valid End-Of-Central-Directory record",
+    UNREADABLE_METADATA: "not a CacheControl cc=4 entry",
+    NOT_REGULAR: "a symlink, FIFO or device where pip keeps a file: never read",
+}
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.lstat(path).st_mtime
+    except OSError:
+        return float("inf")  # gone already: not stale
+
+
+def _check_http_files(meta: str, body: str | None) -> str | None:
+    """The reason an entry is corrupt, or None; an OSError when it cannot be read at all."""
+    try:
+        response = parse_metadata(read_capped(meta))
+        if response is None:
+            return UNREADABLE_METADATA
+        if body is None:  # old http/ layout: the body is inside the metadata
+            return body_problem(BytesIO(response.body), len(response.body), response)
+        with open_entry(body) as f:
+            return body_problem(f, os.fstat(f.fileno()).st_size, response)
+    except NotRegularFile:
+        return NOT_REGULAR
+    except FileNotFoundError:
+        return None  # replaced or removed by a pip meanwhile: nothing to judge
+
+
+def _check_wheel(wheel: Path) -> Problem | None:
+    """The problem of a built wheel's entry, or None; an OSError when it cannot be read."""
+    entry = wheel.parent
+    try:
+        with open_entry(str(wheel)) as f:
+            size = os.fstat(f.fileno()).st_size
+            intact = size > 0 and f.read(2) == b"PK" and zip_is_intact(f, size)
+        if not intact:
+            return Problem(INVALID_WHEEL, (str(entry),), f"{wheel.name} is not a valid zip")
+        json.loads(read_capped(str(entry / "origin.json"), _MAX_ORIGIN))
+    except FileNotFoundError:
+        return None  # no origin.json (pip < 22.3 wrote none), or the entry just went
+    except NotRegularFile as exc:
+        name = Path(exc.filename or wheel).name
+        return Problem(NOT_REGULAR, (str(entry),), f"{name}: {_DETAILS[NOT_REGULAR]}")
+    except (TooLarge, ValueError):
+        # pip <= 23.1 crashes on it with JSONDecodeError (pypa/pip#11985, fixed by #12060)
+        return Problem(INVALID_ORIGIN, (str(entry),), "origin.json is not valid JSON")
+    return None
