@@ -26,8 +26,10 @@ HINTS: dict[FailureKind, str] = {
         "25.1: --resume-retries), or raise --timeout/--retries."
     ),
     K.NETWORK_CONFIG: (
-        "The proxy or DNS setup is wrong, not flaky: check HTTP_PROXY/HTTPS_PROXY/NO_PROXY "
-        "and `pip config debug`; retrying will not help."
+        "The proxy, DNS or route setup is wrong, not flaky: check HTTP_PROXY/HTTPS_PROXY/"
+        "NO_PROXY and `pip config debug`; give a proxy as HTTPS_PROXY (a build step's own pip "
+        "does not get --proxy); in a container build, check its network and DNS (`docker build "
+        "--network`). Retrying will not help."
     ),
     K.CACHE_CORRUPT: (
         "pip's cache holds a bad entry for {package} ({where}); purge exactly that entry "

@@ -22,6 +22,7 @@ texts live in
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -41,7 +42,8 @@ class Rule:
 
     Attributes:
         kind: the failure class a matching line points to.
-        pattern: compiled with ``re.VERBOSE``; searched (not matched) in a cleaned line.
+        regex: the pattern, a ``re.VERBOSE`` regular expression searched (not matched) in a
+            cleaned line; :attr:`pattern` is its compiled form.
         source: where the signature comes from (docs/failure-kinds.md section, pip version, issue).
         warning: True when the line is a warning or debug line: it explains a later symptom
             (``from versions: none``) or decides only when no error line does.
@@ -54,11 +56,25 @@ class Rule:
     """
 
     kind: FailureKind
-    pattern: re.Pattern[str]
+    regex: str
     source: str
     warning: bool = False
     needles: tuple[str, ...] = ()
     errnos: tuple[str, ...] = ()
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled pattern, compiled on first use.
+
+        A run compiles only the rows whose needles occur in its log; most of the table never
+        is, which keeps the start-up of ``safepip diagnose`` and of a failed install short.
+        """
+        return _compiled(self.regex)
+
+
+@functools.cache
+def _compiled(regex: str) -> re.Pattern[str]:
+    return re.compile(regex, re.VERBOSE)
 
 
 def _rule(  # noqa: PLR0913 - keyword-only fields of one table row
@@ -70,7 +86,7 @@ def _rule(  # noqa: PLR0913 - keyword-only fields of one table row
     needles: tuple[str, ...],
     errnos: tuple[str, ...] = (),
 ) -> Rule:
-    return Rule(kind, re.compile(pattern, re.VERBOSE), source, warning, needles, errnos)
+    return Rule(kind, pattern, source, warning, needles, errnos)
 
 
 _PIP_TEMP = (
