@@ -138,7 +138,7 @@ def test_linear_time_on_hostile_input(pieces: list[str], repeat: int) -> None:
     started = time.perf_counter()
     once = redact(text)
     elapsed = time.perf_counter() - started
-    assert elapsed < 5 + len(text) / 200_000
+    assert elapsed < 60  # ~0.1 s here; a quadratic scan of a megabyte would take hours
     assert redact(once) == once
 
 
