@@ -106,7 +106,7 @@ def write_file(target: str, data: bytes | Iterable[bytes]) -> None:
         # a regular file behind a /proc magic link (/dev/stdout > file): no name to replace
         _write_in_place(target, chunks, truncate=True)
         return
-    _replace(real, chunks, None if found is None else stat.S_IMODE(found.st_mode))
+    _replace(real, chunks, found)
 
 
 def append_file(target: str, text: str) -> None:
@@ -159,14 +159,22 @@ def _write_in_place(target: str, chunks: Iterable[bytes], *, truncate: bool) -> 
         os.close(fd)
 
 
-def _replace(real: str, chunks: Iterable[bytes], mode: int | None) -> None:
-    """Temp file beside ``real`` (O_EXCL, random name), then rename over it."""
+def _replace(real: str, chunks: Iterable[bytes], found: os.stat_result | None) -> None:
+    """Temp file beside ``real`` (O_EXCL, random name), then rename over it.
+
+    A replaced file keeps its mode, and its owner where safepip may set it (root rewriting a
+    user's requirements file leaves it the user's).
+    """
     directory, name = os.path.split(real)
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".safepip-tmp", dir=directory or ".")
     try:
         try:
             _write_all(fd, chunks)
-            os.fchmod(fd, _default_mode() if mode is None else mode)
+            os.fchmod(fd, _default_mode() if found is None else stat.S_IMODE(found.st_mode))
+            mine = os.fstat(fd)
+            if found is not None and (found.st_uid, found.st_gid) != (mine.st_uid, mine.st_gid):
+                with contextlib.suppress(OSError):
+                    os.fchown(fd, found.st_uid, found.st_gid)
         finally:
             os.close(fd)
         Path(tmp).replace(real)

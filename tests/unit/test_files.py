@@ -238,3 +238,15 @@ def test_an_endless_stdin_stops_at_the_cap() -> None:
         )
         cat.kill()
     assert done.stdout.startswith("too large")
+
+
+def test_a_replaced_file_keeps_its_owner_when_root_rewrites_it(tmp_path: Path) -> None:
+    """``sudo safepip fix-requirements --in-place``: the user's file stays the user's."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    target = tmp_path / "req.txt"
+    target.write_text("old\n")
+    os.chown(target, 65534, 65534)
+    write_file(str(target), b"new\n")
+    assert (target.stat().st_uid, target.stat().st_gid) == (65534, 65534)
+    assert target.read_text() == "new\n"
