@@ -36,7 +36,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from safepip.classifier import frames, hints, refine
-from safepip.classifier import rules as sig
+from safepip.classifier import patterns as pat
 from safepip.classifier.evidence import (
     dist_info_dir,
     names_project,
@@ -127,7 +127,7 @@ def _decide(log: Log, hits: list[Hit]) -> tuple[Diagnosis, int] | None:
         return None if found is None else (replace(found[0], nested=True), found[1])
     # Only a warning that can explain a failure decides alone (not "Ignoring invalid
     # distribution" or the resolver's after-install note).
-    explaining = [h for h in top if h.rule.kind in sig.WEAK_DECIDES]
+    explaining = [h for h in top if h.rule.kind in pat.WEAK_DECIDES]
     if explaining:
         return _refine(log, explaining[-1], hits), explaining[-1].index
     return None
@@ -180,15 +180,15 @@ def _context(log: Log, diagnosis: Diagnosis, index: int) -> Diagnosis:
 def _diag(kind: FailureKind, hit: Hit) -> Diagnosis:
     """The diagnosis the decisive line gives alone: its kind, path and URLs."""
     paths: tuple[str, ...] = ()
-    path = sig.ERRNO_PATH.search(hit.line)
-    local = sig.LOCAL_PATH.search(hit.line) if kind is K.LOCAL_PATH_MISSING else None
+    path = pat.ERRNO_PATH.search(hit.line)
+    local = pat.LOCAL_PATH.search(hit.line) if kind is K.LOCAL_PATH_MISSING else None
     if path:
         paths = (path.group(2),)
     elif local:
         paths = (local.group(1) or local.group(2),)
     urls: tuple[str, ...] = ()
     if kind in _URL_KINDS:  # not the documentation links of other errors
-        urls = tuple(u.split("#", 1)[0] for u in sig.URL.findall(hit.line)[:3])
+        urls = tuple(u.split("#", 1)[0] for u in pat.URL.findall(hit.line)[:3])
     return Diagnosis(
         kind,
         DEFAULT_POLICY[kind],
@@ -205,7 +205,7 @@ def _build_failure(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diag
     inner = [replace(h, nested=False) for h in hits if h.nested and h.index < hit.index + 200]
     decided = _decide(log, inner) if inner else None
     outer = package_before(log, hit.index, top_level=True)
-    if decided is not None and decided[0].kind in sig.NESTED_PROPAGATES:
+    if decided is not None and decided[0].kind in pat.NESTED_PROPAGATES:
         found = _context(log, *decided)
         return replace(
             found, nested=True, evidence=(*found.evidence, hit.line), package=outer, version=None
@@ -238,7 +238,7 @@ def _cause_before(hit: Hit, hits: list[Hit]) -> Hit | None:
         first = strong.pop().index
     if strong and first - strong[-1].index <= _CAUSE_GAP:
         candidate = strong[-1]
-        if candidate.rule.kind in sig.NESTED_PROPAGATES or candidate.rule.kind is K.TEMP_VANISHED:
+        if candidate.rule.kind in pat.NESTED_PROPAGATES or candidate.rule.kind is K.TEMP_VANISHED:
             return candidate
     return None
 

@@ -1,8 +1,9 @@
 """Pure extraction of evidence details from a normalised pip log.
 
 Hashes, URLs, the package and its version, timestamps and paths, read from the lines around
-the decisive one with the patterns of :mod:`safepip.classifier.rules`. Nothing here decides a kind:
-:mod:`safepip.classifier.decide` and :mod:`safepip.classifier.refine` ask, these functions answer.
+the decisive one with the patterns of :mod:`safepip.classifier.patterns`. Nothing here decides a
+kind: :mod:`safepip.classifier.decide` and :mod:`safepip.classifier.refine` ask, these functions
+answer.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.utils import canonicalize_name
 
-from safepip.classifier import rules as sig
+from safepip.classifier import patterns as pat
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -76,20 +77,20 @@ def urls_near(log: Log, index: int) -> tuple[str, ...]:
 
 def url_in(line: str, *, pool_only: bool) -> tuple[str, ...]:
     """The first URL in ``line`` (a urllib3 pool repr first), without its fragment."""
-    pool = sig.POOL_URL.search(line)
+    pool = pat.POOL_URL.search(line)
     if pool:
         scheme, host, port, path = pool.groups()
         default = {"http": "80", "https": "443"}[scheme.lower()]
         netloc = host if port == default else f"{host}:{port}"
         return (f"{scheme.lower()}://{netloc}{path}".split("#", 1)[0],)
-    urls = [] if pool_only else sig.URL.findall(line)
+    urls = [] if pool_only else pat.URL.findall(line)
     return (urls[0].split("#", 1)[0],) if urls else ()
 
 
 def package_in(texts: Iterable[str]) -> tuple[str | None, str | None]:
     """The package (and version) named by the first of ``texts`` that names one."""
     for text in texts:
-        for pattern in sig.PACKAGE:
+        for pattern in pat.PACKAGE:
             m = pattern.search(text)
             if m:
                 return m.group(1), (m.group(2) if m.lastindex and m.lastindex >= 2 else None)
@@ -113,10 +114,10 @@ def package_before(log: Log, index: int, *, top_level: bool) -> str | None:
         line = log.clean(i)
         if top_level and line[:1].isspace():  # the build-dependency install of a build step
             continue
-        m = sig.COLLECTING.match(line)
+        m = pat.COLLECTING.match(line)
         if m is None:
             continue
-        if line.lstrip().startswith("Collecting") and not sig.FROM_PARENT.search(line):
+        if line.lstrip().startswith("Collecting") and not pat.FROM_PARENT.search(line):
             return m.group(1)
         fallback = fallback or m.group(1)
     return fallback
@@ -125,7 +126,7 @@ def package_before(log: Log, index: int, *, top_level: bool) -> str | None:
 def project(lines: tuple[str, ...]) -> str | None:
     """The normalised project name a not-found line is about (PEP 503)."""
     for line in lines:
-        for pattern in sig.NOT_FOUND_PROJECT:
+        for pattern in pat.NOT_FOUND_PROJECT:
             m = pattern.search(line)
             if m:
                 return canonicalize_name(m.group(1))
@@ -134,7 +135,7 @@ def project(lines: tuple[str, ...]) -> str | None:
 
 def about(line: str, name: str | None) -> bool:
     """Whether a warning concerns project ``name``: an index page of another project does not."""
-    page = sig.SIMPLE_PAGE.search(line)
+    page = pat.SIMPLE_PAGE.search(line)
     return name is None or page is None or canonicalize_name(page.group(1)) == name
 
 
@@ -155,7 +156,7 @@ def silence_before(log: Log, index: int) -> float:
 
 def _stamp(raw: str) -> float | None:
     last = None
-    for last in sig.TIMESTAMP.finditer(raw, 0, 120):  # noqa: B007 - keep the last one
+    for last in pat.TIMESTAMP.finditer(raw, 0, 120):  # noqa: B007 - keep the last one
         pass
     return None if last is None else _seconds(last)
 
@@ -173,9 +174,9 @@ def read_hash_block(log: Log, header: int) -> HashBlock:
     lines = [log.clean(header)]
     for index in range(header + 1, min(len(log.lines), header + 40)):
         line = log.clean(index)
-        m_req = sig.HASH_REQ.match(line) or sig.HASH_REQ_BARE.match(line)
-        m_exp = sig.HASH_EXPECTED.match(line)
-        m_got = sig.HASH_GOT.match(line)
+        m_req = pat.HASH_REQ.match(line) or pat.HASH_REQ_BARE.match(line)
+        m_exp = pat.HASH_EXPECTED.match(line)
+        m_got = pat.HASH_GOT.match(line)
         if m_got:
             got = m_got.group(1).lower()
             lines.append(line)
@@ -185,7 +186,7 @@ def read_hash_block(log: Log, header: int) -> HashBlock:
             lines.append(line)
         elif m_req and req is None:
             req = m_req.group(1)
-            url = m_req.group(2) if m_req.re is sig.HASH_REQ else None
+            url = m_req.group(2) if m_req.re is pat.HASH_REQ else None
             lines.append(line)
     return HashBlock(req, url, tuple(expected), got, tuple(lines))
 
@@ -193,7 +194,7 @@ def read_hash_block(log: Log, header: int) -> HashBlock:
 def stopped_short(log: Log, start: int, end: int) -> bool:
     """Whether the last progress bar between two lines stopped before its total (§C step 4)."""
     for i in range(end - 1, start, -1):
-        m = sig.PROGRESS.search(log.clean(i))
+        m = pat.PROGRESS.search(log.clean(i))
         if m:
             return float(m.group(1)) < float(m.group(2))
     return False
@@ -216,7 +217,7 @@ def fetch_before(
         if "Using cached" not in raw and "Downloading" not in raw:
             continue
         line = log.clean(i)
-        m = sig.FETCH.match(line)
+        m = pat.FETCH.match(line)
         if m is None:
             continue
         base = posixpath.basename(m.group(2).split("#", 1)[0])
@@ -231,7 +232,7 @@ def fetch_before(
 def names_project(url: str, project: str) -> bool:
     """Whether ``url`` is a file or index page of ``project`` (or names no project at all)."""
     path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    page = sig.SIMPLE_PAGE.search(url)
+    page = pat.SIMPLE_PAGE.search(url)
     if page is not None and path.endswith(page.group(1)):
         return canonicalize_name(page.group(1)) == canonicalize_name(project)
     base = posixpath.basename(path)
@@ -251,7 +252,7 @@ def found_links(log: Log) -> dict[str, tuple[str, str | None]]:
     links: dict[str, tuple[str, str | None]] = {}
     if "Found link" not in log.text:
         return links
-    for m in sig.FOUND_LINK.finditer(log.text):
+    for m in pat.FOUND_LINK.finditer(log.text):
         links[posixpath.basename(m.group(1))] = (m.group(1), m.group(2))
     return links
 

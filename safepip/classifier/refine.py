@@ -15,7 +15,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from safepip.classifier import rules as sig
+from safepip.classifier import patterns as pat
 from safepip.classifier.evidence import (
     LOOKBACK,
     about,
@@ -65,7 +65,7 @@ def not_found(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis
         if h.weak
         and hit.index - LOOKBACK < h.index < hit.index
         and h.nested == hit.nested
-        and h.rule.kind in sig.NOT_FOUND_CAUSES
+        and h.rule.kind in pat.NOT_FOUND_CAUSES
         and (none or h.rule.kind is K.PYTHON_INCOMPATIBLE)
         and about(h.line, wanted)
         and not _other_versions(h.line, lines)
@@ -74,17 +74,17 @@ def not_found(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis
     if not causes and none:
         first = cluster[0].index if cluster else hit.index
         silence = silence_before(log, first)
-        if silence >= sig.SILENT_RETRY_SECONDS:
+        if silence >= pat.SILENT_RETRY_SECONDS:
             return replace(
                 base,
                 kind=K.NETWORK_TRANSIENT,
                 policy=DEFAULT_POLICY[K.NETWORK_TRANSIENT],
-                rule=f"{sig.SILENT_RETRY_RULE} ({silence:.1f} s of silence)",
+                rule=f"{pat.SILENT_RETRY_RULE} ({silence:.1f} s of silence)",
             )
     if not causes:
         return base
     cause = causes[-1]
-    page = sig.PAGE_URL.search(cause.line)
+    page = pat.PAGE_URL.search(cause.line)
     urls = (page.group(1).split("#", 1)[0],) if page else url_in(cause.line, pool_only=False)
     return replace(
         base,
@@ -157,7 +157,7 @@ def hash_mismatch(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
     elif fetch is not None and stopped_short(log, fetch.at, hit.index):
         kind, why = K.DOWNLOAD_CORRUPT, "the progress bar stopped short: a truncated download"
     elif index_hash is None and (
-        len(block.expected) > 1 or sig.USER_HASHES.search(log.text) is not None
+        len(block.expected) > 1 or pat.USER_HASHES.search(log.text) is not None
     ):
         kind, why = K.HASH_PIN_MISMATCH, "user hash pins and a fresh download"
     else:
@@ -189,14 +189,14 @@ def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagno
         )
     if hit.rule.warning:
         return base
-    wheel = sig.INVALID_WHEEL.search(hit.line)
-    if wheel and sig.CACHE_PATH.search(wheel.group(1)):
+    wheel = pat.INVALID_WHEEL.search(hit.line)
+    if wheel and pat.CACHE_PATH.search(wheel.group(1)):
         return replace(base, paths=(wheel.group(1),), from_cache=True)
     if hit.rule.errnos:  # the Errno path itself lies in the cache
         return base
     # The file the line names: the invalid wheel's path, or the wheel whose member failed its
     # CRC ('idna-3.10.dist-info/RECORD' is in idna-3.10-*.whl), not merely the last download.
-    member = sig.ARCHIVE_MEMBER.search(hit.line)
+    member = pat.ARCHIVE_MEMBER.search(hit.line)
     if wheel:
         fetch = fetch_before(log, hit.index, posixpath.basename(wheel.group(1).replace("\\", "/")))
     elif member:
@@ -253,7 +253,7 @@ def errno2(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
             rule="docs/failure-kinds.md §D: Windows path longer than 260 characters",
         )
     for index in range(hit.index - 1, max(-1, hit.index - 50), -1):
-        m = sig.PROCESSING.match(log.clean(index))
+        m = pat.PROCESSING.match(log.clean(index))
         if m and same_path(m.group(1), path):
             return replace(
                 base,
@@ -278,7 +278,7 @@ def conflict(log: Log, diagnosis: Diagnosis, index: int) -> Diagnosis:
         if not line.strip():
             break
         cause.append(line)
-    requested = [m.group(1) for m in map(sig.USER_REQUESTED.search, cause) if m]
+    requested = [m.group(1) for m in map(pat.USER_REQUESTED.search, cause) if m]
     lead = [
         log.clean(i) for i in range(max(0, start - 3), start) if "Cannot install" in log.lines[i]
     ]
@@ -300,10 +300,10 @@ def network_setting(log: Log, diagnosis: Diagnosis) -> Diagnosis:
     if diagnosis.kind is not K.NETWORK_TRANSIENT:
         return diagnosis
     why = None
-    dns = any(sig.DNS_FAILURE.search(line) for line in diagnosis.evidence)
-    if dns and any(marker in log.text for marker in sig.CONTAINER_BUILD):
+    dns = any(pat.DNS_FAILURE.search(line) for line in diagnosis.evidence)
+    if dns and any(marker in log.text for marker in pat.CONTAINER_BUILD):
         why = "name resolution fails inside a container build: the build network's DNS setting"
-    elif diagnosis.nested and sig.PROXY_OPTION.search(log.text):
+    elif diagnosis.nested and pat.PROXY_OPTION.search(log.text):
         why = "the build environment's pip does not get the run's --proxy (pypa/pip#6018)"
     if why is None:
         return diagnosis

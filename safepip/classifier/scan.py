@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from safepip.classifier import patterns as pat
 from safepip.classifier import rules as sig
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def success_boundary(log: Log) -> int:
         return -1
     index = text.count("\n", 0, pos)
     while pos != -1:
-        if not log.nested(index) and sig.SUCCESS.match(log.clean(index)):
+        if not log.nested(index) and pat.SUCCESS.match(log.clean(index)):
             return index
         previous = text.rfind("Successfully installed", 0, pos)
         if previous != -1:
@@ -71,7 +72,7 @@ def scan(log: Log, boundary: int) -> list[Hit]:
             seen[line] = first_rule(line)
         rule = seen[line]
         if rule is not None:
-            weak = rule.warning or sig.WEAK_LINE.match(line) is not None
+            weak = rule.warning or pat.WEAK_LINE.match(line) is not None
             hits.append(Hit(index, line, rule, log.nested(index), weak))
     return hits
 
@@ -88,7 +89,7 @@ def first_rule(line: str) -> sig.Rule | None:
                     return rule
                 break
             if errno is False:
-                errno = sig.ERRNO_PATH.search(line)
+                errno = pat.ERRNO_PATH.search(line)
             if (
                 isinstance(errno, re.Match)
                 and errno.group(1) in rule.errnos

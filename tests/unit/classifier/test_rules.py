@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from safepip.classifier import classify, frames
+from safepip.classifier import patterns as pat
 from safepip.classifier import rules as sig
 from safepip.classifier.normalize import MAX_LINE, clean_line
 from safepip.model import FailureKind
@@ -33,7 +34,7 @@ CORPUS_LINES = _corpus_lines()
 def _matches(rule: sig.Rule, line: str) -> bool:
     if not rule.errnos:
         return rule.pattern.search(line) is not None
-    errno = sig.ERRNO_PATH.search(line)
+    errno = pat.ERRNO_PATH.search(line)
     return bool(errno and errno.group(1) in rule.errnos and rule.pattern.search(errno.group(2)))
 
 
@@ -177,16 +178,16 @@ def test_patterns_are_linear_on_hostile_lines(fragment: str) -> None:
     """A maximal line of a repeated rule prefix is matched by every pattern quickly."""
     line = (fragment * (MAX_LINE // len(fragment) + 1))[:MAX_LINE]
     patterns = [rule.pattern for rule in sig.RULES] + [
-        sig.ERRNO_PATH,
-        sig.INVALID_WHEEL,
-        sig.HASH_REQ,
-        sig.HASH_REQ_BARE,
-        sig.FETCH,
-        sig.FOUND_LINK,
-        sig.PAGE_URL,
-        sig.URL,
-        sig.POOL_URL,
-        *sig.PACKAGE,
+        pat.ERRNO_PATH,
+        pat.INVALID_WHEEL,
+        pat.HASH_REQ,
+        pat.HASH_REQ_BARE,
+        pat.FETCH,
+        pat.FOUND_LINK,
+        pat.PAGE_URL,
+        pat.URL,
+        pat.POOL_URL,
+        *pat.PACKAGE,
         *(rule.pattern for rule in frames.FRAME_RULES),
     ]
     start = time.perf_counter()
