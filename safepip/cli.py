@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from typing import IO, Any, Callable
 
     from safepip.model import InstallResult
-    from safepip.report.hooks import Reporter
 
 INTERNAL_ERROR = 3
 USAGE_ERROR = 2
@@ -126,48 +125,6 @@ def _write_report(path: str, result: InstallResult, conflict: Mapping[str, objec
         )
 
 
-def _explain_conflict(  # noqa: PLR0913 - all keyword data for one report section
-    log_text: str,
-    *,
-    index_url: str,
-    python: str,
-    env: Mapping[str, str],
-    search: bool,
-    reporter: Reporter,
-) -> dict[str, object] | None:
-    """Explain a resolution conflict and, unless ``search`` is off, propose a verified fix.
-
-    Returns:
-        The ``conflict`` member of the JSON report, or None when pip's report names no clash.
-    """
-    from safepip.conflicts.explain import explain, parse_conflict  # noqa: PLC0415
-    from safepip.conflicts.propose import propose  # noqa: PLC0415
-
-    conflict = parse_conflict(log_text)
-    if conflict is None:
-        return None
-    lines = explain(conflict)
-    document: dict[str, object] = {"explanation": lines, "proposal": None}
-    proposal = propose(conflict, index_url=index_url, python=python, env=env) if search else None
-    if proposal is not None:
-        document["proposal"] = {
-            "change": proposal.change,
-            "requirements": list(proposal.requirements),
-            "constraints": list(proposal.constraints),
-            "command": proposal.command,
-            "verified": proposal.verified,
-            "note": proposal.note,
-        }
-        if proposal.change:
-            verified = "verified with pip --dry-run" if proposal.verified else "not verified"
-            lines = [*lines, f"smallest fix ({verified}): {proposal.change}"]
-            lines.append(f"  {proposal.command}")
-        else:
-            lines = [*lines, f"no single change found: {proposal.note}"]
-    reporter.explained(lines)
-    return document
-
-
 def _install(args: Sequence[str]) -> int:
     from safepip.install.loop import Installer  # noqa: PLC0415 - lazy: fast --help and subcommands
     from safepip.model import FailureKind  # noqa: PLC0415
@@ -203,13 +160,21 @@ def _install(args: Sequence[str]) -> int:
     conflict = None
     diagnosis = result.diagnosis
     if diagnosis is not None and diagnosis.kind is FailureKind.RESOLUTION_CONFLICT and result.text:
-        conflict = _explain_conflict(
+        from safepip.conflicts.fix import report_conflict, search_bound  # noqa: PLC0415
+        from safepip.install.origins import requirement_origins  # noqa: PLC0415
+
+        spent = sum(a.duration + a.wait for a in result.attempts)
+        remaining = None if options.time_budget is None else options.time_budget - spent
+        conflict = report_conflict(
             result.text,
             index_url=facts.index_url,
             python=python,
             env={**os.environ, **carried_env(pip_args)},
             search=not options.no_explain,
             reporter=reporter,
+            pip_args=pip_args,
+            origins=requirement_origins(pip_args),
+            bound=search_bound(result.attempts[-1].duration, remaining),
         )
     if options.report_json:
         _write_report(options.report_json, result, conflict)

@@ -96,8 +96,8 @@ HINTS: dict[FailureKind, str] = {
         "older {package} release."
     ),
     K.RESOLUTION_CONFLICT: (
-        "The requirements conflict ({package}); loosen or change the pins pip lists under "
-        "'The conflict is caused by'."
+        "Requirements on {package} clash: no version of it satisfies them all. Change one of "
+        "the requirements pip lists under 'The conflict is caused by'."
     ),
     K.BUILD_FAILURE: (
         "Building {package}{at} from source failed (its build output is above): pin a version "

@@ -219,6 +219,7 @@ def propose(  # noqa: PLR0913 - the options are the documented API
     time_limit: float = 20.0,
     max_candidates: int = 200,
     target: TargetEnvironment | None = None,
+    verify_deadline: float | None = None,
 ) -> Proposal | None:
     """Find the smallest change to the user's requirements that makes them installable.
 
@@ -244,6 +245,8 @@ def propose(  # noqa: PLR0913 - the options are the documented API
         max_candidates: how many releases' dependency metadata may be read.
         target: the target's marker environment and wheel tags; by default asked of
             ``python`` (through pip's vendored packaging), else this interpreter's.
+        verify_deadline: ``time.monotonic()`` seconds after which pip's confirmation is ended
+            (the proposal is then shown unverified).
 
     Returns:
         The proposal; ``change`` is empty when none was found, and the note says whether the
@@ -309,5 +312,9 @@ def propose(  # noqa: PLR0913 - the options are the documented API
             note="; ".join([reason, *notes]),
             constraints=conflict.constraints,
         )
-    checker = pip_verifier(python, index_url, env) if verify is None else injected(verify)
+    checker = (
+        pip_verifier(python, index_url, env, verify_deadline)
+        if verify is None
+        else injected(verify)
+    )
     return confirm(options, checker, python, notes)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,9 +56,12 @@ class Proposal:
 
 
 def pip_verifier(
-    python: str, index_url: str, env: Mapping[str, str]
+    python: str, index_url: str, env: Mapping[str, str], deadline: float | None = None
 ) -> Callable[[Sequence[str]], tuple[bool, str]]:
-    """Confirm with ``pip install --dry-run --report -`` (pip >= 22.2) in the target interpreter."""
+    """Confirm with ``pip install --dry-run --report -`` (pip >= 22.2) in the target interpreter.
+
+    ``deadline`` (``time.monotonic()`` seconds) ends a confirmation still running then.
+    """
     from safepip import runner  # noqa: PLC0415 - the process seam, needed only here
 
     version = pip_version(python, env, runner.query)
@@ -82,7 +86,12 @@ def pip_verifier(
             index_url,
             *args,
         ]
-        code, out = runner.query(argv, env, timeout=VERIFY_TIMEOUT)
+        timeout = VERIFY_TIMEOUT
+        if deadline is not None:
+            timeout = min(timeout, deadline - time.monotonic())
+            if timeout <= 0:
+                return False, "no time left to run pip --dry-run"
+        code, out = runner.query(argv, env, timeout=timeout)
         if code != 0:
             return False, f"pip install --dry-run failed (exit status {code})"
         return True, _report_summary(out)

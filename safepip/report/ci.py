@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 #: GitHub truncates longer annotation messages; the evidence lines come first and are kept.
 _MAX_EVIDENCE = 3
+#: What one safepip run may add to the step summary (GitHub refuses a summary over 1 MiB).
+SUMMARY_BUDGET = 256 * 1024
+#: The longest annotation message written (GitHub shows far less of it).
+MAX_MESSAGE = 4096
 
 
 def escape_data(text: str) -> str:
@@ -52,8 +56,11 @@ def escape_property(text: str) -> str:
 
 
 def _command(kind: str, title: str, message: str) -> str:
-    """One ``::warning``/``::error`` line, redacted, then escaped."""
-    return f"::{kind} title={escape_property(redact(title))}::{escape_data(redact(message))}\n"
+    """One ``::warning``/``::error`` line, redacted, capped, then escaped."""
+    message = redact(message)
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + "\n(cut: the full text is in safepip's log lines)"
+    return f"::{kind} title={escape_property(redact(title))}::{escape_data(message)}\n"
 
 
 def _remedies_text(attempt: Attempt) -> str:
@@ -88,6 +95,7 @@ class GitHubReporter(Reporter):
         self.stream = stream
         self.summary_path = summary_path
         self._summary_failed = False
+        self._summary_left = SUMMARY_BUDGET
 
     def _write(self, line: str) -> None:
         self.stream.write(line)
@@ -126,8 +134,15 @@ class GitHubReporter(Reporter):
 
     def _append(self, path: str, text: str) -> None:
         """Append to the step summary; on failure warn once and stop trying."""
-        if self._summary_failed:
+        if self._summary_failed or self._summary_left <= 0:
             return
+        data = text.encode("utf-8", errors="surrogateescape")
+        if len(data) > self._summary_left:
+            note = "\n\n(safepip cut its step summary here: the job log has the rest)\n\n"
+            keep = max(0, self._summary_left - len(note.encode()))
+            text = data[:keep].decode("utf-8", errors="ignore") + note
+            data = text.encode("utf-8")
+        self._summary_left -= len(data)
         try:
             append_file(path, text)
         except OSError as exc:

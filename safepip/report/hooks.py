@@ -44,6 +44,9 @@ class Reporter:
     def build_output(self, lines: Sequence[str]) -> None:
         """The output of a failed build step that pip wrote to its log only."""
 
+    def progress(self, text: str) -> None:
+        """safepip works on after pip ended (a conflict fix search): what, and for how long."""
+
 
 class FanOut(Reporter):
     """Passes every hook to several reporters in order (text on stderr plus CI annotations)."""
@@ -91,3 +94,8 @@ class FanOut(Reporter):
         """Forward to each reporter."""
         for reporter in self.reporters:
             reporter.build_output(lines)
+
+    def progress(self, text: str) -> None:
+        """Forward to each reporter."""
+        for reporter in self.reporters:
+            reporter.progress(text)

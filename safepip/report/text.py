@@ -111,6 +111,10 @@ class TextReporter(Reporter):
         for line in build_lines(lines):
             self._line(f"  | {line}", force=True)
 
+    def progress(self, text: str) -> None:
+        """One line while safepip works after pip ended (not with --safepip-quiet)."""
+        self._line(text)
+
     def explained(self, lines: Sequence[str]) -> None:
         """Write the explanation; shown even with -q since it belongs to the final failure."""
         for line in lines:

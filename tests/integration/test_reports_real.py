@@ -75,6 +75,8 @@ def index(tmp_path: Path, fault_index: Callable[..., FaultIndex]) -> FaultIndex:
         build_wheel(dists, "bench-a", "1.0", size_kb=1),
         build_wheel(dists, "bench-a", "2.0", size_kb=1),
         *(build_wheel(dists, "bench-d", v, size_kb=1) for v in ("1.0", "1.5", "2.0")),
+        build_wheel(dists, "bench-conf-x", "1.0", requires=("bench-a==1.0",), size_kb=1),
+        build_wheel(dists, "bench-conf-y", "1.0", requires=("bench-a==2.0",), size_kb=1),
         build_wheel(dists, "bench-py", "1.0", size_kb=1),
         build_wheel(dists, "bench-py", "2.0", size_kb=1, requires_python=">=3.8"),
         build_wheel(dists, "bench-py", "3.0", size_kb=1, requires_python=">=4"),
@@ -118,7 +120,9 @@ def _safepip(
     proc = subprocess.run(
         argv,
         cwd=cwd,
-        env=pips.isolated_env({"PIP_CACHE_DIR": str(cwd / "env-cache")}),
+        env=pips.isolated_env(
+            {"PIP_CACHE_DIR": str(cwd / "env-cache"), "PIP_TRUSTED_HOST": "127.0.0.1"}
+        ),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -222,3 +226,26 @@ def test_build_failure_evidence_is_clean_and_names_the_package(
     after = {ln for ln in run.ours[cut:] if "evidence:" in ln}
     assert before, run.stderr
     assert not before & after, "the final block repeats the attempt block"
+
+
+def test_conflict_fix_is_an_edit_of_the_file_and_the_users_own_command(
+    pip_python: Path, index: FaultIndex, tmp_path: Path
+) -> None:
+    """`-r req.txt --target T`: remove line 1 of req.txt, then the same command, all kept."""
+    (tmp_path / "req.txt").write_text("bench-conf-x\nbench-conf-y\nbench-a\n", "utf-8")
+    run = _safepip(pip_python, index, tmp_path, "-r", "req.txt")
+    assert run.kind == "resolution-conflict", run.stderr
+    assert "(bench-a)" not in run.hint
+    fix = "smallest fix (verified with pip --dry-run): line 1 of req.txt: remove `bench-conf-x`"
+    assert any(line.endswith(fix) for line in run.ours), run.stderr
+    command = next(line for line in run.ours if "then run: " in line).split("then run: ", 1)[1]
+    assert command.startswith("safepip install ")
+    for kept in ("-r req.txt", f"--target {tmp_path / 'target'}", f"--index-url {index.url}"):
+        assert kept in command, command
+    proposal = run.report["conflict"]["proposal"]
+    assert proposal["edits"] == ["line 1 of req.txt: remove `bench-conf-x`"]
+    assert proposal["user_command"] == command
+    # The fix works: the same command after the edit installs.
+    (tmp_path / "req.txt").write_text("bench-conf-y\nbench-a\n", "utf-8")
+    again = _safepip(pip_python, index, tmp_path, "-r", "req.txt")
+    assert again.returncode == 0, again.stderr
