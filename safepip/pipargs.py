@@ -20,6 +20,7 @@ from safepip.errors import UsageError
 from safepip.pipfacts import DEFAULT_INDEX, cache_disabled
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Mapping, Sequence
 
 
@@ -93,6 +94,20 @@ def positive_seconds(text: str) -> float:
     if value == 0:
         raise ValueError(text)
     return value
+
+
+def add_seconds_option(
+    parser: argparse.ArgumentParser, flag: str, *, default: float, text: str
+) -> None:
+    """Add ``flag SECONDS`` to a command: more than 0, at most a week (:func:`positive_seconds`).
+
+    Args:
+        parser: the command's parser.
+        flag: the option, e.g. ``--timeout``.
+        default: seconds when the option is not given.
+        text: the ``--help`` text.
+    """
+    parser.add_argument(flag, type=positive_seconds, default=default, metavar="SECONDS", help=text)
 
 
 def _truthy(text: str) -> bool:

@@ -207,22 +207,6 @@ NESTED_PROPAGATES = frozenset(
     }
 )
 
-#: Kinds a warning or debug line may decide alone when no error line does: the causes of a
-#: bare not-found, and the index's own 404 for the project (``-v``: ``Could not fetch URL``).
-WEAK_DECIDES = frozenset(
-    {
-        K.NETWORK_TRANSIENT,
-        K.NETWORK_CONFIG,
-        K.SSL_CERT,
-        K.SSL_MISSING,
-        K.AUTH,
-        K.CACHE_CORRUPT,
-        K.PYTHON_INCOMPATIBLE,
-        K.LOCAL_PATH_MISSING,
-        K.NOT_FOUND,
-    }
-)
-
 #: Warning-level kinds that explain a later ``from versions: none`` (§E not-found, §B).
 NOT_FOUND_CAUSES = frozenset(
     {
@@ -236,3 +220,7 @@ NOT_FOUND_CAUSES = frozenset(
         K.LOCAL_PATH_MISSING,
     }
 )
+
+#: Kinds a warning or debug line may decide alone when no error line does: the causes of a
+#: bare not-found, and the index's own 404 for the project (``-v``: ``Could not fetch URL``).
+WEAK_DECIDES = NOT_FOUND_CAUSES | {K.NOT_FOUND}

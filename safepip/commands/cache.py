@@ -26,7 +26,7 @@ from safepip.cache.purge import (
 )
 from safepip.cache.verify import verify
 from safepip.errors import UsageError
-from safepip.pipargs import default_python
+from safepip.pipargs import add_seconds_option, default_python
 from safepip.pipfacts import Query, configured_indexes, read_config
 from safepip.report.redact import redact
 
@@ -77,12 +77,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     check.add_argument("--fix", action="store_true", help="remove the corrupt entries found")
     check.add_argument("--dry-run", action="store_true", help="with --fix: delete nothing")
     check.add_argument("--json", action="store_true", help="print a JSON document")
-    check.add_argument(
+    add_seconds_option(
+        check,
         "--stale-after",
-        type=float,
         default=600.0,
-        metavar="SECONDS",
-        help="age after which a pip temp file counts as stale (default 600)",
+        text="age after which a pip temp file counts as stale (default 600; more than 0)",
     )
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable
 from safepip.cache import layout as cache
 from safepip.cache.verify import verify
 from safepip.commands.cache import human_size
-from safepip.pipargs import default_python, positive_seconds
+from safepip.pipargs import add_seconds_option, default_python
 from safepip.pipfacts import (
     PipConfig,
     Query,
@@ -305,12 +305,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print a JSON document")
     parser.add_argument("--offline", action="store_true", help="do not probe the indexes")
-    parser.add_argument(
-        "--timeout",
-        type=positive_seconds,
-        default=5.0,
-        metavar="SECONDS",
-        help="per index probe (default 5; more than 0, at most a week)",
+    add_seconds_option(
+        parser, "--timeout", default=5.0, text="per index probe (default 5; at most a week)"
     )
 
 

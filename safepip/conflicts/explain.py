@@ -173,22 +173,23 @@ def _parse_block(block: list[str]) -> tuple[list[Clash], list[str], list[str]]:
     clashes: list[Clash] = []
     users: list[str] = []
     constraints: list[str] = []
+    # The user's own lines: pattern, who asks, the clash's source, where the requirement goes.
+    own: tuple[tuple[re.Pattern[str], str, ClashSource, list[str]], ...] = (
+        (_USER_CONSTRAINT, "the user constraint", "constraint", constraints),
+        (_USER, "the user request", "user", users),
+    )
     for line in block:
-        constraint = _USER_CONSTRAINT.match(line)
-        if constraint:
-            req = _unformat(constraint.group("req"))
-            clashes.append(Clash("the user constraint", req, "constraint"))
-            constraints.append(req)
-            continue
-        user = _USER.match(line)
-        if user:
-            req = _unformat(user.group("req"))
-            clashes.append(Clash("the user request", req, "user"))
-            users.append(req)
-            continue
-        depends = _DEPENDS.match(line)
-        if depends:
-            clashes.append(Clash(depends.group("requirer"), _unformat(depends.group("req"))))
+        for pattern, requirer, source, found in own:
+            match = pattern.match(line)
+            if match:
+                req = _unformat(match.group("req"))
+                clashes.append(Clash(requirer, req, source))
+                found.append(req)
+                break
+        else:
+            depends = _DEPENDS.match(line)
+            if depends:
+                clashes.append(Clash(depends.group("requirer"), _unformat(depends.group("req"))))
     return list(dict.fromkeys(clashes)), users, constraints
 
 

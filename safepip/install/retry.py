@@ -102,31 +102,23 @@ def retry_loop(  # noqa: PLR0913 - every collaborator is injected on purpose
     if not first.again:
         # Most installs succeed at once: tenacity is imported only when a retry may follow.
         return first.value
-    return _retry(
-        first,
-        step,
-        backoff=backoff,
-        sleep=sleep,
-        clock=clock,
-        rand=rand,
-        before_wait=before_wait,
-        on_give_up=on_give_up,
-        start=start,
-    )
+    hooks = _Hooks(backoff, sleep, clock, rand, before_wait, on_give_up)
+    return _retry(first, step, hooks, start=start)
 
 
-def _retry(  # noqa: PLR0913 - retry_loop's collaborators, passed on
-    first: Step[T],
-    step: Callable[[int], Step[T]],
-    *,
-    backoff: Backoff,
-    sleep: Callable[[float], None],
-    clock: Callable[[], float],
-    rand: Callable[[], float],
-    before_wait: Callable[[T, float], None],
-    on_give_up: Callable[[T, str], None],
-    start: float,
-) -> T:
+@dataclass(frozen=True)
+class _Hooks(Generic[T]):
+    """retry_loop's collaborators, handed on to the tenacity driver as one value."""
+
+    backoff: Backoff
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
+    rand: Callable[[], float]
+    before_wait: Callable[[T, float], None]
+    on_give_up: Callable[[T, str], None]
+
+
+def _retry(first: Step[T], step: Callable[[int], Step[T]], hooks: _Hooks[T], *, start: float) -> T:
     """Drive the attempts after the first one with tenacity (first = its outcome)."""
     import tenacity as _t  # noqa: PLC0415
 
@@ -137,14 +129,14 @@ def _retry(  # noqa: PLR0913 - retry_loop's collaborators, passed on
         last: Step[T] = state.outcome.result()
         if last.immediate:
             return 0.0
-        return compute_wait(backoff, state.attempt_number, rand())
+        return compute_wait(hooks.backoff, state.attempt_number, hooks.rand())
 
     def stop(state: _t.RetryCallState) -> bool:
-        if state.attempt_number >= backoff.attempts:
+        if state.attempt_number >= hooks.backoff.attempts:
             gave_up.append("attempts")
             return True
         # Do not start a wait that would end past the budget: stamina's stop_before_delay.
-        if clock() - start + state.upcoming_sleep >= backoff.budget:
+        if hooks.clock() - start + state.upcoming_sleep >= hooks.backoff.budget:
             gave_up.append("budget")
             return True
         return False
@@ -155,16 +147,16 @@ def _retry(  # noqa: PLR0913 - retry_loop's collaborators, passed on
     def last_value(state: _t.RetryCallState) -> Step[T]:
         assert state.outcome is not None  # noqa: S101 - tenacity calls this after a step
         result: Step[T] = state.outcome.result()
-        on_give_up(result.value, gave_up[-1] if gave_up else "attempts")
+        hooks.on_give_up(result.value, gave_up[-1] if gave_up else "attempts")
         return result
 
     def announce(state: _t.RetryCallState) -> None:
         assert state.outcome is not None  # noqa: S101 - tenacity calls this after a step
         result: Step[T] = state.outcome.result()
-        before_wait(result.value, state.upcoming_sleep)
+        hooks.before_wait(result.value, state.upcoming_sleep)
 
     retrying: _t.Retrying = _t.Retrying(
-        sleep=sleep,
+        sleep=hooks.sleep,
         stop=stop,
         wait=wait,
         retry=_t.retry_if_result(wants_again),

@@ -536,3 +536,14 @@ def test_purge_by_content_removes_both_layouts_copies(tmp_path: Path) -> None:
     assert not [p for p in http_entry_paths(root, url) if p.exists()]
     assert "(by content, http-v2/)" in out
     assert "(by content, http/)" in out
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "inf"])
+def test_verify_refuses_a_stale_after_that_is_not_positive(tmp_path: Path, value: str) -> None:
+    """A negative --stale-after would call every pip temp file stale, a running pip's too.
+
+    It is refused like doctor's --timeout (one rule for seconds): argparse's usage error, exit 2.
+    """
+    with pytest.raises(SystemExit) as stopped:
+        _run("verify", "--fix", "--stale-after", value, "--cache-dir", str(tmp_path))
+    assert stopped.value.code == 2
