@@ -49,6 +49,7 @@ _PREFIX = re.compile(
     r"""
     (?:
         \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?\x20  # --log, GHA
+        (?:\d{2}[OE]\+?\x20)?                                             # GitLab: stream, O/E
       | \[\d{4}-\d\d-\d\d[T\x20][\d:.,]{8,20}Z?\]\x20                # Jenkins timestamper
       | \#\d{1,6}\x20\d{1,7}\.\d{1,4}\x20                            # BuildKit --progress=plain
       | remote:\x20?                                                  # git / Heroku builds

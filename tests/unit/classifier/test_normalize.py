@@ -38,6 +38,8 @@ from safepip.classifier.normalize import MAX_LINE, clean_line, normalize
         ("  Error: ERROR: boom", "ERROR: boom"),  # GitHub Actions annotation
         ("stderr: ERROR: Exception:", "ERROR: Exception:"),  # a launcher's wrapper
         ("##[error]ERROR: boom", "ERROR: boom"),  # Azure Pipelines
+        ("2026-10-17T07:56:56.262380Z 01E ERROR: boom", "ERROR: boom"),  # GitLab timestamps
+        ("2026-10-17T07:56:56.262380Z 00O+ ERROR: boom", "ERROR: boom"),  # GitLab continuation
         (
             "Error: Process completed with exit code 1.",
             "Error: Process completed with exit code 1.",
