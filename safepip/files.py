@@ -8,6 +8,8 @@ Writes (``--report-json``, ``fix-requirements -o``, the kept pip log, the step s
 - A regular file, or no file at all, is replaced atomically: the data goes to a temp file that
   :func:`tempfile.mkstemp` creates with ``O_CREAT | O_EXCL`` under an unpredictable name beside the
   target, then is renamed over it. A link planted at any name safepip would use is never followed.
+  A regular file that cannot be replaced (bind-mounted into a container, or in a directory the
+  user may not write) is truncated and written in place, as ``>`` would, never through a link.
 - A symlink the user named is followed as a shell redirection would: the file it resolves to is
   written, under the same rules. A regular file reached only through a ``/proc`` magic link
   (``/dev/stdout`` redirected to a file) is truncated and written in place, as ``>`` would.
@@ -39,6 +41,8 @@ _CHUNK = 1024 * 1024
 # O_PATH (Linux) resolves a name without opening the file itself: no side effect on a device.
 _PROBE_FLAGS = getattr(os, "O_PATH", os.O_RDONLY | os.O_NONBLOCK) | getattr(os, "O_NOCTTY", 0)
 _NOCTTY = getattr(os, "O_NOCTTY", 0)
+#: A regular file that cannot be replaced by a rename is written in place after these.
+_IN_PLACE_ERRNOS = frozenset({errno.EBUSY, errno.EXDEV, errno.EACCES, errno.EPERM})
 
 
 class NotRegularFile(OSError):
@@ -106,7 +110,14 @@ def write_file(target: str, data: bytes | Iterable[bytes]) -> None:
         # a regular file behind a /proc magic link (/dev/stdout > file): no name to replace
         _write_in_place(target, chunks, truncate=True)
         return
-    _replace(real, chunks, found)
+    try:
+        _replace(real, chunks, found)
+    except OSError as exc:
+        # A file that cannot be replaced but may be written, as `>` would: a file bind-mounted
+        # into a container (EBUSY), or one in a directory the user may not write (EACCES).
+        if found is None or not isinstance(data, bytes) or exc.errno not in _IN_PLACE_ERRNOS:
+            raise
+        _write_in_place(real, chunks, truncate=True, nofollow=True)
 
 
 def append_file(target: str, text: str) -> None:
@@ -150,8 +161,11 @@ def _same_file(path: str, found: os.stat_result) -> bool:
     return (here.st_dev, here.st_ino) == (found.st_dev, found.st_ino)
 
 
-def _write_in_place(target: str, chunks: Iterable[bytes], *, truncate: bool) -> None:
+def _write_in_place(
+    target: str, chunks: Iterable[bytes], *, truncate: bool, nofollow: bool = False
+) -> None:
     flags = os.O_WRONLY | _NOCTTY | (os.O_TRUNC if truncate else 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0) if nofollow else 0
     fd = os.open(target, flags)
     try:
         _write_all(fd, chunks)

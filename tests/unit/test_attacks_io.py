@@ -435,3 +435,24 @@ def test_an_interpreter_that_answers_oddly(tmp_path: Path, answer: str, command:
     fixed = _safepip(["fix-requirements", "req.txt", "--python", str(python)], tmp_path)
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stdout == "demo==1.0\n"
+
+
+def test_a_bind_mounted_report_file_is_written_in_place(tmp_path: Path) -> None:
+    """A report file bind-mounted into a container is written in place.
+
+    ``docker run -v ./report.json:/out/report.json``: a rename over it fails (EBUSY), so the file
+    is written as ``>`` would (old: exit 1 after pip succeeded, no report).
+    """
+    python = fake_pip(tmp_path, OK_BODY)
+    (tmp_path / "host.json").write_text("")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "r.json").write_text("")
+    done = _in_namespace(
+        'mount --bind "$T/host.json" "$T/out/r.json"\n'
+        f'"$PY" -m safepip install --python {python} --report-json "$T/out/r.json" demo\n'
+        'echo "install=$?"\n',
+        tmp_path,
+    )
+    assert done.stdout.splitlines() == ["install=0"], done.stderr
+    assert json.loads((tmp_path / "host.json").read_text())["outcome"] == "success"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["r.json"]
