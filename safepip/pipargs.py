@@ -65,12 +65,23 @@ class Options:
 
 @dataclass(frozen=True)
 class _Spec:
+    """One safepip option: its flag, its :class:`Options` field, its conversion, its help."""
+
     flag: str
     field: str
-    env: str
-    takes_value: bool
     convert: Callable[[str], object]
     help: str
+
+    @property
+    def env(self) -> str:
+        """``SAFEPIP_<FLAG>``: ``--max-wait`` is ``SAFEPIP_MAX_WAIT``, ``--safepip-quiet`` QUIET."""
+        name = self.flag.removeprefix("--").removeprefix("safepip-")
+        return "SAFEPIP_" + name.upper().replace("-", "_")
+
+    @property
+    def takes_value(self) -> bool:
+        """Whether the option takes a value; the others are switches."""
+        return self.convert is not _truthy
 
 
 def _positive_int(text: str) -> int:
@@ -119,91 +130,27 @@ def _truthy(text: str) -> bool:
     raise ValueError(text)
 
 
-#: safepip's install options, in the order ``--help`` shows them.
+#: safepip's install options, in the order ``--help`` shows them (a table: one row per option).
 SPECS: tuple[_Spec, ...] = (
-    _Spec(
-        flag="--attempts",
-        field="attempts",
-        env="SAFEPIP_ATTEMPTS",
-        takes_value=True,
-        convert=_positive_int,
-        help="most pip runs in total (default 4; 1 disables retrying)",
-    ),
-    _Spec(
-        flag="--time-budget",
-        field="time_budget",
-        env="SAFEPIP_TIME_BUDGET",
-        takes_value=True,
-        convert=_non_negative_float,
-        help="seconds for the whole install, waits included; pip is ended when it runs out"
-        " (default: none, a running pip is never ended; at most a week)",
-    ),
-    _Spec(
-        flag="--backoff",
-        field="backoff_base",
-        env="SAFEPIP_BACKOFF",
-        takes_value=True,
-        convert=_non_negative_float,
-        help="first wait between attempts in seconds; doubles each time, with jitter (default 1)",
-    ),
-    _Spec(
-        flag="--max-wait",
-        field="max_wait",
-        env="SAFEPIP_MAX_WAIT",
-        takes_value=True,
-        convert=_non_negative_float,
-        help="cap of one wait in seconds (default 30)",
-    ),
-    _Spec(
-        flag="--no-remedy",
-        field="no_remedy",
-        env="SAFEPIP_NO_REMEDY",
-        takes_value=False,
-        convert=_truthy,
-        help="diagnose only: no cache change and no retry",
-    ),
-    _Spec(
-        flag="--remedy-dry-run",
-        field="remedy_dry_run",
-        env="SAFEPIP_REMEDY_DRY_RUN",
-        takes_value=False,
-        convert=_truthy,
-        help="show the cache entries a remedy would delete, delete nothing",
-    ),
-    _Spec(
-        flag="--report-json",
-        field="report_json",
-        env="SAFEPIP_REPORT_JSON",
-        takes_value=True,
-        convert=str,
-        help="write a JSON report of every attempt to this file",
-    ),
-    _Spec(
-        flag="--python",
-        field="python",
-        env="SAFEPIP_PYTHON",
-        takes_value=True,
-        convert=str,
-        help="interpreter whose pip to run (default: the active virtual environment's,"
-        " else safepip's)",
-    ),
-    _Spec(
-        flag="--no-explain",
-        field="no_explain",
-        env="SAFEPIP_NO_EXPLAIN",
-        takes_value=False,
-        convert=_truthy,
-        help="on a resolution conflict, do not search the index for a verified fix",
-    ),
-    _Spec(
-        flag="--safepip-quiet",
-        field="quiet",
-        env="SAFEPIP_QUIET",
-        takes_value=False,
-        convert=_truthy,
-        help="print only the final failure (pip's own -q also quiets safepip)",
-    ),
-)
+    _Spec("--attempts", "attempts", _positive_int, "most pip runs in total (default 4; 1 disables"
+          " retrying)"),
+    _Spec("--time-budget", "time_budget", _non_negative_float, "seconds for the whole install,"
+          " waits included; pip is ended when it runs out (default: none, a running pip is never"
+          " ended; at most a week)"),
+    _Spec("--backoff", "backoff_base", _non_negative_float, "first wait between attempts in"
+          " seconds; doubles each time, with jitter (default 1)"),
+    _Spec("--max-wait", "max_wait", _non_negative_float, "cap of one wait in seconds (default 30)"),
+    _Spec("--no-remedy", "no_remedy", _truthy, "diagnose only: no cache change and no retry"),
+    _Spec("--remedy-dry-run", "remedy_dry_run", _truthy, "show the cache entries a remedy would"
+          " delete, delete nothing"),
+    _Spec("--report-json", "report_json", str, "write a JSON report of every attempt to this file"),
+    _Spec("--python", "python", str, "interpreter whose pip to run (default: the active virtual"
+          " environment's, else safepip's)"),
+    _Spec("--no-explain", "no_explain", _truthy, "on a resolution conflict, do not search the index"
+          " for a verified fix"),
+    _Spec("--safepip-quiet", "quiet", _truthy, "print only the final failure (pip's own -q also"
+          " quiets safepip)"),
+)  # fmt: skip
 _BY_FLAG = {spec.flag: spec for spec in SPECS}
 
 
