@@ -144,17 +144,21 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         K.NETWORK_CONFIG,
-        r"\[(?:Errno\x20(?:101|51)|WinError\x2010051)\]|Network\x20is\x20unreachable"
-        r"|SSLEOFError|EOF\x20occurred\x20in\x20violation\x20of\x20protocol"
+        r"\[(?:Errno\x20(?:101|51|113|65)|WinError\x20100(?:51|65))\]|Network\x20is\x20unreachable"
+        r"|No\x20route\x20to\x20host|SSLEOFError|EOF\x20occurred\x20in\x20violation\x20of\x20protocol"
         r"|HANDSHAKE_FAILURE",
-        "docs/failure-kinds.md §B/§E: no route to the index (ENETUNREACH) or a TLS session cut or"
-        " refused"
-        " by a proxy/firewall (SSLEOFError, handshake failure): a setting, not a flaky link",
+        "docs/failure-kinds.md §B/§E: no route to the index or its host (ENETUNREACH,"
+        " EHOSTUNREACH) or a TLS session cut or refused by a proxy/firewall (SSLEOFError,"
+        " handshake failure): a setting, not a flaky link",
         needles=(
             "Errno 101]",
             "Errno 51]",
+            "Errno 113]",
+            "Errno 65]",
             "WinError 10051]",
+            "WinError 10065]",
             "Network is unreachable",
+            "No route to host",
             "SSLEOFError",
             "EOF occurred in violation",
             "HANDSHAKE_FAILURE",
@@ -275,9 +279,10 @@ RULES: tuple[Rule, ...] = (
     _rule(
         K.TEMP_VANISHED,
         _PIP_TEMP,
-        "docs/failure-kinds.md §D: WinError 5/32, Errno 13 on a pip temp file (antivirus, indexer)",
-        needles=(*_codes(5, 32), "Errno 13]"),
-        errnos=("5", "13", "32"),
+        "docs/failure-kinds.md §D: WinError 5/32, Errno 13, ENOTEMPTY on a pip temp file"
+        " (antivirus, indexer, a concurrent cleaner)",
+        needles=(*_codes(5, 32), "Errno 13]", "Errno 39]"),
+        errnos=("5", "13", "32", "39"),
     ),
     _rule(
         K.ENV_BROKEN,
@@ -582,7 +587,7 @@ RULES: tuple[Rule, ...] = (
         r"|The\x20read\x20operation\x20timed\x20out|not\x20enough\x20bytes\x20were\x20received"
         r"|\x20HTTP/1\.[01]\"\x20(?:5\d\d|429)\x20"
         r"|MaxRetryError|connection-failed|connection-timeout|incomplete-download"
-        r"|\[(?:Errno|WinError)\x20(?:104|110|111|113|-2|-3|-5|8|11001|11004|10054|10060|10061)\]"
+        r"|\[(?:Errno|WinError)\x20(?:104|110|111|-2|-3|-5|8|11001|11004|10054|10060|10061)\]"
         r"|getaddrinfo\x20failed|Temporary\x20failure\x20in\x20name\x20resolution"
         r"|Connection\x20interrupted\x20while\x20downloading|Retrying\x20\(Retry\(total="
         r"|Could\x20not\x20fetch\x20URL|issue\x20with\x20network\x20connectivity,\x20not\x20pip",
