@@ -25,6 +25,7 @@ against 127.0.0.1 only.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import statistics
 import subprocess
@@ -40,6 +41,8 @@ from support import pips
 from support.indexserver import FaultIndex
 from support.wheels import build_wheel
 
+import safepip
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -48,6 +51,8 @@ REQUIREMENTS = ("app",)
 REGISTRY_REQUIREMENTS = ("requests==2.32.3", "attrs", "six")
 TARGET_RATIO = 1.03
 TARGET_EXTRA_SECONDS = 0.060
+#: (wall seconds, CPU seconds of the process tree) of one run.
+Times = tuple[float, float]
 
 
 def _dists(directory: Path, count: int = 4, size_kb: int = 32) -> list[Path]:
@@ -81,6 +86,16 @@ def _pip_args(index: FaultIndex, cache: Path, target: Path) -> list[str]:
 
 
 def _timed(argv: list[str], env: dict[str, str] | None = None) -> float:
+    return _run(argv, env)[0]
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run ``argv``; return its wall time and the CPU time (user + system) of its process tree.
+
+    The CPU time is what safepip adds whatever else the machine does: on a busy machine the
+    wall times of both tools drift by more than safepip's cost.
+    """
+    before = os.times()
     start = time.perf_counter()
     done = subprocess.run(
         argv,
@@ -92,18 +107,22 @@ def _timed(argv: list[str], env: dict[str, str] | None = None) -> float:
         check=False,
     )
     elapsed = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
     if done.returncode != 0:
         output = done.stdout.decode(errors="replace")
         raise SystemExit(f"benchmark run failed ({done.returncode}): {argv}\n{output}")
-    return elapsed
+    return elapsed, cpu
 
 
 def _alternate(
     python: Path, args_for: Callable[[int], list[str]], runs: int, env: dict[str, str] | None
-) -> tuple[list[float], list[float]]:
+) -> tuple[list[Times], list[Times]]:
     """Run pip and safepip alternately ``runs`` times each; ``args_for(n)`` gives run n's args."""
-    plain: list[float] = []
-    safe: list[float] = []
+    plain: list[Times] = []
+    safe: list[Times] = []
     counter = 0
     for _ in range(runs):
         for tool in ("pip", "safepip"):
@@ -111,16 +130,16 @@ def _alternate(
             args = args_for(counter)
             if tool == "pip":
                 argv = [str(python), "-m", "pip", "install", "--no-input", *args]
-                plain.append(_timed(argv, env))
+                plain.append(_run(argv, env))
             else:
                 argv = [sys.executable, "-m", "safepip", "install", "--python", str(python)]
-                safe.append(_timed([*argv, *args], env))
+                safe.append(_run([*argv, *args], env))
     return plain, safe
 
 
 def _measure(
     python: Path, index: FaultIndex, work: Path, *, warm: bool, runs: int
-) -> tuple[list[float], list[float]]:
+) -> tuple[list[Times], list[Times]]:
     shared = work / "warm-cache"
     if warm:
         _timed([str(python), "-m", "pip", "install", *_pip_args(index, shared, work / "t-warm")])
@@ -137,7 +156,7 @@ def _registry_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.upper().startswith("SAFEPIP_")}
 
 
-def _measure_registry(python: Path, work: Path, runs: int) -> tuple[list[float], list[float]] | str:
+def _measure_registry(python: Path, work: Path, runs: int) -> tuple[list[Times], list[Times]] | str:
     """The registry row, or why it was skipped."""
     cache = work / "registry-cache"
     env = _registry_env()
@@ -190,7 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if not versions:
         raise SystemExit("no pip wheels: run .ci/prepare-pips")
-    rows: list[tuple[str, str, list[float], list[float]]] = []
+    # An installed safepip has its bytecode compiled; the isolated environment sets
+    # PYTHONDONTWRITEBYTECODE, so stale .pyc files would be recompiled on every run.
+    compileall.compile_dir(Path(safepip.__file__).parent, quiet=1)
+    rows: list[tuple[str, str, list[Times], list[Times]]] = []
+    load_before = os.getloadavg()[0]
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="safepip-bench-") as tmp:
         work = Path(tmp)
@@ -217,20 +240,23 @@ def main(argv: list[str] | None = None) -> int:
         f" {options.size_kb} kB each); registry: {' '.join(REGISTRY_REQUIREMENTS)}"
     )
     header = f"{'pip':<6} | {'case':<13} | {'pip s':>7} | {'safepip s':>9} | {'ratio':>6} |"
-    print(header + f" {'extra ms':>8} | target")
-    print("-" * (len(header) + 20))
+    print(header + f" {'extra ms':>8} | {'CPU ratio':>9} | {'CPU +ms':>7} | target (wall)")
+    print("-" * (len(header) + 46))
     missed = 0
     for version, name, plain, safe in rows:
-        p, s = statistics.median(plain), statistics.median(safe)
+        p, s = (statistics.median(t[0] for t in runs) for runs in (plain, safe))
+        pc, sc = (statistics.median(t[1] for t in runs) for runs in (plain, safe))
         ratio, extra = s / p, s - p
         ok = ratio <= TARGET_RATIO and extra <= TARGET_EXTRA_SECONDS
         missed += not ok
         print(
             f"{version:<6} | {name:<13} | {p:7.3f} | {s:9.3f} | {ratio:6.3f} |"
-            f" {extra * 1000:+8.0f} | {'ok' if ok else 'MISSED'}"
+            f" {extra * 1000:+8.0f} | {sc / pc:9.3f} | {(sc - pc) * 1000:+7.0f} |"
+            f" {'ok' if ok else 'MISSED'}"
         )
     for note in notes:
         print(note)
+    print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
     print(
         f"targets: ratio <= {TARGET_RATIO} and <= +{TARGET_EXTRA_SECONDS * 1000:.0f} ms;"
         f" {len(rows) - missed} of {len(rows)} rows meet both"

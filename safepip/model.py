@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import NoReturn
+
+TYPE_CHECKING = False  # ``typing`` stays off a clean install's path; mypy reads this as True
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 def assert_never(value: NoReturn) -> NoReturn:  # pragma: no cover - only reached on a bug

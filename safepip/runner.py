@@ -32,7 +32,6 @@ import time
 
 from safepip.capture import Capture, capture_file
 from safepip.errors import PipNotFound, Terminated
-from safepip.files import open_regular
 from safepip.model import PipRun
 
 #: ``typing`` is not loaded on a clean install's path: mypy reads this name as True.
@@ -80,6 +79,8 @@ def _read_log(log_path: Path | None, offset: int) -> str:
     """The bounded text pip appended to its log file since ``offset`` (pip opens it to append)."""
     if log_path is None:
         return ""
+    from safepip.files import open_regular  # noqa: PLC0415 - only when pip ran with a --log
+
     try:  # a regular file only: the user's --log may be /dev/zero or a FIFO
         with open_regular(str(log_path)) as handle:
             size = os.fstat(handle.fileno()).st_size

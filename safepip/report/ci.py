@@ -20,12 +20,9 @@ import shlex
 import time
 from typing import IO, TYPE_CHECKING, Callable
 
-from safepip.files import append_file
-from safepip.files import reason as describe_error
 from safepip.model import Attempt, InstallResult, Outcome, RemedyAction
 from safepip.report.hooks import Reporter
 from safepip.report.lines import shown
-from safepip.report.redact import redact
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -36,6 +33,16 @@ _MAX_EVIDENCE = 3
 SUMMARY_BUDGET = 256 * 1024
 #: The longest annotation message written (GitHub shows far less of it).
 MAX_MESSAGE = 4096
+
+
+def redact(text: str) -> str:
+    """:func:`safepip.report.redact.redact`, loaded when a CI reporter first writes.
+
+    ``ci_reporters`` runs on every install: a clean one outside CI loads no redactor.
+    """
+    from safepip.report.redact import redact as _redact  # noqa: PLC0415
+
+    return _redact(text)
 
 
 def escape_data(text: str) -> str:
@@ -143,6 +150,9 @@ class GitHubReporter(Reporter):
             text = data[:keep].decode("utf-8", errors="ignore") + note
             data = text.encode("utf-8")
         self._summary_left -= len(data)
+        from safepip.files import append_file  # noqa: PLC0415 - only under CI
+        from safepip.files import reason as describe_error  # noqa: PLC0415
+
         try:
             append_file(path, text)
         except OSError as exc:
