@@ -9,10 +9,10 @@ cache state, for every run):
 - ``shell loop x3``: ``for i in 1 2 3; do pip install ... && break; sleep 1; done`` (bash);
 - ``safepip``: ``python -m safepip install --python <same python>`` with its defaults.
 
-Scenarios: recoverable ones (index 5xx burst, file 5xx burst, reset mid-download, stalled
-connection, corrupt download cached, empty cached body, truncated wheel in ``wheels/``, 8
-concurrent installs on one cold cache) and deterministic ones (missing local path, not found,
-conflicting pins). The table shows success and wall time per peer, and safepip's time as a
+Scenarios: recoverable ones (index 5xx burst, file 5xx burst, reset mid-download once and three
+times, stalled connection, corrupt download cached, empty cached body, truncated wheel in
+``wheels/``, 8 concurrent installs on one cold cache) and deterministic ones (missing local
+path, not found, conflicting pins). The table shows success and wall time per peer, and safepip's time as a
 ratio to the fastest successful other peer. Targets: safepip succeeds on every recoverable
 scenario in at most 1.2x the fastest successful peer; on deterministic ones it makes one
 attempt and takes at most 1.1x plain pip; a bare not-found (pip's console cannot say why) makes
@@ -203,6 +203,10 @@ def _reset(index: FaultIndex) -> object:
     return index.reset(f"/files/{DEMO_WHEEL}", times=1)
 
 
+def _reset3(index: FaultIndex) -> object:
+    return index.reset(f"/files/{DEMO_WHEEL}", times=3)
+
+
 def _stall(index: FaultIndex) -> object:
     return index.stall(f"/files/{DEMO_WHEEL}", 30, after_bytes=4096)
 
@@ -211,6 +215,7 @@ SCENARIOS = (
     _scenario("index 5xx burst (8x503)", ("demo",), _faulted(_index_5xx), recoverable=True),
     _scenario("file 5xx burst (8x500)", ("demo",), _faulted(_file_5xx), recoverable=True),
     _scenario("reset mid-download", ("demo",), _faulted(_reset), recoverable=True),
+    _scenario("reset mid-download x3", ("demo",), _faulted(_reset3), recoverable=True),
     _scenario(
         "stalled connection (--timeout 5)",
         ("demo",),

@@ -95,6 +95,23 @@ DEFAULT_POLICY: dict[FailureKind, RetryPolicy] = {
 }
 
 
+class Cause(str, enum.Enum):
+    """What the log shows beyond the kind, where the plan or the advice depends on it."""
+
+    EMPTY_PAGE = "empty-page"
+    """not-found right after the index answered the project page with no links (a mirror
+    still fetching its upstream answers so): one short delayed retry."""
+    UNREACHABLE = "unreachable"
+    """Nothing answers at the host (connection refused, unknown name, no route): one more
+    attempt, then stop naming the host."""
+    CUT_SHORT = "cut-short"
+    """A download ended before its announced size: network-transient, whatever the hash says."""
+    NO_CREDENTIALS = "no-credentials"
+    """A 401 where pip sent no credentials (and ``--no-input`` kept it from asking)."""
+    CREDENTIALS_REFUSED = "credentials-refused"
+    """A 401/403 on credentials pip did send."""
+
+
 @dataclass(frozen=True)
 class PipRun:
     """What one pip process did, as the rest of safepip sees it.
@@ -143,6 +160,9 @@ class Diagnosis:
         from_cache: True when the failing file came from pip's cache (``Using cached``).
         nested: True when the decisive line sits inside the nested output of a build step.
         hint: the next step for a human, one or two sentences.
+        cause: the finer cause within the kind, when the log shows one.
+        pip_retries: how many times pip itself retried a request in this run (its
+            ``Retrying (Retry(total=...))`` lines): pip already waited its own backoff.
     """
 
     kind: FailureKind
@@ -158,6 +178,8 @@ class Diagnosis:
     from_cache: bool = False
     nested: bool = False
     hint: str = ""
+    cause: Cause | None = None
+    pip_retries: int = 0
 
 
 class RemedyAction(enum.Enum):

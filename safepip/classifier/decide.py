@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from safepip.classifier import frames, hints, refine
+from safepip.classifier import causes, frames, hints, refine
 from safepip.classifier import patterns as pat
 from safepip.classifier.evidence import (
     dist_info_dir,
@@ -108,11 +108,13 @@ def classify(
                 evidence=(*found.evidence, *said[-2:]),
                 rule=found.source,
             )
-            return _finish(_context(log, diagnosis, found.at), log, origins)
+            return _finish(causes.detail(log, _context(log, diagnosis, found.at)), log, origins)
     if decided is None:
         evidence = last_errors(log, hits)
         return _finish(Diagnosis(K.UNKNOWN, DEFAULT_POLICY[K.UNKNOWN], evidence=evidence))
-    return _finish(refine.network_setting(log, _context(log, *decided)), log, origins)
+    return _finish(
+        causes.detail(log, refine.network_setting(log, _context(log, *decided))), log, origins
+    )
 
 
 def _decide(log: Log, hits: list[Hit]) -> tuple[Diagnosis, int] | None:

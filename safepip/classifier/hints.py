@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from safepip.classifier.facts import Facts
-from safepip.model import FailureKind
+from safepip.model import Cause, FailureKind
 
 if TYPE_CHECKING:
     from safepip.model import Diagnosis
@@ -209,6 +210,10 @@ def _origin_file(origin: str | None) -> str:
 def _template(diagnosis: Diagnosis, facts: Facts, path: str) -> str:
     """The template of ``diagnosis``: its kind's, or a sharper one that the facts allow."""
     kind = diagnosis.kind
+    if diagnosis.cause is not None and diagnosis.cause in CAUSE_HINTS:
+        return CAUSE_HINTS[diagnosis.cause]
+    if kind is K.DOWNLOAD_CORRUPT and diagnosis.got_hash is None:
+        return UNHASHED_DOWNLOAD
     sharper = {
         K.LOCAL_PATH_MISSING: _local_path,
         K.NOT_FOUND: _not_found,
@@ -257,6 +262,89 @@ def _best(package: str, facts: Facts, at: str) -> str:
     )
 
 
+#: The next step when the log shows a finer cause (:class:`~safepip.model.Cause`); same fields.
+CAUSE_HINTS: dict[Cause, str] = {
+    Cause.EMPTY_PAGE: (
+        "The index answered the page of {package} with no files ({url}): a caching mirror "
+        "answers so while it still fetches its upstream. If a retry a moment later gets the "
+        "same, the index has no release of {package}: check the name and --index-url."
+    ),
+    Cause.UNREACHABLE: (
+        "Nothing answers at {host} ({url}): the connection was refused, the host name is "
+        "unknown or there is no route to it. Check that the server runs and the setting that "
+        "points pip at it (--index-url/--extra-index-url, PIP_INDEX_URL, `pip config list`)."
+    ),
+    Cause.CUT_SHORT: (
+        "The download of {package} ended before its announced size ({url}): the connection "
+        "broke mid-file; retry (pip >= 25.1: --resume-retries), or raise --timeout/--retries."
+    ),
+    Cause.NO_CREDENTIALS: (
+        "The index wants credentials and pip sent none ({url}); --no-input kept pip from "
+        "asking. Set them in the index URL (https://USER:TOKEN@host/...), in ~/.netrc or in "
+        "keyring. Retrying will not help."
+    ),
+    Cause.CREDENTIALS_REFUSED: (
+        "The index refused the credentials pip sent ({url}); check the token or the "
+        "user/password in the index URL, ~/.netrc or keyring for that host. Retrying will not "
+        "help."
+    ),
+}
+
+#: A download that failed as a broken archive, with no hash to compare against.
+UNHASHED_DOWNLOAD = (
+    "The download of {package} arrived damaged ({url}): the archive is broken and the index "
+    "gives no hash to compare; retry once with --no-cache-dir. If it comes back broken, the "
+    "index or something on the way (proxy, antivirus, mirror) serves a bad copy."
+)
+
+#: The index keeps serving a damaged file: no client step helps (``{host}``, ``{file}``,
+#: ``{admin}``: what the operator of that kind of server does).
+BAD_COPY = (
+    "{host} serves a damaged copy of {file}: a fresh download brought the same bad bytes "
+    "again, so nothing on this side (cache purge, --no-cache-dir, retries) can fix it. "
+    "Its operator must replace the file: {admin}"
+)
+_ADMIN = {
+    "devpi": (
+        "on devpi, remove the file from the mirror index's store so that devpi fetches it "
+        "again from its upstream."
+    ),
+    "proxpi": "on proxpi, clear its cache dir (PROXPI_CACHE_DIR) so that it fetches it again.",
+    "cdn": "the file comes from a CDN: report it to the index's operators.",
+    "other": (
+        "ask the index's admin to replace it; if the index is fine, a proxy or antivirus on "
+        "the way rewrites it."
+    ),
+}
+_CDN_HOSTS = ("files.pythonhosted.org", "pypi.org", "pythonhosted.org")
+
+
+def server_kind(url: str) -> str:
+    """Which kind of server a file URL comes from, by its shape: devpi, proxpi, cdn or other."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    path = unquote(parts.path)
+    if host in _CDN_HOSTS or host.endswith(".pythonhosted.org"):
+        return "cdn"
+    if "/+f/" in path or "/+e/" in path or "/+simple/" in path:
+        return "devpi"
+    if path.startswith("/index/"):
+        return "proxpi"
+    return "other"
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc.rsplit("@", 1)[-1] or "the index host"
+
+
+def bad_copy(url: str | None, package: str | None) -> str:
+    """The next step when the index keeps serving the same damaged file."""
+    parts = urlsplit(url or "")
+    host = parts.netloc.rsplit("@", 1)[-1] or "the index"
+    file = parts.path.rsplit("/", 1)[-1] or package or "the file"
+    return BAD_COPY.format(host=host, file=file, admin=_ADMIN[server_kind(url or "")])
+
+
 def next_step(diagnosis: Diagnosis, facts: Facts | None = None) -> str:
     """The hint of ``diagnosis``, whose package and paths are final; absent fields read neutral.
 
@@ -278,6 +366,7 @@ def next_step(diagnosis: Diagnosis, facts: Facts | None = None) -> str:
         "package": package,
         "path": path,
         "url": diagnosis.urls[0] if diagnosis.urls else "",
+        "host": _host(diagnosis.urls[0] if diagnosis.urls else ""),
         "where": (diagnosis.urls or paths or ("",))[0],
         "got": diagnosis.got_hash or "?",
         "expected": ", ".join(diagnosis.expected_hashes) or "?",

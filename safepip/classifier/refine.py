@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from safepip.classifier import patterns as pat
 from safepip.classifier.evidence import (
     LOOKBACK,
+    Fetch,
     about,
     fetch_before,
     found_links,
@@ -30,7 +31,7 @@ from safepip.classifier.evidence import (
     stopped_short,
     url_in,
 )
-from safepip.model import DEFAULT_POLICY, Diagnosis, FailureKind
+from safepip.model import DEFAULT_POLICY, Cause, Diagnosis, FailureKind
 from safepip.pipfacts import EMPTY_SHA256
 
 if TYPE_CHECKING:
@@ -155,6 +156,8 @@ def hash_mismatch(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
     elif cached:
         kind, why = K.CACHE_CORRUPT, "the file came from the cache (Using cached)"
     elif fetch is not None and stopped_short(log, fetch.at, hit.index):
+        # Cut short (cause cut-short): a network failure whatever bytes it ended with; the plan
+        # retries it like one.
         kind, why = K.DOWNLOAD_CORRUPT, "the progress bar stopped short: a truncated download"
     elif index_hash is None and (
         len(block.expected) > 1 or pat.USER_HASHES.search(log.text) is not None
@@ -175,6 +178,7 @@ def hash_mismatch(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
         got_hash=got,
         expected_hashes=block.expected,
         from_cache=cached,
+        cause=Cause.CUT_SHORT if why.startswith("the progress bar stopped short") else None,
     )
 
 
@@ -202,8 +206,8 @@ def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagno
     elif member:
         fetch = fetch_before(log, hit.index, None, stem=f"{member.group(1)}-{member.group(2)}-")
         base = replace(base, package=member.group(1), version=member.group(2))
-    else:
-        fetch = fetch_before(log, hit.index, None)
+    else:  # a member in a package directory ('pkg/mod.py') names its wheel by that directory
+        fetch = member_fetch(log, hit) or fetch_before(log, hit.index, None)
     if fetch is None:  # the cache needs positive evidence: without it, a damaged download
         return replace(
             base,
@@ -222,6 +226,35 @@ def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagno
         evidence=(fetch.line, hit.line),
         rule=hit.rule.source + "; after Downloading",
     )
+
+
+#: The zip member a wheel error names (``Bad CRC-32 for file 'pkg/mod.py'``).
+_MEMBER = re.compile(r"\bfor\x20file\x20'([^'\n]{1,512})'")
+
+
+def member_fetch(log: Log, hit: Hit) -> Fetch | None:
+    """The ``Downloading``/``Using cached`` line of the wheel whose member the error names.
+
+    pip installs after it has downloaded everything, so the last fetch line is often another
+    package: the member's top directory (``pkg/``, ``pkg-1.0.dist-info/``) names the wheel.
+    """
+    m = _MEMBER.search(hit.line)
+    if m is None:
+        return None
+    top = m.group(1).split("/", 1)[0]
+    top = re.sub(r"-[^-]*\.(?:dist-info|data)$", "", top)
+    wanted = re.sub(r"[-_.]+", "_", top).lower()
+    for i in range(hit.index - 1, max(-1, hit.index - LOOKBACK), -1):
+        if "Downloading" not in log.lines[i] and "Using cached" not in log.lines[i]:
+            continue
+        line = log.clean(i)
+        fetch = pat.FETCH.match(line)
+        if fetch is None:
+            continue
+        filename = posixpath.basename(fetch.group(2).split("#", 1)[0])
+        if re.sub(r"[-_.]+", "_", filename.split("-", 1)[0]).lower() == wanted:
+            return Fetch(fetch.group(1), fetch.group(2), fetch.group(3) is not None, line, i)
+    return None
 
 
 def cut_short(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:

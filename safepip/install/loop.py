@@ -16,6 +16,7 @@ from safepip.errors import CacheRefused
 from safepip.install.retry import Backoff, Step, retry_loop
 from safepip.model import (
     Attempt,
+    Cause,
     Diagnosis,
     FailureKind,
     InstallResult,
@@ -275,7 +276,8 @@ class Installer:
             number,
             pip.returncode,
             pip.duration,
-            diagnosis,
+            # A stop the history explains (the same bad bytes twice) has its own next step.
+            replace(diagnosis, hint=plan.hint or diagnosis.hint),
             remedies=applied,
             deleted=tuple(deleted),
             args=tuple(argv),
@@ -286,13 +288,13 @@ class Installer:
             self.reporter.remedy_applied(remedy, deleted, dry_run=self.options.remedy_dry_run)
         if not again:
             self.reporter.stopping(attempt, plan.why)
-        return Step(attempt, again=again, immediate=plan.immediate)
+        return Step(attempt, again=again, immediate=plan.immediate, delay=plan.delay)
 
     def _context(
         self, state: _State, diagnosis: Diagnosis, cache_dir: str | None, *, log_empty: bool
     ) -> Context:
         """Gather what the plan needs, querying pip only when this kind needs it."""
-        from safepip.install.remedies import Context  # noqa: PLC0415
+        from safepip.install.remedies import Context, index_settings  # noqa: PLC0415
 
         kind = diagnosis.kind
         if kind is FailureKind.NETWORK_TRANSIENT and not state.version_known:
@@ -302,8 +304,8 @@ class Installer:
             state.version_known = True
         if (
             kind in (FailureKind.CACHE_CORRUPT, FailureKind.DOWNLOAD_CORRUPT)
-            and not state.cache_known
-        ):
+            or diagnosis.cause is Cause.EMPTY_PAGE
+        ) and not state.cache_known:
             state.cache_root = self.cache.locate(
                 self.python, cache_dir_arg=cache_dir, no_cache=state.no_cache, env=self.env
             )
@@ -316,6 +318,7 @@ class Installer:
             private_cache=state.private_cache is not None,
             no_cache=state.no_cache,
             log_empty=log_empty,
+            index_settings=index_settings(state.pip_args, self.env),
         )
 
     def _apply(
@@ -329,9 +332,11 @@ class Installer:
             if action is RemedyAction.PURGE:
                 root = state.private_cache or state.cache_root
                 try:
-                    if root is not None:
-                        dry_run = self.options.remedy_dry_run
-                        deleted.extend(self.cache.delete(root, remedy.paths, dry_run=dry_run))
+                    dry_run = self.options.remedy_dry_run
+                    removed = self.cache.delete(root, remedy.paths, dry_run=dry_run) if root else ()
+                    if not removed and not dry_run:
+                        continue  # a purge that found nothing changed nothing: not reported
+                    deleted.extend(removed)
                 except CacheRefused as exc:  # locked, read-only, not pip's: never wait, never fail
                     why = f"{exc}: the next attempt uses a private cache instead"
                     remedy = Remedy(RemedyAction.PRIVATE_CACHE, why)  # noqa: PLW2901

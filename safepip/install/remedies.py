@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from safepip.cache.layout import http_entry_paths, wheel_entry_dir
+from safepip.classifier import hints
 from safepip.errors import UsageError
 from safepip.model import (
+    Cause,
     Diagnosis,
     FailureKind,
     Remedy,
@@ -24,13 +27,29 @@ from safepip.model import (
 from safepip.pipfacts import EMPTY_SHA256
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
 
-#: ``--resume-retries`` exists from pip 25.1 (docs/failure-kinds.md §F).
+#: ``--resume-retries`` exists from pip 25.1 (docs/failure-kinds.md §F), default 0; from pip
+#: 25.2 its default is 5 (pip's cli/cmdoptions.py): passing it then changes nothing.
 RESUME_SINCE = (25, 1)
+RESUME_DEFAULT_SINCE = (25, 2)
 RESUME_RETRIES = 5
+
+#: The wait before the next attempt when pip already retried inside the last one with its own
+#: backoff (0.25 s doubling from the 2nd retry: 3 retries waited 1.5 s, pip's default 5 7.5 s).
+AFTER_PIP_RETRIES_WAIT = 0.2
+#: From this many of pip's own retries in one attempt, its backoff counts as waited.
+PIP_BACKOFF_RETRIES = 3
+#: The wait before the one retry of an empty index page (a mirror still fetching its upstream).
+EMPTY_PAGE_WAIT = 1.0
+#: The wait before the one more attempt at a host where nothing answered.
+UNREACHABLE_WAIT = 1.0
+
+#: Options and variables that point pip at an index or a file location, in the order named.
+INDEX_OPTIONS = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f")
+INDEX_VARIABLES = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS")
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,8 @@ class Context:
         private_cache: the attempts already run with safepip's private cache.
         no_cache: the attempts already run with ``--no-cache-dir``.
         log_empty: pip wrote nothing to its log (it failed before it started working).
+        index_settings: ``(setting, value)`` of every option and variable that points pip at
+            an index (:func:`index_settings`), to name the one behind an unreachable host.
     """
 
     cache_root: Path | None = None
@@ -52,6 +73,7 @@ class Context:
     private_cache: bool = False
     no_cache: bool = False
     log_empty: bool = False
+    index_settings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,12 +86,45 @@ class Plan:
         why: one short line for the report.
         immediate: the remedies themselves fix the cause, so the next attempt needs no
             backoff wait (cache purges, a private cache, ``--no-cache-dir``).
+        delay: a fixed wait before the next attempt instead of the backoff (None: backoff).
+        hint: the next step for a human when it differs from the diagnosis's own (a stop the
+            history explains, e.g. the same bad bytes twice); empty to keep the diagnosis's.
     """
 
     again: bool
     remedies: tuple[Remedy, ...] = ()
     why: str = ""
     immediate: bool = False
+    delay: float | None = None
+    hint: str = ""
+
+
+def index_settings(pip_args: Sequence[str], env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Every option and ``PIP_*`` variable that points pip at an index, with its value."""
+    found: list[tuple[str, str]] = []
+    for position, token in enumerate(pip_args):
+        if token == "--":
+            break
+        for name in INDEX_OPTIONS:
+            if token == name and position + 1 < len(pip_args):
+                found.append((name, pip_args[position + 1]))
+            elif name.startswith("--") and token.startswith(name + "="):
+                found.append((name, token[len(name) + 1 :]))
+    found.extend((name, env[name]) for name in INDEX_VARIABLES if env.get(name))
+    return tuple(found)
+
+
+def host_of(url: str | None) -> str:
+    """``host[:port]`` of a URL without credentials; empty when there is none."""
+    return urlsplit(url or "").netloc.rsplit("@", 1)[-1]
+
+
+def setting_for(host: str, settings: Sequence[tuple[str, str]]) -> str:
+    """The option or variable whose value points at ``host``, else pip's configuration."""
+    for name, value in settings:
+        if host and any(host_of(url) == host for url in value.split()):
+            return name
+    return "index-url in pip's configuration (`pip config list`)"
 
 
 def purge_targets(diagnosis: Diagnosis, cache_root: Path) -> tuple[str, ...]:
@@ -124,6 +179,17 @@ def _plan_cache(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Con
 
 def _plan_download(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context) -> Plan:
     got = diagnosis.got_hash
+    url = diagnosis.urls[0] if diagnosis.urls else None
+    targets = purge_targets(diagnosis, context.cache_root) if context.cache_root else ()
+    if diagnosis.cause is Cause.CUT_SHORT:
+        # A download cut short is a network failure, however often it happens: drop what pip
+        # cached of it and retry with backoff until the attempts run out.
+        purge = Remedy(RemedyAction.PURGE, "remove the partial download pip cached", paths=targets)
+        return Plan(
+            again=True,
+            remedies=(purge,) if targets else (),
+            why="a download was cut short: a transient network failure",
+        )
     if got and any(
         previous.got_hash == got
         and previous.kind in {FailureKind.DOWNLOAD_CORRUPT, FailureKind.CACHE_CORRUPT}
@@ -131,13 +197,22 @@ def _plan_download(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: 
     ):
         return Plan(
             again=False,
-            why=f"the same wrong bytes twice (Got {got[:12]}…): the index or a proxy serves them",
+            why=f"the same wrong bytes twice (Got {got[:12]}…): {host_of(url) or 'the index'}"
+            " serves them",
+            hint=hints.bad_copy(url, diagnosis.package),
+        )
+    if got is None and _seen(history, FailureKind.DOWNLOAD_CORRUPT):
+        # No hash to compare: one fresh download was the test, and it came back broken too.
+        return Plan(
+            again=False,
+            why=f"a fresh download came back broken again: {host_of(url) or 'the index'}"
+            " serves a bad copy",
+            hint=hints.bad_copy(url, diagnosis.package),
         )
     remedies: list[Remedy] = []
     # A corrupt download is stored in the HTTP cache before the hash check fails and poisons
     # every later run (docs/failure-kinds.md §I): remove it even though the retry bypasses the
     # cache.
-    targets = purge_targets(diagnosis, context.cache_root) if context.cache_root else ()
     if targets:
         remedies.append(
             Remedy(RemedyAction.PURGE, "remove the corrupt download pip cached", paths=targets)
@@ -149,12 +224,26 @@ def _plan_download(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: 
     )
 
 
-def _plan_network(context: Context) -> Plan:
+def _plan_network(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context) -> Plan:
+    if diagnosis.cause is Cause.UNREACHABLE:
+        host = host_of(diagnosis.urls[0] if diagnosis.urls else None) or "the index host"
+        if any(previous.cause is Cause.UNREACHABLE for previous in history):
+            setting = setting_for(host, context.index_settings)
+            return Plan(
+                again=False,
+                why=f"nothing answers at {host} (twice): check {setting}",
+            )
+        return Plan(
+            again=True,
+            why=f"nothing answered at {host}: one more attempt",
+            delay=UNREACHABLE_WAIT,
+        )
     remedies: tuple[Remedy, ...] = ()
+    version = context.pip_version
     if (
         not context.resume_retries
-        and context.pip_version is not None
-        and context.pip_version >= RESUME_SINCE
+        and version is not None
+        and RESUME_SINCE <= version < RESUME_DEFAULT_SINCE
     ):
         remedies = (
             Remedy(
@@ -162,7 +251,29 @@ def _plan_network(context: Context) -> Plan:
                 f"let pip resume interrupted downloads (--resume-retries {RESUME_RETRIES})",
             ),
         )
+    if diagnosis.pip_retries >= PIP_BACKOFF_RETRIES:
+        return Plan(
+            again=True,
+            remedies=remedies,
+            why="a transient network failure (pip already retried with its own backoff)",
+            delay=AFTER_PIP_RETRIES_WAIT,
+        )
     return Plan(again=True, remedies=remedies, why="a transient network failure")
+
+
+def _plan_empty_page(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context) -> Plan:
+    if any(previous.cause is Cause.EMPTY_PAGE for previous in history):
+        return Plan(again=False, why="the index page listed no files again: not found")
+    # pip revalidates its cached copy of the page, and a mirror may answer 304 for the empty
+    # one: drop it so that the retry asks the mirror afresh.
+    targets = purge_targets(diagnosis, context.cache_root) if context.cache_root else ()
+    purge = Remedy(RemedyAction.PURGE, "forget the empty index page pip cached", paths=targets)
+    return Plan(
+        again=True,
+        remedies=(purge,) if targets else (),
+        why="the index page listed no files: a mirror may still be fetching it",
+        delay=EMPTY_PAGE_WAIT,
+    )
 
 
 def plan(  # noqa: RET503 - exhaustive over RetryPolicy; ends in assert_never
@@ -192,11 +303,15 @@ def plan(  # noqa: RET503 - exhaustive over RetryPolicy; ends in assert_never
     assert_never(policy)
 
 
-def _plan_retry(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context) -> Plan:
+def _plan_retry(  # noqa: PLR0911 - one branch per kind
+    diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context
+) -> Plan:
     """The remedies of a kind whose policy lets it run again."""
     kind = diagnosis.kind
     if kind is FailureKind.NETWORK_TRANSIENT:
-        return _plan_network(context)
+        return _plan_network(diagnosis, history, context)
+    if diagnosis.cause is Cause.EMPTY_PAGE:
+        return _plan_empty_page(diagnosis, history, context)
     if kind is FailureKind.CACHE_CORRUPT:
         return _plan_cache(diagnosis, history, context)
     if kind is FailureKind.DOWNLOAD_CORRUPT:

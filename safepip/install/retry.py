@@ -56,6 +56,17 @@ def compute_wait(backoff: Backoff, retry_number: int, rand: float) -> float:
     return min(backoff.max_wait, raw * (1.0 + backoff.jitter * rand))
 
 
+def step_wait(
+    last: Step[T], backoff: Backoff, retry_number: int, rand: Callable[[], float]
+) -> float:
+    """The wait after ``last``: none when immediate, its own delay, else the backoff."""
+    if last.immediate:
+        return 0.0
+    if last.delay is not None:
+        return last.delay
+    return compute_wait(backoff, retry_number, rand())
+
+
 @dataclass(frozen=True)
 class Step(Generic[T]):
     """What one step returned and whether it asks for another.
@@ -65,11 +76,14 @@ class Step(Generic[T]):
         again: another step is wanted.
         immediate: the next step needs no backoff wait (a remedy changed what it will do,
             e.g. a purged cache entry), so it starts at once.
+        delay: a fixed wait before the next step instead of the backoff (None: backoff);
+            ``immediate`` wins over it.
     """
 
     value: T
     again: bool
     immediate: bool = False
+    delay: float | None = None
 
 
 def retry_loop(  # noqa: PLR0913 - every collaborator is injected on purpose
@@ -127,9 +141,7 @@ def _retry(first: Step[T], step: Callable[[int], Step[T]], hooks: _Hooks[T], *, 
     def wait(state: _t.RetryCallState) -> float:
         assert state.outcome is not None  # noqa: S101 - tenacity waits after a step
         last: Step[T] = state.outcome.result()
-        if last.immediate:
-            return 0.0
-        return compute_wait(hooks.backoff, state.attempt_number, hooks.rand())
+        return step_wait(last, hooks.backoff, state.attempt_number, hooks.rand)
 
     def stop(state: _t.RetryCallState) -> bool:
         if state.attempt_number >= hooks.backoff.attempts:

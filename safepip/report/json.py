@@ -34,6 +34,7 @@ def diagnosis_json(diagnosis: Diagnosis) -> dict[str, Any]:
         "expected_hashes": list(diagnosis.expected_hashes),
         "from_cache": diagnosis.from_cache,
         "nested": diagnosis.nested,
+        "cause": diagnosis.cause.value if diagnosis.cause else None,
         "hint": diagnosis.hint,
     }
 

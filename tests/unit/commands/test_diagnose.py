@@ -60,6 +60,7 @@ def test_several_logs_one_result_each_in_json() -> None:
         "expected_hashes",
         "from_cache",
         "nested",
+        "cause",
         "remedy",
         "hint",
         "bytes_read",

@@ -204,12 +204,12 @@ def test_no_remedy_diagnoses_without_retrying(clock: FakeClock) -> None:
 
 
 def test_resume_retries_added_on_network_retry_for_new_pip(clock: FakeClock) -> None:
-    """With pip >= 25.1 the retry passes --resume-retries; the version is asked once."""
+    """With pip 25.1 the retry passes --resume-retries; the version is asked once."""
     asked: list[list[str]] = []
 
     def query(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]:
         asked.append(list(argv))
-        return 0, "26.3\n"
+        return 0, "25.1.1\n"
 
     installer, runner, _ = make(clock, [(1, TRANSIENT), (1, TRANSIENT), (0, "")], query=query)
     result = installer.install(["demo"])
@@ -218,7 +218,18 @@ def test_resume_retries_added_on_network_retry_for_new_pip(clock: FakeClock) -> 
     assert "--resume-retries" not in runner.calls[0]
     assert runner.calls[1][-2:] == ["--resume-retries", "5"]
     assert runner.calls[2].count("--resume-retries") == 1
-    assert result.pip_version == "26.3"
+    assert result.pip_version == "25.1.1"
+
+
+def test_resume_retries_not_added_where_it_is_pips_default(clock: FakeClock) -> None:
+    """pip >= 25.2 resumes 5 times by default: that remedy is neither applied nor reported."""
+    installer, runner, _ = make(
+        clock, [(1, TRANSIENT), (0, "")], query=lambda argv, env: (0, "26.3\n")
+    )
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.RECOVERED
+    assert "--resume-retries" not in runner.calls[1]
+    assert result.attempts[0].remedies == ()
 
 
 def test_resume_retries_not_added_for_old_pip(clock: FakeClock) -> None:
@@ -397,3 +408,51 @@ def test_build_output_hidden_by_log_is_shown_once(
     assert any("refusing to build broken-build at stage wheel" in line for line in lines)
     assert not any(line.startswith("2026-") for line in lines)  # timestamps stripped
     assert len(runner.calls) == 1
+
+
+EMPTY_PAGE_CONSOLE = """\
+ERROR: Could not find a version that satisfies the requirement demo (from versions: none)
+ERROR: No matching distribution found for demo
+"""
+EMPTY_PAGE_LOG = """\
+Fetching project page and analyzing links: http://127.0.0.1:3141/root/pypi/+simple/demo/
+Fetched page http://127.0.0.1:3141/root/pypi/+simple/demo/ as application/vnd.pypi.simple.v1+json
+ERROR: Could not find a version that satisfies the requirement demo (from versions: none)
+ERROR: No matching distribution found for demo
+"""
+
+
+def test_an_empty_mirror_page_is_retried_once_after_a_fixed_delay(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    """The plan's delay replaces the backoff; pip's cached copy of the page is removed."""
+    from safepip.install.remedies import EMPTY_PAGE_WAIT
+
+    page = "http://127.0.0.1:3141/root/pypi/+simple/demo/"
+    cached = http_entry_paths(tmp_path, page)[0]
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"cc=4")
+    script: list[tuple[int, str] | tuple[int, str, float]] = [
+        (1, EMPTY_PAGE_CONSOLE),  # the console leaves a bare not-found open: again with --log
+        (1, EMPTY_PAGE_LOG),  # the debug lines show the empty page
+        (0, ""),
+    ]
+    installer, _runner, _ = make(clock, script, cache_root=tmp_path)
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.RECOVERED
+    assert clock.sleeps == [0.0, EMPTY_PAGE_WAIT]
+    assert not cached.exists()
+    assert [r.action for r in result.attempts[1].remedies] == [RemedyAction.PURGE]
+
+
+def test_an_empty_page_twice_is_not_found_and_a_purge_of_nothing_is_not_reported(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    script: list[tuple[int, str] | tuple[int, str, float]] = [(1, EMPTY_PAGE_CONSOLE)]
+    installer, runner, _ = make(clock, script + [(1, EMPTY_PAGE_LOG)] * 2, cache_root=tmp_path)
+    result = installer.install(["demo"])
+    assert len(runner.calls) == 3
+    assert result.outcome is Outcome.FAILED
+    assert result.diagnosis is not None
+    assert result.diagnosis.kind is FailureKind.NOT_FOUND
+    assert result.attempts[1].remedies == ()  # nothing was cached: no purge to report

@@ -7,8 +7,24 @@ from pathlib import Path
 import pytest
 
 from safepip.cache.layout import http_entry_paths
-from safepip.install.remedies import Context, plan, purge_targets
-from safepip.model import DEFAULT_POLICY, Diagnosis, FailureKind, RemedyAction, RetryPolicy
+from safepip.install.remedies import (
+    AFTER_PIP_RETRIES_WAIT,
+    EMPTY_PAGE_WAIT,
+    UNREACHABLE_WAIT,
+    Context,
+    index_settings,
+    plan,
+    purge_targets,
+    setting_for,
+)
+from safepip.model import (
+    DEFAULT_POLICY,
+    Cause,
+    Diagnosis,
+    FailureKind,
+    RemedyAction,
+    RetryPolicy,
+)
 from safepip.pipfacts import EMPTY_SHA256
 
 URL = "http://127.0.0.1:8765/files/demo-1.0-py3-none-any.whl"
@@ -115,18 +131,20 @@ def test_download_corrupt_purges_and_bypasses_cache() -> None:
 @pytest.mark.parametrize(
     ("version", "already", "expected"),
     [
-        ((26, 3), False, True),
+        ((26, 3), False, False),  # its default is already 5: passing it changes nothing
+        ((25, 2), False, False),
+        ((25, 1, 1), False, True),
         ((25, 1), False, True),
         ((25, 0, 1), False, False),
         ((24, 0), False, False),
         (None, False, False),
-        ((26, 3), True, False),
+        ((25, 1), True, False),
     ],
 )
 def test_resume_retries_only_where_pip_has_it(
     version: tuple[int, ...] | None, already: bool, expected: bool
 ) -> None:
-    """--resume-retries is planned for pip >= 25.1 unless already given."""
+    """--resume-retries only on pip 25.1.x (later it is pip's default), unless already given."""
     result = plan(
         diag(FailureKind.NETWORK_TRANSIENT),
         [],
@@ -146,3 +164,110 @@ def test_unknown_gets_one_plain_retry() -> None:
 def test_empty_log_never_retries() -> None:
     """When pip wrote no log at all, nothing is retried, whatever the kind."""
     assert plan(diag(FailureKind.NETWORK_TRANSIENT), [], Context(log_empty=True)).again is False
+
+
+# -- issue 16: causes, delays and the stops that name who must act -------------------------------
+
+DEVPI_FILE = "http://127.0.0.1:3141/root/pypi/%2Bf/16c/58a555755b5bf/demo-1.0-py3-none-any.whl"
+
+
+def test_same_bad_bytes_twice_names_the_host_and_its_admin() -> None:
+    """The stop says which host serves the bad copy, that no client step helps, what to do."""
+    first = diag(FailureKind.DOWNLOAD_CORRUPT, got_hash="c" * 64, urls=(DEVPI_FILE,))
+    result = plan(first, [first], Context(no_cache=True))
+    assert result.again is False
+    assert "127.0.0.1:3141" in result.why
+    assert "127.0.0.1:3141 serves a damaged copy of demo-1.0-py3-none-any.whl" in result.hint
+    assert "nothing on this side" in result.hint
+    assert "devpi" in result.hint
+    assert "--no-cache-dir" in result.hint  # named as what does not help, not advised
+    assert "retry once" not in result.hint
+
+
+@pytest.mark.parametrize(
+    ("url", "admin"),
+    [
+        ("http://127.0.0.1:5000/index/demo/demo-1.0-py3-none-any.whl", "PROXPI_CACHE_DIR"),
+        ("https://files.pythonhosted.org/packages/ab/cd/demo-1.0.whl", "CDN"),
+        ("https://mirror.example/simple/files/demo-1.0.whl", "proxy or antivirus"),
+    ],
+)
+def test_the_admin_step_follows_the_kind_of_server(url: str, admin: str) -> None:
+    first = diag(FailureKind.DOWNLOAD_CORRUPT, got_hash="c" * 64, urls=(url,))
+    assert admin in plan(first, [first], Context()).hint
+
+
+def test_a_broken_download_without_hash_gets_one_fresh_download_then_stops() -> None:
+    """No hash to compare: retried once with --no-cache-dir, then the host is named."""
+    broken = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(DEVPI_FILE,))
+    first = plan(broken, [], Context(cache_root=ROOT))
+    assert first.again is True
+    assert RemedyAction.NO_CACHE_DIR in [r.action for r in first.remedies]
+    second = plan(broken, [broken], Context(cache_root=ROOT, no_cache=True))
+    assert second.again is False
+    assert "127.0.0.1:3141" in second.why
+    assert "damaged copy" in second.hint
+
+
+def test_a_download_cut_short_is_retried_with_backoff_whatever_its_bytes() -> None:
+    """Cut short: a network failure; the same cut point twice is no reason to stop."""
+    cut = diag(FailureKind.DOWNLOAD_CORRUPT, got_hash="c" * 64, urls=(URL,), cause=Cause.CUT_SHORT)
+    result = plan(cut, [cut, cut], Context(cache_root=ROOT))
+    assert result.again is True
+    assert result.immediate is False  # the backoff applies
+    assert [r.action for r in result.remedies] == [RemedyAction.PURGE]
+
+
+def test_an_empty_index_page_gets_one_delayed_retry_then_is_not_found() -> None:
+    page = "http://127.0.0.1:3141/root/pypi/+simple/demo/"
+    empty = Diagnosis(
+        FailureKind.NOT_FOUND, RetryPolicy.RETRY, urls=(page,), cause=Cause.EMPTY_PAGE
+    )
+    first = plan(empty, [], Context(cache_root=ROOT))
+    assert first.again is True
+    assert first.delay == EMPTY_PAGE_WAIT
+    # pip's cached copy of the empty page goes, so that the retry asks the mirror again.
+    (purge,) = first.remedies
+    assert purge.action is RemedyAction.PURGE
+    assert set(purge.paths) == {str(p) for p in http_entry_paths(ROOT, page)}
+    assert 0.5 <= EMPTY_PAGE_WAIT <= 2
+    assert plan(empty, [empty], Context()).again is False
+
+
+def test_unreachable_gets_one_more_attempt_then_names_host_and_setting() -> None:
+    url = "http://127.0.0.1:50307/simple/x/"
+    down = diag(FailureKind.NETWORK_TRANSIENT, urls=(url,), cause=Cause.UNREACHABLE)
+    settings = index_settings(
+        ["--index-url", "http://127.0.0.1:50307/simple", "x"],
+        {"PIP_EXTRA_INDEX_URL": "https://other.example/simple"},
+    )
+    first = plan(down, [], Context(index_settings=settings))
+    assert first.again is True
+    assert first.delay == UNREACHABLE_WAIT
+    second = plan(down, [down], Context(index_settings=settings))
+    assert second.again is False
+    assert "127.0.0.1:50307" in second.why
+    assert "--index-url" in second.why
+
+
+def test_index_settings_read_options_and_variables() -> None:
+    settings = index_settings(
+        ["-i", "http://a/simple", "--extra-index-url=http://b/simple", "--", "-i", "nope"],
+        {"PIP_INDEX_URL": "http://c/simple", "PIP_FIND_LINKS": ""},
+    )
+    assert settings == (
+        ("-i", "http://a/simple"),
+        ("--extra-index-url", "http://b/simple"),
+        ("PIP_INDEX_URL", "http://c/simple"),
+    )
+    assert setting_for("c", settings) == "PIP_INDEX_URL"
+    assert "pip config list" in setting_for("elsewhere:8080", settings)
+
+
+def test_after_pips_own_retries_the_next_wait_is_short() -> None:
+    """pip already waited its backoff inside the attempt: safepip does not wait it again."""
+    retried = diag(FailureKind.NETWORK_TRANSIENT, pip_retries=5)
+    assert plan(retried, [], Context()).delay == AFTER_PIP_RETRIES_WAIT
+    assert AFTER_PIP_RETRIES_WAIT <= 0.5
+    once = diag(FailureKind.NETWORK_TRANSIENT, pip_retries=1)
+    assert plan(once, [], Context()).delay is None  # the backoff applies
