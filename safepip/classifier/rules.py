@@ -260,6 +260,14 @@ RULES: tuple[Rule, ...] = (
         needles=("WinError 225]",),
     ),
     _rule(
+        K.BUILD_FAILURE,
+        r"Error\x20\[(?:Errno|WinError)\x202\][^\n]{0,512}?while\x20executing\x20command",
+        "docs/failure-kinds.md §E build-failure: pip could not start a command it needs"
+        " (utils/subprocess.py 'Error [Errno 2] ... while executing command'): git, hg or a"
+        " compiler is not installed",
+        needles=("while executing command",),
+    ),
+    _rule(
         K.ENV_BROKEN,
         r"\[(?:Errno|WinError)\x20[23]\][^\n]{0,4200}?'\x20->\x20'[^'\n]{0,512}?"
         + _UNINSTALL_STASH,
@@ -476,11 +484,13 @@ RULES: tuple[Rule, ...] = (
     # --- auth ---------------------------------------------------------------------------------
     _rule(
         K.AUTH,
-        r"^\s{0,16}User\x20for\x20\S{1,256}:\s{0,4}(?:$|ERROR|Traceback|EOFError)",
+        r"^\s{0,16}User\x20for\x20\S{1,256}:\s{0,4}(?:$|ERROR|Traceback|EOFError)"
+        r"|^(?:[\w.]{1,200}\.)?EOFError:\x20EOF\x20when\x20reading\x20a\x20line",
         "docs/failure-kinds.md §E auth: a credential prompt nobody answered (no TTY, no"
-        " --no-input), in"
-        " the run or in the nested pip of a build step (pypa/pip#6179)",
-        needles=("User for",),
+        " --no-input), in the run or in the nested pip of a build step (pypa/pip#6179); its"
+        " 'EOFError: EOF when reading a line' (input() on a closed stdin) when the prompt line"
+        " was cut",
+        needles=("User for", "EOF when reading"),
     ),
     _rule(
         K.AUTH,
@@ -531,7 +541,7 @@ RULES: tuple[Rule, ...] = (
         K.CACHE_CORRUPT,
         r"BadZipFile|Bad\x20CRC-32|File\x20is\x20not\x20a\x20zip\x20file"
         r"|Compressed\x20file\x20ended\x20before|Error\x20-3\x20while\x20decompressing"
-        r"|^(?:[\w.]{1,200}\.)?EOFError\b|origin\.json"
+        r"|^(?:[\w.]{1,200}\.)?EOFError\b(?!:\x20EOF\x20when\x20reading)|origin\.json"
         r"|tarfile\.(?:ReadError|\w{0,20}HeaderError)|Not\x20a\x20gzip\x20file|has\x20an\x20invalid\x20wheel"
         r"|zlib\.error:\x20Error\x20-3",
         "docs/failure-kinds.md §E cache-corrupt (pypa/pip#9034, #13312, #11985); a damaged sdist:"
