@@ -1,22 +1,7 @@
-"""The one subprocess seam: run pip with its output passing through to the user, kept in bounds.
+"""pip in its own session on POSIX: its output pumped to the user and captured, its signals.
 
-pip's output reaches the user as it would without safepip, and safepip keeps a bounded copy of
-it for the classifier (:class:`safepip.capture.Capture`):
-
-- A stream that is a terminal gets a pseudo-terminal of the same window size, so pip still sees a
-  TTY (progress bars, colours, widths). When stdout and stderr are the same terminal, pip gets one
-  pseudo-terminal for both and their order is kept exactly.
-- Any other stream (a file, a pipe, CI) gets a pipe. Each pipe is copied to its own stream, byte
-  for byte, as it arrives (no buffering).
-- On Windows, where there are no pseudo-terminals, both streams are pipes.
-
-Signals: pip runs in its own session (so its own process group). Ctrl-C at the terminal reaches
-safepip alone, the terminal's foreground process; whatever ends safepip (SIGINT, SIGTERM, SIGHUP,
-SIGQUIT, or the user's time budget) is forwarded to pip's whole process group as SIGINT, the one
-signal on which pip unwinds and removes its ``pip-*`` temp dirs. pip gets :data:`GRACE_SECONDS`
-to finish, its output still passing through; a second signal, or the end of the grace, kills
-the whole group (pip and its build backends). No process of the group outlives the run. Ctrl-Z
-stops pip with safepip, and ``fg`` resumes both.
+See :mod:`safepip.runner` for what the user sees. This module owns the file descriptors (a
+pseudo-terminal or a pipe per stream), the pump, and ending pip's process group.
 """
 
 from __future__ import annotations
@@ -26,37 +11,20 @@ import os
 import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 
-from safepip.capture import Capture, capture_file
+from safepip.capture import Capture
 from safepip.errors import PipNotFound, Terminated
-from safepip.model import PipRun
 
 #: ``typing`` is not loaded on a clean install's path: mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
-    from pathlib import Path
     from types import FrameType
-    from typing import Any, Protocol
+    from typing import Any
 
     Handler = Callable[[int, FrameType | None], None]
-
-    class Runner(Protocol):
-        """Runs one pip process; the install loop takes any callable of this shape."""
-
-        def __call__(
-            self,
-            argv: Sequence[str],
-            *,
-            env: Mapping[str, str],
-            log_path: Path | None,
-            timeout: float | None,
-        ) -> PipRun:
-            """Run argv and return what happened."""
-
 
 #: How long pip gets to exit after a forwarded signal before its process group is killed.
 GRACE_SECONDS = 5.0
@@ -64,86 +32,21 @@ GRACE_SECONDS = 5.0
 DRAIN_SECONDS = 0.2
 #: The longest safepip copies output after pip exited (a leftover process still writing).
 DRAIN_LIMIT = 2.0
-#: The most of a ``--log`` file that is read back (its end: where pip says why it failed).
-LOG_READ_LIMIT = 64 * 1024 * 1024
 #: Signals that end safepip: forwarded to pip's process group, never retried.
 ENDING_SIGNALS = tuple(
     getattr(signal, name)
     for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
     if hasattr(signal, name)
 )
-_READ = 65536
+#: Bytes read from pip in one go.
+READ_SIZE = 65536
 
 
-def _read_log(log_path: Path | None, offset: int) -> str:
-    """The bounded text pip appended to its log file since ``offset`` (pip opens it to append)."""
-    if log_path is None:
-        return ""
-    from safepip.files import open_regular  # noqa: PLC0415 - only when pip ran with a --log
-
-    try:  # a regular file only: the user's --log may be /dev/zero or a FIFO
-        with open_regular(str(log_path)) as handle:
-            size = os.fstat(handle.fileno()).st_size
-            start = max(offset, size - LOG_READ_LIMIT)
-            handle.seek(start)
-            return capture_file(handle, limit=max(0, size - start))
-    except OSError:
-        return ""
-
-
-def _log_size(log_path: Path | None) -> int:
-    try:
-        return log_path.stat().st_size if log_path is not None else 0
-    except OSError:
-        return 0
-
-
-def run_pip(
-    argv: Sequence[str],
-    *,
-    env: Mapping[str, str],
-    log_path: Path | None = None,
-    timeout: float | None = None,
-) -> PipRun:
-    """Run pip with its output passing through to the user, and return a record of the run.
-
-    Args:
-        argv: the full command (``[python, "-m", "pip", "install", ...]``).
-        env: the environment for pip (the user's, so their pip configuration applies).
-        log_path: the ``--log`` file in argv, read back after the run; None when there is none.
-        timeout: seconds before pip is ended (a budget the user gave); None: never ended.
-
-    Returns:
-        The run: argv, pip's exit status, the bounded console output and log text, wall time,
-        and whether the budget ended it.
-
-    Raises:
-        PipNotFound: the interpreter in ``argv[0]`` cannot be started.
-        KeyboardInterrupt, Terminated: safepip was signalled (pip was ended first).
-    """
-    offset = _log_size(log_path)
-    start = time.monotonic()
-    for stream in (sys.stdout, sys.stderr):  # safepip's own lines come before pip's
-        with contextlib.suppress(Exception):
-            stream.flush()
-    if os.name == "nt":  # pragma: no cover - no pseudo-terminals or process groups there
-        returncode, output, timed_out = _run_pipes_only(argv, env, timeout)
-    else:
-        returncode, output, timed_out = _Session(argv, env).run(timeout)
-    return PipRun(
-        args=tuple(argv),
-        returncode=returncode,
-        log=_read_log(log_path, offset),
-        duration=time.monotonic() - start,
-        timed_out=timed_out,
-        output=output,
-    )
-
-
-class _Session:
+class Session:
     """One pip process in its own session, its output pumped to the user and captured."""
 
     def __init__(self, argv: Sequence[str], env: Mapping[str, str]) -> None:
+        """Prepare to run ``argv`` with ``env``; nothing starts before :meth:`run`."""
         self.argv = list(argv)
         self.env = dict(env)
         self.capture = Capture()
@@ -208,6 +111,15 @@ class _Session:
     # -- the run --------------------------------------------------------------------------------
 
     def run(self, timeout: float | None) -> tuple[int, str, bool]:
+        """Run pip to its end, or until ``timeout`` seconds (then stop it as on a signal).
+
+        Returns:
+            pip's exit status, the captured output, and whether the timeout ended it.
+
+        Raises:
+            PipNotFound: pip cannot be started.
+            KeyboardInterrupt, Terminated: safepip was signalled; pip's group is gone.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         timed_out = False
         try:
@@ -263,7 +175,7 @@ class _Session:
             if fd == self.pidfd:
                 continue
             try:
-                data = os.read(fd, _READ)
+                data = os.read(fd, READ_SIZE)
             except OSError:  # EIO: the pseudo-terminal's last writer is gone
                 data = b""
             if not data:
@@ -442,86 +354,3 @@ def _write_all(fd: int, data: bytes) -> bool:
             return False
         view = view[written:]
     return True
-
-
-def _run_pipes_only(
-    argv: Sequence[str], env: Mapping[str, str], timeout: float | None
-) -> tuple[int, str, bool]:  # pragma: no cover - Windows
-    """Windows: pipes for both streams, a thread copying each; pip in its own process group."""
-    capture = Capture()
-    lock = threading.Lock()
-    flags = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-    try:
-        process = subprocess.Popen(
-            list(argv),
-            env=dict(env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            creationflags=flags,
-        )
-    except OSError as exc:
-        raise PipNotFound(argv[0], exc.strerror or str(exc)) from exc
-
-    def copy(source: object, target: object) -> None:
-        while True:
-            data = source.read1(_READ)  # type: ignore[attr-defined]
-            if not data:
-                return
-            with lock:
-                capture.feed(data)
-            with contextlib.suppress(OSError):
-                target.write(data)  # type: ignore[attr-defined]
-                target.flush()  # type: ignore[attr-defined]
-
-    threads = [
-        threading.Thread(target=copy, args=(process.stdout, sys.stdout.buffer), daemon=True),
-        threading.Thread(target=copy, args=(process.stderr, sys.stderr.buffer), daemon=True),
-    ]
-    for thread in threads:
-        thread.start()
-    timed_out = False
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        process.kill()
-        process.wait()
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
-    for thread in threads:
-        thread.join(DRAIN_SECONDS)
-    with lock:
-        return process.returncode, capture.text(), timed_out
-
-
-def query(argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 60) -> tuple[int, str]:
-    """Run a short command and capture its stdout (stderr is discarded).
-
-    Used for questions to the target interpreter: its pip version, ``pip cache dir``,
-    installed versions. Never raises for a command that cannot start or hangs.
-
-    Returns:
-        ``(returncode, stdout)``; ``(127, "")`` when the command cannot start and
-        ``(124, "")`` when it runs past ``timeout``; a failure with no output when the
-        answer holds a NUL byte (an interpreter that answers oddly).
-    """
-    try:
-        done = subprocess.run(
-            list(argv),
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            timeout=timeout,
-            check=False,
-        )
-    except OSError:
-        return 127, ""
-    except subprocess.TimeoutExpired:
-        return 124, ""
-    out = done.stdout.decode("utf-8", errors="replace")
-    if "\0" in out:  # no answer safepip asks for (a path, JSON, a version) holds a NUL
-        return done.returncode or 1, ""
-    return done.returncode, out

@@ -1,0 +1,170 @@
+"""The one subprocess seam: run pip with its output passing through to the user, kept in bounds.
+
+pip's output reaches the user as it would without safepip, and safepip keeps a bounded copy of
+it for the classifier (:class:`safepip.capture.Capture`):
+
+- A stream that is a terminal gets a pseudo-terminal of the same window size, so pip still sees a
+  TTY (progress bars, colours, widths). When stdout and stderr are the same terminal, pip gets one
+  pseudo-terminal for both and their order is kept exactly.
+- Any other stream (a file, a pipe, CI) gets a pipe. Each pipe is copied to its own stream, byte
+  for byte, as it arrives (no buffering).
+- On Windows, where there are no pseudo-terminals, both streams are pipes.
+
+Signals: pip runs in its own session (so its own process group). Ctrl-C at the terminal reaches
+safepip alone, the terminal's foreground process; whatever ends safepip (SIGINT, SIGTERM, SIGHUP,
+SIGQUIT, or the user's time budget) is forwarded to pip's whole process group as SIGINT, the one
+signal on which pip unwinds and removes its ``pip-*`` temp dirs. pip gets :data:`GRACE_SECONDS`
+to finish, its output still passing through; a second signal, or the end of the grace, kills
+the whole group (pip and its build backends). No process of the group outlives the run. Ctrl-Z
+stops pip with safepip, and ``fg`` resumes both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+
+from safepip.capture import capture_file
+from safepip.model import PipRun
+from safepip.runner.session import (
+    DRAIN_LIMIT,
+    DRAIN_SECONDS,
+    ENDING_SIGNALS,
+    GRACE_SECONDS,
+    Session,
+)
+
+#: ``typing`` is not loaded on a clean install's path: mypy reads this name as True.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+    from typing import Protocol
+
+    class Runner(Protocol):
+        """Runs one pip process; the install loop takes any callable of this shape."""
+
+        def __call__(
+            self,
+            argv: Sequence[str],
+            *,
+            env: Mapping[str, str],
+            log_path: Path | None,
+            timeout: float | None,
+        ) -> PipRun:
+            """Run argv and return what happened."""
+
+
+__all__ = [
+    "DRAIN_LIMIT",
+    "DRAIN_SECONDS",
+    "ENDING_SIGNALS",
+    "GRACE_SECONDS",
+    "LOG_READ_LIMIT",
+    "query",
+    "run_pip",
+]
+
+#: The most of a ``--log`` file that is read back (its end: where pip says why it failed).
+LOG_READ_LIMIT = 64 * 1024 * 1024
+
+
+def _read_log(log_path: Path | None, offset: int) -> str:
+    """The bounded text pip appended to its log file since ``offset`` (pip opens it to append)."""
+    if log_path is None:
+        return ""
+    from safepip.files import open_regular  # noqa: PLC0415 - only when pip ran with a --log
+
+    try:  # a regular file only: the user's --log may be /dev/zero or a FIFO
+        with open_regular(str(log_path)) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            start = max(offset, size - LOG_READ_LIMIT)
+            handle.seek(start)
+            return capture_file(handle, limit=max(0, size - start))
+    except OSError:
+        return ""
+
+
+def _log_size(log_path: Path | None) -> int:
+    try:
+        return log_path.stat().st_size if log_path is not None else 0
+    except OSError:
+        return 0
+
+
+def run_pip(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    log_path: Path | None = None,
+    timeout: float | None = None,
+) -> PipRun:
+    """Run pip with its output passing through to the user, and return a record of the run.
+
+    Args:
+        argv: the full command (``[python, "-m", "pip", "install", ...]``).
+        env: the environment for pip (the user's, so their pip configuration applies).
+        log_path: the ``--log`` file in argv, read back after the run; None when there is none.
+        timeout: seconds before pip is ended (a budget the user gave); None: never ended.
+
+    Returns:
+        The run: argv, pip's exit status, the bounded console output and log text, wall time,
+        and whether the budget ended it.
+
+    Raises:
+        PipNotFound: the interpreter in ``argv[0]`` cannot be started.
+        KeyboardInterrupt, Terminated: safepip was signalled (pip was ended first).
+    """
+    offset = _log_size(log_path)
+    start = time.monotonic()
+    for stream in (sys.stdout, sys.stderr):  # safepip's own lines come before pip's
+        with contextlib.suppress(Exception):
+            stream.flush()
+    if os.name == "nt":  # pragma: no cover - no pseudo-terminals or process groups there
+        from safepip.runner.windows import run_pipes_only  # noqa: PLC0415
+
+        returncode, output, timed_out = run_pipes_only(argv, env, timeout)
+    else:
+        returncode, output, timed_out = Session(argv, env).run(timeout)
+    return PipRun(
+        args=tuple(argv),
+        returncode=returncode,
+        log=_read_log(log_path, offset),
+        duration=time.monotonic() - start,
+        timed_out=timed_out,
+        output=output,
+    )
+
+
+def query(argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 60) -> tuple[int, str]:
+    """Run a short command and capture its stdout (stderr is discarded).
+
+    Used for questions to the target interpreter: its pip version, ``pip cache dir``,
+    installed versions. Never raises for a command that cannot start or hangs.
+
+    Returns:
+        ``(returncode, stdout)``; ``(127, "")`` when the command cannot start and
+        ``(124, "")`` when it runs past ``timeout``; a failure with no output when the
+        answer holds a NUL byte (an interpreter that answers oddly).
+    """
+    try:
+        done = subprocess.run(
+            list(argv),
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
+        )
+    except OSError:
+        return 127, ""
+    except subprocess.TimeoutExpired:
+        return 124, ""
+    out = done.stdout.decode("utf-8", errors="replace")
+    if "\0" in out:  # no answer safepip asks for (a path, JSON, a version) holds a NUL
+        return done.returncode or 1, ""
+    return done.returncode, out
