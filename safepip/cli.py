@@ -167,7 +167,7 @@ def _install(args: Sequence[str]) -> int:
         remaining = None if options.time_budget is None else options.time_budget - spent
         conflict = report_conflict(
             result.text,
-            index_url=facts.index_url,
+            index_url=_primary_index(facts.index_url, python),
             python=python,
             env={**os.environ, **carried_env(pip_args)},
             search=not options.no_explain,
@@ -179,6 +179,16 @@ def _install(args: Sequence[str]) -> int:
     if options.report_json:
         _write_report(options.report_json, result, conflict)
     return result.returncode
+
+
+def _primary_index(option: str | None, python: str) -> str:
+    """The index the user's pip reads: ``-i``, else ``PIP_INDEX_URL``, its config files, PyPI."""
+    from safepip import pipfacts, runner  # noqa: PLC0415 - only after a resolution conflict
+
+    if option:
+        return option
+    config = pipfacts.read_config(python, os.environ, runner.query)
+    return pipfacts.configured_indexes(config, os.environ)[0]
 
 
 def _subcommand(name: str, args: Sequence[str]) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from safepip.errors import UsageError
-from safepip.pipfacts import DEFAULT_INDEX, cache_disabled
+from safepip.pipfacts import cache_disabled
 
 if TYPE_CHECKING:
     import argparse
@@ -222,7 +222,8 @@ class PipFacts:
         log: the user's own ``--log`` file, if any.
         quiet: pip was asked to be quiet (``-q``).
         resume_retries: the user already chose ``--resume-retries``.
-        index_url: the index pip uses (``-i``/``--index-url``, ``PIP_INDEX_URL``, else PyPI).
+        index_url: the ``-i``/``--index-url`` given to pip, if any (otherwise pip's environment
+            and config files decide: :func:`safepip.pipfacts.configured_indexes`).
         verbose: pip was asked for verbose output (``-v``): it shows build output itself.
     """
 
@@ -231,7 +232,7 @@ class PipFacts:
     log: str | None
     quiet: bool
     resume_retries: bool
-    index_url: str = DEFAULT_INDEX
+    index_url: str | None = None
     verbose: bool = False
 
 
@@ -262,9 +263,7 @@ def inspect(pip_args: Sequence[str], env: Mapping[str, str]) -> PipFacts:
         log=_option_value(pip_args, ("--log", "--log-file", "--local-log")),
         quiet=quiet,
         resume_retries=any(token.startswith("--resume-retries") for token in options),
-        index_url=_option_value(pip_args, ("-i", "--index-url"))
-        or env.get("PIP_INDEX_URL")
-        or DEFAULT_INDEX,
+        index_url=_option_value(pip_args, ("-i", "--index-url")),
         verbose=any(
             token == "--verbose" or (token.startswith("-v") and set(token[1:]) == {"v"})
             for token in options

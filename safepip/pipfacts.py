@@ -109,10 +109,15 @@ class PipConfig:
     env_vars: dict[str, str]
 
 
+#: pip's precedence of its config files, weakest first (``configuration.OVERRIDE_ORDER``);
+#: ``pip config debug`` prints them in another order (env, global, site, user).
+_FILE_ORDER = ("global", "user", "site", "env")
+
+
 def parse_config_debug(text: str) -> PipConfig:
-    """Parse ``pip config debug`` output (pip >= 20)."""
+    """Parse ``pip config debug`` output (pip >= 20); a value set in several files is pip's."""
     files: list[str] = []
-    values: dict[str, str] = {}
+    by_section: dict[str, dict[str, str]] = {}
     env_vars: dict[str, str] = {}
     section = ""
     for line in text.splitlines():
@@ -126,11 +131,15 @@ def parse_config_debug(text: str) -> PipConfig:
             continue
         value = re.fullmatch(r"    ([\w.:-]+): (.*)", line)
         if value:
-            values[value.group(1)] = value.group(2)
+            by_section.setdefault(section, {})[value.group(1)] = value.group(2)
             continue
         env_var = re.fullmatch(r"  (PIP_\w+)='(.*)'", line)
         if env_var and section == "env_var":
             env_vars[env_var.group(1)] = env_var.group(2)
+    order = sorted(
+        by_section, key=lambda name: _FILE_ORDER.index(name) + 1 if name in _FILE_ORDER else 0
+    )
+    values = {key: value for name in order for key, value in by_section[name].items()}
     return PipConfig(tuple(files), values, env_vars)
 
 

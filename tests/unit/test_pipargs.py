@@ -119,8 +119,8 @@ def test_default_python_prefers_the_active_venv(tmp_path: object) -> None:
     assert default_python({}, "/usr/bin/python3") == "/usr/bin/python3"
 
 
-def test_index_url_from_args_env_or_pypi() -> None:
-    """The index a conflict search reads: -i/--index-url, else PIP_INDEX_URL, else PyPI."""
+def test_index_url_is_the_command_line_option_only() -> None:
+    """-i/--index-url, the last one given; PIP_INDEX_URL and pip.conf are pipfacts' to read."""
     assert (
         inspect(["-i", "http://127.0.0.1:1/simple", "x"], {}).index_url
         == "http://127.0.0.1:1/simple"
@@ -129,8 +129,8 @@ def test_index_url_from_args_env_or_pypi() -> None:
         inspect(["--index-url=http://h/s", "x"], {"PIP_INDEX_URL": "http://e/s"}).index_url
         == "http://h/s"
     )
-    assert inspect(["x"], {"PIP_INDEX_URL": "http://e/s"}).index_url == "http://e/s"
-    assert inspect(["x"], {}).index_url == "https://pypi.org/simple/"
+    assert inspect(["x"], {"PIP_INDEX_URL": "http://e/s"}).index_url is None
+    assert inspect(["x"], {}).index_url is None
 
 
 def test_carried_env_maps_cache_and_index_options() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -11,6 +13,7 @@ from safepip.cache import layout
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from pathlib import Path
 
 #: pip's strtobool words, in every case pip accepts.
 VALID = ["1", "0", "true", "false", "FALSE", "yes", "No", "on", "off", "y", "n", "t", "f"]
@@ -143,3 +146,41 @@ def test_pip_version_asks_the_target_interpreter() -> None:
 
     assert pipfacts.pip_version("good", {}, query) == (25, 1)
     assert pipfacts.pip_version("broken", {}, query) is None
+
+
+def test_the_primary_index_comes_from_a_real_pip_conf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The conflict search reads the index named in pip.conf, as the user's pip does.
+
+    Real pip answers ``pip config debug`` here: its output is what :func:`read_config` parses.
+    """
+    from safepip import cli
+
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[global]\nindex-url = http://127.0.0.1:9/mirror/simple/\n")
+    for name in [n for n in os.environ if n.startswith("PIP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    assert cli._primary_index(None, sys.executable) == "http://127.0.0.1:9/mirror/simple/"
+    assert cli._primary_index("http://other/simple/", sys.executable) == "http://other/simple/"
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/env/simple/")
+    assert cli._primary_index(None, sys.executable) == "http://127.0.0.1:9/env/simple/"
+
+
+def test_config_files_override_in_pips_order() -> None:
+    """PIP_CONFIG_FILE beats site, site beats user, user beats global, whatever the print order."""
+    text = (
+        "env_var:\nenv:\n  /tmp/env.conf, exists: True\n    global.index-url: https://env/\n"
+        "global:\n  /etc/pip.conf, exists: True\n    global.index-url: https://global/\n"
+        "    global.timeout: 9\n"
+        "site:\n  /venv/pip.conf, exists: True\n    global.retries: 2\n"
+        "user:\n  /home/u/.config/pip/pip.conf, exists: True\n    global.retries: 7\n"
+        "    global.timeout: 3\n"
+    )
+    config = pipfacts.parse_config_debug(text)
+    assert config.values == {
+        "global.index-url": "https://env/",
+        "global.timeout": "3",
+        "global.retries": "2",
+    }
