@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
+from safepip.classifier.evidence import fetch_before
 from safepip.model import FailureKind
 
 if TYPE_CHECKING:
@@ -54,6 +55,12 @@ FRAME_RULES: tuple[FrameRule, ...] = (
         r"|requests[\\/]adapters\.py\",\x20line\x20\d{1,7},\x20in\x20send\b",
         "docs/failure-kinds.md §B network-transient: the traceback runs through a request to the"
         " index or a read of its response (urllib3, requests, http.client, ssl)",
+    ),
+    _frame(
+        K.DOWNLOAD_CORRUPT,
+        r"[\\/](?:zipfile|tarfile|gzip|lzma|bz2)(?:[\\/]__init__)?\.py\",\x20line\x20\d",
+        "docs/failure-kinds.md §E cache-corrupt/download-corrupt: the traceback runs through the"
+        " archive readers (zipfile, tarfile, gzip): the file pip unpacks is damaged",
     ),
     _frame(
         K.INVALID_REQUIREMENT,
@@ -109,8 +116,19 @@ def decide(log: Log, boundary: int) -> Found | None:
     for rule in FRAME_RULES:
         for index in reversed(frames):
             if rule.pattern.search(lines[index]):
-                return Found(rule.kind, (lines[index].strip(),), rule.source, index)
+                return _archive(log, rule, index, lines[index].strip())
     return _last_step(log, boundary)
+
+
+def _archive(log: Log, rule: FrameRule, index: int, frame: str) -> Found:
+    """A damaged archive read from the cache (``Using cached`` before it) is cache-corrupt."""
+    found = Found(rule.kind, (frame,), rule.source, index)
+    if rule.kind is not K.DOWNLOAD_CORRUPT:
+        return found
+    fetch = fetch_before(log, index, None)
+    if fetch is None or fetch.verb != "Using cached":
+        return found
+    return Found(K.CACHE_CORRUPT, (fetch.line, frame), f"{rule.source}; after Using cached", index)
 
 
 def _last_step(log: Log, boundary: int) -> Found | None:

@@ -26,6 +26,8 @@ _WIDTHS = frozenset({72, 76, 78, 79, 80, 100, 120, 132, 150, 160, 180, 200, 220,
 #: length, such as pip's Retrying warnings, are not a wrap).
 _MIN_WRAPPED = 2
 _DIGITS = re.compile(r"\d")
+#: Lines this close below the width count as long lines of the text.
+_NEAR = 12
 _ERRNO_BREAK = re.compile(r"(\[(?:Errno|WinError)\x20-?\d{1,6}\])\x20?\n(?=\S)")
 _JSON_STREAM = '{"stream":"'
 
@@ -74,6 +76,11 @@ def _unwrap(text: str) -> str:
         return text
     full = {_DIGITS.sub("", line) for line, length in zip(lines, lengths) if length == width}
     if len(full) < _MIN_WRAPPED:
+        return text
+    # A wrap cuts most long lines at exactly the width; lines that merely come close to it
+    # (longest lines of an unwrapped log) are spread over the lengths below it.
+    near = sum(1 for length in lengths if length >= width - _NEAR)
+    if 2 * lengths.count(width) < near:
         return text
     out: list[str] = []
     current = ""

@@ -64,3 +64,10 @@ def test_a_large_text_is_not_unwrapped() -> None:
     line = "x" * 79 + "y"
     text = (line + "\n") * (UNWRAP_MAX // 80 + 10)
     assert restore(text) is text
+
+
+def test_a_log_whose_longest_lines_happen_to_end_at_80_is_not_a_wrap() -> None:
+    """Two lines of exactly 80 among many long lines of other lengths: a coincidence."""
+    lines = ["a" * 80, "b" * 80, *("c" * n for n in range(70, 80))]
+    text = "\n".join(lines) + "\n"
+    assert restore(text) == text
