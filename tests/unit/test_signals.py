@@ -15,10 +15,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from safepip.runner import GRACE_SECONDS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 FAKE_PIP = """\
 import os, signal, subprocess, sys, tempfile, time
@@ -194,3 +198,81 @@ def _read_some(fd: int) -> bytes:
         return os.read(fd, 65536)
     except OSError:
         return b""
+
+
+LAUNCHER = """\
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    os.execv(sys.executable, [sys.executable, "-m", "safepip", "install", "--python", FAKE, "demo"])
+os.setpgid(pid, pid)
+os.tcsetpgrp(0, pid)  # safepip is the terminal's foreground job, as a shell makes it
+print("safepip", pid, flush=True)
+while True:
+    done, status = os.waitpid(pid, os.WUNTRACED)
+    if os.WIFSTOPPED(status):
+        continue
+    print("status", os.waitstatus_to_exitcode(status), flush=True)
+    break
+"""
+
+
+class _Screen:
+    """What a pseudo-terminal showed so far."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.data = b""
+
+    def read(self) -> bytes:
+        self.data += _read_some(self.fd)
+        return self.data
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def _until(check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 15
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states in /proc")
+def test_ctrl_z_stops_pip_with_safepip_and_fg_resumes_both(tmp_path: Path) -> None:
+    """^Z at the terminal stops safepip and pip's group; SIGCONT (``fg``) resumes both."""
+    import pty
+
+    python = _fake_python(tmp_path, stubborn=False)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "SAFEPIP_"))}
+    env["TMPDIR"] = str(tmp)
+    launcher = LAUNCHER.replace("FAKE", repr(str(python)))
+    pid, master = pty.fork()
+    if pid == 0:  # pragma: no cover - the child: a shell stand-in, session leader of the pty
+        os.execve(sys.executable, [sys.executable, "-c", launcher], env)  # noqa: S606
+    state = Path(str(python) + ".state")
+    screen = _Screen(master)
+    try:
+        _until(lambda: b"safepip " in screen.read() and state.exists(), "pip never started")
+        safepip_pid = int(screen.data.split(b"safepip ", 1)[1].split()[0])
+        pip_pid = int(state.read_text().split()[0])
+        os.write(master, b"\x1a")
+        _until(lambda: _state(pip_pid) == "T" and _state(safepip_pid) == "T", "nothing stopped")
+        os.kill(safepip_pid, signal.SIGCONT)
+        _until(lambda: _state(pip_pid) not in {"T", "gone"}, "pip was not resumed")
+        assert _state(safepip_pid) not in {"T", "gone"}
+        os.kill(safepip_pid, signal.SIGTERM)
+        _until(lambda: b"status " in screen.read(), "safepip did not end")
+    finally:
+        os.close(master)
+        os.waitpid(pid, 0)
+    assert b"status 143" in screen.data, screen.data
+    assert _gone(pip_pid)
