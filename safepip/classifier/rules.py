@@ -419,7 +419,8 @@ RULES: tuple[Rule, ...] = (
         K.RESOLUTION_CONFLICT,
         r"ResolutionImpossible|resolution-too-deep|conflicting\x20dependencies"
         r"|The\x20conflict\x20is\x20caused\x20by|loosen\x20the\x20range\x20of\x20package\x20versions"
-        r"|remove\x20package\x20versions\x20to\x20allow\x20pip",
+        r"|remove\x20package\x20versions\x20to\x20allow\x20pip"
+        r"|Dependency\x20resolution\x20exceeded\x20maximum\x20depth",
         "docs/failure-kinds.md §E resolution-conflict (20.3+; 25.1 resolution-too-deep; pip's"
         " 'To fix this you could try to' advice when the paste lost the lines above it)",
         needles=(
@@ -428,6 +429,7 @@ RULES: tuple[Rule, ...] = (
             "conflicting dependencies",
             "The conflict is caused by",
             "package versions",
+            "exceeded maximum depth",
         ),
     ),
     _rule(
@@ -740,6 +742,7 @@ TRIGGERS: tuple[str, ...] = (
     "not enough bytes",
     "fatal:",
     "package versions",
+    "maximum depth",
     "PEP 668",
     "network connectivity",
     "(publickey",
