@@ -234,7 +234,7 @@ class FaultIndex:
         pypi_like: send PyPI-like headers (see the module docstring) or plain ones.
         content_length: send ``Content-Length`` (default: as ``pypi_like``; plain mode without it
             delimits bodies by closing the connection).
-        hashes: put ``#sha256=`` fragments in the index page links.
+        hashes: put ``#sha256=`` fragments in the index page links (see also ``unhashed``).
         page_max_age: ``max-age`` of index pages in PyPI-like mode.
         file_max_age: ``max-age`` of files in PyPI-like mode.
     """
@@ -253,6 +253,9 @@ class FaultIndex:
         self.pypi_like = pypi_like
         self.content_length = pypi_like if content_length is None else content_length
         self.hashes = hashes
+        #: Projects whose page links carry no ``#sha256=`` even when ``hashes`` is on (a mirror
+        #: of an index without hashes; one index can serve both kinds of project).
+        self.unhashed: set[str] = set()
         self.page_max_age = page_max_age
         self.file_max_age = file_max_age
         self.requests: list[tuple[str, str, int]] = []
@@ -430,7 +433,7 @@ class FaultIndex:
         anchors = []
         for r in sorted(links, key=lambda r: r.filename):
             href = f"../../files/{r.filename}"
-            if self.hashes:
+            if self.hashes and project not in self.unhashed:
                 href += f"#sha256={r.sha256}"
             attrs = f'href="{html.escape(href)}"'
             if r.requires_python:

@@ -1,0 +1,415 @@
+"""`safepip install` behind real index servers (issue 16), on pip 24.0 and 26.3.
+
+devpi-server and proxpi mirror the session's ``upstream`` fault index; pypiserver serves a
+private package behind htpasswd (fixtures in ``tests/integration/conftest.py``, servers started
+once per session). Each scenario runs plain pip and safepip with the same arguments against the
+same fault, each on a project of its own (a fresh name, so no server cache carries over), and
+prints one line ``SCENARIO ...: pip ...; safepip ...`` with exit status, attempts and wall time.
+
+Every pip is isolated (``PIP_CONFIG_FILE=os.devnull``, no ``PIP_*``/``SAFEPIP_*``), with its own
+``--cache-dir`` and ``--target``, ``--trusted-host 127.0.0.1``, ``--no-input`` and pip's network
+retries cut to ``--retries 1 --timeout 6``; everything talks to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from support import pips
+from support.servers import DEVPI_REQUEST_TIMEOUT
+from support.wheels import build_wheel
+
+if TYPE_CHECKING:
+    from integration.conftest import Mirror, PrivateIndex
+
+pytestmark = pytest.mark.integration
+
+#: safepip's bounds here: quick backoff, a budget that ends any hang.
+SAFEPIP_OPTS = ("--backoff", "0.2", "--max-wait", "1", "--time-budget", "90")
+#: pip's own network retries, cut short so that faults outlast them quickly.
+PIP_NET = ("--retries", "1", "--timeout", "6")
+RUN_TIMEOUT = 150
+#: Seconds after publishing until both mirrors list a new project (their caches expire in 1 s).
+SETTLE = 1.3
+CONCURRENCY = 8
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished process: exit status, merged output, wall time and (safepip) its report."""
+
+    returncode: int
+    output: str
+    duration: float
+    report: dict[str, Any] | None = None
+
+    @property
+    def attempts(self) -> list[dict[str, Any]]:
+        """The report's attempts (safepip runs only)."""
+        assert self.report is not None, self.output
+        attempts: list[dict[str, Any]] = self.report["attempts"]
+        return attempts
+
+    @property
+    def kinds(self) -> list[str]:
+        """The diagnosed kind of every failed attempt, in order."""
+        return [a["diagnosis"]["kind"] for a in self.attempts if a["diagnosis"]]
+
+    @property
+    def decided(self) -> list[str]:
+        """The kinds that decided something.
+
+        A bare not-found of an attempt without ``--log`` decides nothing: it only sends the next
+        attempt to pip's debug lines.
+        """
+        return [
+            a["diagnosis"]["kind"]
+            for a in self.attempts
+            if a["diagnosis"] and ("--log" in a["args"] or a["diagnosis"]["kind"] != "not-found")
+        ]
+
+    def summary(self) -> str:
+        """``rc=N, A attempts (kinds), T s`` for the scenario line."""
+        if self.report is None:
+            return f"rc={self.returncode}, {self.duration:.1f} s"
+        kinds = ",".join(self.kinds) or "-"
+        return (
+            f"rc={self.returncode} {self.report['outcome']}, {len(self.attempts)} attempt(s)"
+            f" [{kinds}], {self.duration:.1f} s"
+        )
+
+
+class Client:
+    """Runs plain pip and safepip the same way, each run with a fresh cache and target."""
+
+    def __init__(self, python: Path, version: str, tmp: Path) -> None:
+        """Bind the interpreter under test and a scratch directory."""
+        self.python = python
+        self.version = version
+        self.tmp = tmp
+        self._numbers = itertools.count(1)
+
+    def fresh(self, stem: str) -> Path:
+        """A new, not yet existing path under the scratch directory."""
+        return self.tmp / f"{stem}-{next(self._numbers)}"
+
+    def args(self, url: str, *more: str) -> list[str]:
+        """The pip arguments of one run (its own cache and target)."""
+        return [
+            "--index-url",
+            url,
+            "--trusted-host",
+            "127.0.0.1",
+            "--cache-dir",
+            str(self.fresh("cache")),
+            "--target",
+            str(self.fresh("target")),
+            "--no-input",
+            "--disable-pip-version-check",
+            *PIP_NET,
+            *more,
+        ]
+
+    def pip(self, url: str, *more: str) -> Run:
+        """Plain ``python -m pip install <args>``."""
+        result = pips.run_pip(self.python, ["install", *self.args(url, *more)], timeout=RUN_TIMEOUT)
+        return Run(result.returncode, result.output, result.duration)
+
+    def safepip_argv(self, url: str, *more: str, report: Path) -> list[str]:
+        """``python -m safepip install --python <pip under test> ...`` with a JSON report."""
+        return [
+            sys.executable,
+            "-m",
+            "safepip",
+            "install",
+            "--python",
+            str(self.python),
+            *SAFEPIP_OPTS,
+            "--report-json",
+            str(report),
+            *self.args(url, *more),
+        ]
+
+    def safepip(self, url: str, *more: str) -> Run:
+        """Run safepip once and read its report."""
+        report = self.fresh("report").with_suffix(".json")
+        start = time.monotonic()
+        proc = subprocess.run(
+            self.safepip_argv(url, *more, report=report),
+            env=pips.isolated_env(),
+            cwd=self.tmp,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
+        return _finished(proc.returncode, proc.stdout, time.monotonic() - start, report)
+
+    def both(self, url: str, plain: str, safe: str, scenario: str, *more: str) -> tuple[Run, Run]:
+        """Plain pip on project ``plain``, safepip on ``safe``; prints the scenario line."""
+        pip_run = self.pip(url, *more, plain)
+        safe_run = self.safepip(url, *more, safe)
+        print(
+            f"SCENARIO {scenario} pip {self.version}: pip {pip_run.summary()};"
+            f" safepip {safe_run.summary()}"
+        )
+        return pip_run, safe_run
+
+
+def _finished(returncode: int, output: str, duration: float, report: Path) -> Run:
+    document = json.loads(report.read_text("utf-8")) if report.is_file() else None
+    return Run(returncode, output, duration, document)
+
+
+@pytest.fixture
+def client(pip_python: Path, pip_version: str, tmp_path: Path) -> Client:
+    """Plain pip and safepip runners for the pip version under test."""
+    return Client(pip_python, pip_version, tmp_path)
+
+
+def publish(
+    mirror: Mirror, tmp: Path, *stems: str, requires: tuple[str, ...] = (), hashes: bool = True
+) -> list[str]:
+    """Put one new project per stem on the upstream (unique names); wait until mirrors list them.
+
+    Args:
+        mirror: the mirror whose upstream gets the projects.
+        tmp: where the wheels are built.
+        stems: readable name parts.
+        requires: ``Requires-Dist`` of each project.
+        hashes: whether the upstream's links carry ``#sha256=``.
+
+    Returns:
+        The project names, in order.
+    """
+    names = []
+    for stem in stems:
+        name = f"{stem}-{uuid.uuid4().hex[:8]}"
+        mirror.upstream.add(build_wheel(tmp / "dists", name, "1.0", requires=requires, size_kb=60))
+        if not hashes:
+            mirror.upstream.unhashed.add(name)
+        names.append(name)
+    time.sleep(SETTLE)
+    return names
+
+
+def _files(name: str) -> str:
+    return f"/files/{name.replace('-', '_')}-*"
+
+
+def _assert_recovered(run: Run) -> None:
+    assert run.returncode == 0, run.output
+    assert run.report is not None, run.output
+    assert run.report["outcome"] == "recovered", run.output
+
+
+# -- caching mirrors in front of a faulty upstream -------------------------------------------------
+
+
+def test_healthy(mirror: Mirror, client: Client, tmp_path: Path) -> None:
+    """Nothing wrong: both succeed at once, safepip in one attempt."""
+    plain, safe = publish(mirror, tmp_path, "healthy-a", "healthy-b")
+    pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} healthy")
+    assert pip_run.returncode == 0, pip_run.output
+    assert safe_run.returncode == 0, safe_run.output
+    assert safe_run.report is not None
+    assert safe_run.report["outcome"] == "success"
+    assert len(safe_run.attempts) == 1
+
+
+def test_upstream_503_burst(mirror: Mirror, client: Client, tmp_path: Path) -> None:
+    """The upstream answers 503 for a while: the mirror fails too; safepip waits it out."""
+    plain, safe = publish(mirror, tmp_path, "burst-a", "burst-b")
+    for name in (plain, safe):
+        mirror.upstream.fail(f"/simple/{name}*", status=503, times=4)
+    pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} upstream 503 x4")
+    assert pip_run.returncode != 0, pip_run.output
+    _assert_recovered(safe_run)
+    assert set(safe_run.decided) <= {"network-transient"}, safe_run.output
+
+
+def test_upstream_endless_503(mirror: Mirror, client: Client, tmp_path: Path) -> None:
+    """The upstream is down for good: safepip gives up after its attempts, in bounded time."""
+    plain, safe = publish(mirror, tmp_path, "down-a", "down-b")
+    for name in (plain, safe):
+        mirror.upstream.fail(f"/simple/{name}*", status=503, times=10_000)
+    pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} endless 503")
+    assert pip_run.returncode != 0, pip_run.output
+    assert safe_run.returncode == 1, safe_run.output
+    assert safe_run.report is not None
+    assert safe_run.report["outcome"] == "gave-up", safe_run.output
+    assert set(safe_run.decided) <= {"network-transient"}, safe_run.output
+    assert len(safe_run.attempts) == 4
+    assert safe_run.duration < 60
+
+
+def test_upstream_stall(mirror: Mirror, client: Client, tmp_path: Path) -> None:
+    """The upstream stalls longer than the mirror waits for it (twice): safepip retries."""
+    plain, safe = publish(mirror, tmp_path, "stall-a", "stall-b")
+    for name in (plain, safe):
+        mirror.upstream.stall(f"/simple/{name}*", DEVPI_REQUEST_TIMEOUT + 2, times=2)
+    pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} upstream stall")
+    assert pip_run.returncode != 0, pip_run.output
+    _assert_recovered(safe_run)
+    assert set(safe_run.decided) <= {"network-transient"}, safe_run.output
+
+
+def test_cold_mirror_concurrent_installs(devpi: Mirror, client: Client, tmp_path: Path) -> None:
+    """Eight installs at once on a cold devpi mirror whose upstream is slow: every safepip succeeds.
+
+    A cold devpi answers some of the concurrent page requests with an empty page (200, no
+    links) while it fetches the upstream; plain pip then fails with "from versions: none".
+    (proxpi makes concurrent requests wait for its one upstream fetch: plain pip 8/8 there, so
+    the scenario runs on devpi only, to keep CI short.)
+    """
+    mirror = devpi
+    plain, safe = publish(mirror, tmp_path, "cold-a", "cold-b")
+    for name in (plain, safe):
+        mirror.upstream.stall(f"/simple/{name}*", 1.0, times=1)
+    plain_runs = _concurrently(lambda: client.pip(mirror.url, plain))
+    safe_runs = _concurrently(lambda: client.safepip(mirror.url, safe))
+    ok = sum(run.returncode == 0 for run in plain_runs)
+    attempts = sorted(len(run.attempts) for run in safe_runs if run.report)
+    print(
+        f"SCENARIO {mirror.kind} cold mirror x{CONCURRENCY} pip {client.version}:"
+        f" pip {ok}/{CONCURRENCY} ok, max {max(r.duration for r in plain_runs):.1f} s;"
+        f" safepip {sum(r.returncode == 0 for r in safe_runs)}/{CONCURRENCY} ok,"
+        f" attempts {attempts}, max {max(r.duration for r in safe_runs):.1f} s"
+    )
+    for run in safe_runs:
+        assert run.returncode == 0, run.output
+        assert len(run.attempts) <= 2, run.output
+
+
+def _concurrently(start: Any) -> list[Run]:
+    runs: list[Run | None] = [None] * CONCURRENCY
+
+    def one(i: int) -> None:
+        runs[i] = start()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(CONCURRENCY)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(RUN_TIMEOUT + 10)
+    assert all(run is not None for run in runs), "a concurrent install did not finish"
+    return [run for run in runs if run is not None]
+
+
+def test_corrupt_upstream_file_with_link_hashes(
+    mirror: Mirror, client: Client, tmp_path: Path
+) -> None:
+    """The upstream keeps serving bad bytes for a file its page hashes: safepip stops.
+
+    After one fresh download brings the same bytes, it names the host that serves them and
+    what its admin does.
+    """
+    plain, safe = publish(mirror, tmp_path, "badfile-a", "badfile-b")
+    for name in (plain, safe):
+        mirror.upstream.corrupt(_files(name), times=10_000)
+    pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} corrupt file, hashed")
+    assert pip_run.returncode != 0, pip_run.output
+    assert safe_run.returncode == 1, safe_run.output
+    assert safe_run.report is not None
+    assert safe_run.report["outcome"] == "failed", safe_run.output
+    assert safe_run.kinds == ["download-corrupt", "download-corrupt"], safe_run.output
+    hint = safe_run.report["diagnosis"]["hint"]
+    host = mirror.url.split("/")[2]
+    assert f"{host} serves a damaged copy" in hint or "serves a damaged copy" in hint, hint
+    assert "retry once" not in hint
+
+
+def test_corrupt_upstream_file_without_hashes(
+    mirror: Mirror, client: Client, tmp_path: Path
+) -> None:
+    """No hash anywhere: the broken wheel fails at install; one fresh download, then a stop.
+
+    safepip blames that wheel (not the dependency downloaded after it).
+    """
+    dep_a, dep_b = publish(mirror, tmp_path, "okdep-a", "okdep-b", hashes=False)
+    (plain,) = publish(mirror, tmp_path, "broken-a", requires=(dep_a,), hashes=False)
+    (safe,) = publish(mirror, tmp_path, "broken-b", requires=(dep_b,), hashes=False)
+    for name in (plain, safe):
+        mirror.upstream.corrupt(_files(name), times=10_000)
+    pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} corrupt file, no hash")
+    assert pip_run.returncode != 0, pip_run.output
+    assert safe_run.returncode != 0, safe_run.output
+    assert safe_run.report is not None
+    assert safe_run.kinds == ["download-corrupt", "download-corrupt"], safe_run.output
+    assert "--no-cache-dir" in safe_run.attempts[1]["args"]
+    diagnosis = safe_run.report["diagnosis"]
+    assert diagnosis["package"] is not None
+    assert diagnosis["package"].replace("_", "-") == safe, diagnosis
+    assert "damaged copy" in diagnosis["hint"]
+
+
+# -- pypiserver: credentials ----------------------------------------------------------------------
+
+
+def _with_credentials(url: str, user: str, password: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{user}:{password}@{rest}"
+
+
+def test_private_index_right_credentials(pypiserver: PrivateIndex, client: Client) -> None:
+    url = _with_credentials(pypiserver.url, pypiserver.user, pypiserver.password)
+    pip_run, safe_run = client.both(url, "private-pkg", "private-pkg", "pypiserver right creds")
+    assert pip_run.returncode == 0, pip_run.output
+    assert safe_run.returncode == 0, safe_run.output
+    assert len(safe_run.attempts) == 1
+
+
+def test_private_index_wrong_credentials(pypiserver: PrivateIndex, client: Client) -> None:
+    url = _with_credentials(pypiserver.url, pypiserver.user, "wrong-Passw0rd")
+    pip_run, safe_run = client.both(url, "private-pkg", "private-pkg", "pypiserver wrong creds")
+    assert pip_run.returncode != 0, pip_run.output
+    assert safe_run.returncode == 1, safe_run.output
+    assert safe_run.decided == ["auth"], safe_run.output
+    hint = safe_run.report["diagnosis"]["hint"] if safe_run.report else ""
+    assert "refused the credentials pip sent" in hint, hint
+    assert "wrong-Passw0rd" not in safe_run.output
+    assert "wrong-Passw0rd" not in json.dumps(safe_run.report)
+
+
+def test_private_index_no_credentials(pypiserver: PrivateIndex, client: Client) -> None:
+    pip_run, safe_run = client.both(
+        pypiserver.url, "private-pkg", "private-pkg", "pypiserver no creds"
+    )
+    assert pip_run.returncode != 0, pip_run.output
+    assert safe_run.returncode == 1, safe_run.output
+    assert safe_run.decided == ["auth"], safe_run.output
+    hint = safe_run.report["diagnosis"]["hint"] if safe_run.report else ""
+    assert "pip sent none" in hint, hint
+    assert "netrc" in hint
+
+
+def test_private_index_credentials_from_netrc(
+    pypiserver: PrivateIndex, client: Client, hermetic_dirs: dict[str, Path]
+) -> None:
+    """Credentials in ~/.netrc (the test's own HOME) reach the index; nothing prints them."""
+    netrc = hermetic_dirs["HOME"] / ".netrc"
+    netrc.write_text(
+        f"machine {pypiserver.host} login {pypiserver.user} password {pypiserver.password}\n",
+        encoding="utf-8",
+    )
+    netrc.chmod(0o600)
+    pip_run, safe_run = client.both(
+        pypiserver.url, "private-pkg", "private-pkg", "pypiserver netrc"
+    )
+    assert pip_run.returncode == 0, pip_run.output
+    assert safe_run.returncode == 0, safe_run.output
+    assert pypiserver.password not in safe_run.output
