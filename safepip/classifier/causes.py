@@ -11,7 +11,9 @@ reads the whole top-level log (never nested build output):
   its rule);
 - ``no-credentials`` / ``credentials-refused``: an auth failure where pip sent no credentials
   (no ``Found credentials in ...`` line) or sent some;
-- ``pip_retries``: how many ``Retrying (Retry(total=...))`` lines pip logged (its own backoff).
+- ``pip_retries``: how many ``Retrying (Retry(total=...))`` lines pip logged (its own backoff);
+  a retry budget that ran out on 5xx answers ("too many 503 error responses", no Retrying
+  lines) counts as pip's default 5.
 
 A cut-short download is marked by :func:`safepip.classifier.refine.hash_mismatch`, which
 decides its kind.
@@ -33,6 +35,10 @@ K = FailureKind
 
 #: pip's own retry of one request (urllib3's Retry), logged as a WARNING.
 RETRYING = "Retrying (Retry(total="
+#: urllib3's Retry ran out on 5xx answers (pip logs no Retrying line for those).
+EXHAUSTED = re.compile(r"too\x20many\x20\d{3}\x20error\x20responses")
+#: pip's default ``--retries``.
+PIP_DEFAULT_RETRIES = 5
 #: ``Fetched page <url> as <content type>`` (pip's debug line for a 200 index page).
 FETCHED_PAGE = re.compile(r"\bFetched\x20page\x20(\S{1,2048})\x20as\x20")
 #: The lines that carry pip's network errors (what the last one says decides ``unreachable``).
@@ -52,6 +58,10 @@ def detail(log: Log, diagnosis: Diagnosis) -> Diagnosis:
     """Add the cause and pip's own retry count to a decided diagnosis."""
     top = [i for i in range(len(log.lines)) if not log.nested(i)]
     retries = sum(1 for i in top if RETRYING in log.lines[i])
+    if any(EXHAUSTED.search(log.lines[i]) for i in top):
+        # 5xx answers are retried without a Retrying line: "too many 503 error responses"
+        # says pip's retry budget (5 by default) ran out, its backoff waited.
+        retries = max(retries, PIP_DEFAULT_RETRIES)
     diagnosis = replace(diagnosis, pip_retries=retries)
     kind = diagnosis.kind
     if diagnosis.cause is not None:

@@ -137,3 +137,16 @@ def test_a_broken_wheel_blames_its_own_download_not_the_last_one() -> None:
     assert diagnosis.got_hash is None
     assert "no hash to compare" in diagnosis.hint
     assert "got sha256 ?" not in diagnosis.hint
+
+
+def test_a_5xx_retry_budget_that_ran_out_counts_as_pips_own_retries() -> None:
+    """urllib3 retries 5xx answers without a Retrying line; "too many ... error responses"."""
+    text = (
+        f"{T}  Downloading http://127.0.0.1:4000/files/demo-1.0-py3-none-any.whl (154 kB)\n"
+        f"{T}ERROR: Could not install packages due to an OSError: HTTPConnectionPool(host="
+        "'127.0.0.1', port=4000): Max retries exceeded with url: /files/demo-1.0-py3-none-any.whl"
+        " (Caused by ResponseError('too many 500 error responses'))\n"
+    )
+    diagnosis = classify(text, returncode=1)
+    assert diagnosis.kind is FailureKind.NETWORK_TRANSIENT
+    assert diagnosis.pip_retries == 5
