@@ -13,6 +13,7 @@ import json
 import os
 import struct
 import time
+import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
 _MAX_ORIGIN = 1024 * 1024
 _EOCD = b"PK\x05\x06"
 _EOCD_MAX = 22 + 0xFFFF
+_CENTRAL = b"PK\x01\x02"
+#: A central-directory record: signature, versions, flags, method, time, date, crc, sizes,
+#: name/extra/comment lengths, disk, attributes, local header offset (46 bytes).
+_CENTRAL_HEADER = struct.Struct("<IHHHHHHIIIHHHHHII")
 _OK_STATUSES = (200, 203)  # statuses whose cached body is the resource itself
 
 #: ``cache verify`` reasons (stable: they appear in ``--json``).
@@ -51,6 +56,11 @@ INVALID_WHEEL = "invalid-wheel"
 INVALID_ORIGIN = "invalid-origin-json"
 STALE_TEMP = "stale-temp-file"
 NOT_REGULAR = "not-a-regular-file"
+BAD_CRC = "bad-crc"
+
+#: Decompressed bytes whose CRC-32 ``cache verify`` checks per zip: every member of a wheel of
+#: usual size; the rest of a huge one is trusted, so that a verify stays bounded in time.
+_MAX_CRC_BYTES = 64 * 1024 * 1024
 
 
 def zip_is_intact(f: BinaryIO, size: int) -> bool:
@@ -89,9 +99,64 @@ def body_problem(f: BinaryIO, size: int, response: CachedResponse | None) -> str
     if expected is not None and expected != size:
         return LENGTH_MISMATCH
     f.seek(0)
-    if f.read(2) == b"PK" and not zip_is_intact(f, size):
+    if f.read(2) != b"PK":
+        return None
+    if not zip_is_intact(f, size):
         return TRUNCATED_ZIP
-    return None
+    return None if zip_crcs_match(f, size) else BAD_CRC
+
+
+def zip_crcs_match(f: BinaryIO, size: int, budget: int = _MAX_CRC_BYTES) -> bool:
+    """Whether the members of an intact zip (:func:`zip_is_intact`) match their CRC-32s.
+
+    A byte flipped inside a wheel of the right length passes every size check, and then every
+    pip install of it fails (``Bad CRC-32``). Members are checked in central-directory order
+    until ``budget`` decompressed bytes; stored and deflated members are judged, encrypted,
+    zip64 and other methods are not (pip could not install those either way). Written on the
+    central directory rather than ``zipfile``, whose set-up cost alone would halve the speed of
+    ``cache verify``.
+    """
+    f.seek(max(0, size - _EOCD_MAX))
+    tail = f.read()
+    eocd = tail.rfind(_EOCD)
+    cd_size, cd_offset = struct.unpack("<II", tail[eocd + 12 : eocd + 20])
+    if cd_offset == 0xFFFFFFFF:
+        return True
+    f.seek(cd_offset)
+    directory = f.read(cd_size)
+    pos = 0
+    while directory[pos : pos + 4] == _CENTRAL and pos + 46 <= len(directory):
+        record = _CENTRAL_HEADER.unpack_from(directory, pos)
+        pos += 46 + record[10] + record[11] + record[12]
+        flags, method, usize = record[3], record[4], record[9]
+        if flags & 1 or method not in (0, 8) or 0xFFFFFFFF in (record[8], usize, record[16]):
+            continue
+        budget -= usize
+        if budget < 0:
+            break
+        if not _member_matches(f, record):
+            return False
+    return True
+
+
+def _member_matches(f: BinaryIO, record: tuple[int, ...]) -> bool:
+    """Decompress one member (the fields of its central-directory record) and check its CRC."""
+    method, crc, csize, usize, offset = record[4], record[7], record[8], record[9], record[16]
+    f.seek(offset)
+    local = f.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        return False
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    f.seek(offset + 30 + name_len + extra_len)
+    data = f.read(csize)
+    if len(data) != csize:
+        return False
+    if method == 8:
+        try:
+            data = zlib.decompressobj(-15).decompress(data, usize + 1)
+        except zlib.error:
+            return False
+    return len(data) == usize and zlib.crc32(data) == crc
 
 
 @dataclass(frozen=True)
@@ -186,6 +251,7 @@ _DETAILS = {
     TRUNCATED_ZIP: "zip without a valid End-Of-Central-Directory record",
     UNREADABLE_METADATA: "not a CacheControl cc=4 entry",
     NOT_REGULAR: "a symlink, FIFO or device where pip keeps a file: never read",
+    BAD_CRC: "a zip member whose bytes fail their CRC-32: every install of it fails",
 }
 
 
@@ -219,8 +285,11 @@ def _check_wheel(wheel: Path) -> Problem | None:
         with open_entry(str(wheel)) as f:
             size = os.fstat(f.fileno()).st_size
             intact = size > 0 and f.read(2) == b"PK" and zip_is_intact(f, size)
+            crcs = intact and zip_crcs_match(f, size)
         if not intact:
             return Problem(INVALID_WHEEL, (str(entry),), f"{wheel.name} is not a valid zip")
+        if not crcs:
+            return Problem(BAD_CRC, (str(entry),), f"{wheel.name}: {_DETAILS[BAD_CRC]}")
         json.loads(read_capped(str(entry / "origin.json"), _MAX_ORIGIN))
     except FileNotFoundError:
         return None  # no origin.json (pip < 22.3 wrote none), or the entry just went
