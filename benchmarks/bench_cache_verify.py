@@ -2,7 +2,8 @@
 
 Scenario: a long-lived CI cache with wheel downloads, index pages, old ``http/`` entries from
 pip <= 23.2 and locally built wheels, a few of them damaged. verify reads only metadata and the
-tail of each body, so it should scan thousands of entries per second.
+tail of each body, the CRC-32s of each zip, and hashes the bodies that a cached page gives a
+sha256 for, so it should scan thousands of entries per second.
 
 Run: ``python benchmarks/bench_cache_verify.py [--entries N] [--repeat R]``
 (with safepip importable, e.g. from the dev venv: ``PYTHONPATH=. .venv/bin/python ...``).
@@ -11,6 +12,7 @@ Run: ``python benchmarks/bench_cache_verify.py [--entries N] [--repeat R]``
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import tempfile
 import time
@@ -22,11 +24,13 @@ from support import cachetree as ct
 
 from safepip.cache.verify import verify
 
+_HTML = {"Content-Type": "text/html"}
+
 
 def build(root: Path, entries: int) -> int:
     """Fill ``root`` with ``entries`` entries (60% wheels, 20% pages, 10% old layout, 10% built)."""
     wheel = ct.wheel_bytes("bench", "1.0", payload=8000)
-    page = ct.html_page("bench", [f"https://f/p/bench-{i}.0-py3-none-any.whl" for i in range(30)])
+    sha256 = hashlib.sha256(wheel).hexdigest()
     damaged = 0
     for i in range(entries):
         slot = i % 10
@@ -35,7 +39,10 @@ def build(root: Path, entries: int) -> int:
             damaged += 0 if i % 500 else 1
             ct.add_http_v2(root, f"https://f/p/{i}/bench-1.0-py3-none-any.whl", body)
         elif slot < 8:
-            ct.add_http_v2(root, f"https://pypi.org/simple/p{i}/", page)
+            # PyPI-like: absolute links with #sha256, naming this decade's cached wheels
+            files = [f"https://f/p/{j}/bench-1.0-py3-none-any.whl" for j in range(i - slot, i)]
+            page = ct.html_page("bench", [f"{url}#sha256={sha256}" for url in files])
+            ct.add_http_v2(root, f"https://pypi.org/simple/p{i}/", page, headers=_HTML)
         elif slot < 9:
             ct.add_http_v1(root, f"https://f/old/{i}/bench-1.0-py3-none-any.whl", wheel)
         else:

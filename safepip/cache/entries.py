@@ -16,6 +16,7 @@ import errno
 import os
 import re
 import stat
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 _KEY = re.compile(r"[0-9a-f]{56}")
 _SERDE_PREFIX = b"cc=4,"
+#: A zip's End-Of-Central-Directory signature, and how far from the end the record can start.
+EOCD = b"PK\x05\x06"
+EOCD_MAX = 22 + 0xFFFF
 #: The most safepip reads of one cache file it parses whole: an http-v2 metadata file holds
 #: headers only, an old http/ entry holds the whole body in its msgpack.
 MAX_READ = 256 * 1024 * 1024
@@ -249,3 +253,29 @@ def iter_wheel_files(root: Path, errors: list[str] | None = None) -> Iterator[Pa
                 errors.append(f"{leaf}: {exc.strerror or exc}")
             continue
         yield from map(Path, sorted(names))
+
+
+def zip_is_intact(f: BinaryIO, size: int) -> bool:
+    """Check a zip's End-Of-Central-Directory record, reading only the tail.
+
+    A truncated download or a half-copied wheel (pypa/pip#9034, #9964) loses its tail, so a
+    missing or inconsistent EOCD is the cheap, reliable sign (docs/failure-kinds.md §A).
+    """
+    start = max(0, size - EOCD_MAX)
+    f.seek(start)
+    tail = f.read(size - start)
+    pos = tail.rfind(EOCD)
+    while pos >= 0:
+        if len(tail) - pos >= 22:
+            cd_size, cd_offset, comment_len = struct.unpack("<IIH", tail[pos + 12 : pos + 22])
+            if pos + 22 + comment_len == len(tail):
+                if cd_offset == 0xFFFFFFFF:  # zip64: the locator sits right before the EOCD
+                    return pos >= 20 and tail[pos - 20 : pos - 16] == b"PK\x06\x07"
+                if cd_offset + cd_size > start + pos:
+                    return False
+                if cd_size == 0:
+                    return True
+                f.seek(cd_offset)
+                return f.read(4) == b"PK\x01\x02"
+        pos = tail.rfind(EOCD, 0, pos)
+    return False

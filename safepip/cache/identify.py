@@ -17,14 +17,21 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
-from safepip.cache.entries import CachedResponse, HttpEntry, open_entry, parse_metadata, read_capped
-from safepip.cache.verify import zip_is_intact
+from safepip.cache.entries import (
+    CachedResponse,
+    HttpEntry,
+    open_entry,
+    parse_metadata,
+    read_capped,
+    zip_is_intact,
+)
 from safepip.index.page import read_page
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-_MAX_PAGE = 64 * 1024 * 1024  # decompressed page bytes we are willing to parse
+#: The most bytes of an index page (raw, and decompressed) that safepip reads and parses.
+MAX_PAGE = 64 * 1024 * 1024
 _DIST_INFO = re.compile(r"^([^/]+)-([^/-]+)\.dist-info/")
 
 WHEEL = "wheel"
@@ -57,9 +64,9 @@ def decoded(body: bytes, response: CachedResponse | None) -> bytes | None:
     encoding = response.headers.get("content-encoding", "").strip().lower() if response else ""
     try:
         if encoding in ("gzip", "x-gzip") or (not encoding and body[:2] == b"\x1f\x8b"):
-            return gzip.GzipFile(fileobj=io.BytesIO(body)).read(_MAX_PAGE)
+            return gzip.GzipFile(fileobj=io.BytesIO(body)).read(MAX_PAGE)
         if encoding == "deflate":
-            return zlib.decompressobj().decompress(body, _MAX_PAGE)
+            return zlib.decompressobj().decompress(body, MAX_PAGE)
     except (OSError, EOFError, zlib.error):
         return None
     return body if encoding in ("", "identity") else None
@@ -69,13 +76,13 @@ def read_entry(entry: HttpEntry) -> tuple[CachedResponse | None, bytes | None]:
     """Return an entry's parsed metadata and raw body (None when there is no readable body).
 
     Files are opened without following links, regular files only, the body read up to
-    ``_MAX_PAGE`` bytes (this is for index pages): a FIFO or ``/dev/zero`` never hangs it.
+    ``MAX_PAGE`` bytes (this is for index pages): a FIFO or ``/dev/zero`` never hangs it.
     """
     try:
         response = parse_metadata(read_capped(entry.meta)) if entry.meta else None
         if entry.body is None:  # old http/ layout: the body is inside the metadata
             return response, response.body if response else None
-        return response, read_capped(entry.body, _MAX_PAGE)
+        return response, read_capped(entry.body, MAX_PAGE)
     except OSError:
         return None, None
 
@@ -107,7 +114,7 @@ def _identify(f: BinaryIO, size: int, response: CachedResponse | None) -> Identi
         if found is not None:
             return found
     f.seek(0)
-    page = decoded(f.read(_MAX_PAGE), response)
+    page = decoded(f.read(MAX_PAGE), response)
     return _page_identity(page) if page is not None else None
 
 

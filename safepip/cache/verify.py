@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from safepip.cache.entries import (
+    EOCD,
+    EOCD_MAX,
     CachedResponse,
     HttpEntry,
     NotRegularFile,
@@ -29,7 +31,9 @@ from safepip.cache.entries import (
     open_entry,
     parse_metadata,
     read_capped,
+    zip_is_intact,
 )
+from safepip.cache.hashes import PageHashes
 from safepip.cache.layout import HTTP_V2
 from safepip.errors import UsageError
 
@@ -37,8 +41,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 _MAX_ORIGIN = 1024 * 1024
-_EOCD = b"PK\x05\x06"
-_EOCD_MAX = 22 + 0xFFFF
 _CENTRAL = b"PK\x01\x02"
 #: A central-directory record: signature, versions, flags, method, time, date, crc, sizes,
 #: name/extra/comment lengths, disk, attributes, local header offset (46 bytes).
@@ -57,36 +59,11 @@ INVALID_ORIGIN = "invalid-origin-json"
 STALE_TEMP = "stale-temp-file"
 NOT_REGULAR = "not-a-regular-file"
 BAD_CRC = "bad-crc"
+HASH_MISMATCH = "hash-mismatch"
 
 #: Decompressed bytes whose CRC-32 ``cache verify`` checks per zip: every member of a wheel of
 #: usual size; the rest of a huge one is trusted, so that a verify stays bounded in time.
 _MAX_CRC_BYTES = 64 * 1024 * 1024
-
-
-def zip_is_intact(f: BinaryIO, size: int) -> bool:
-    """Check a zip's End-Of-Central-Directory record, reading only the tail.
-
-    A truncated download or a half-copied wheel (pypa/pip#9034, #9964) loses its tail, so a
-    missing or inconsistent EOCD is the cheap, reliable sign (docs/failure-kinds.md §A).
-    """
-    start = max(0, size - _EOCD_MAX)
-    f.seek(start)
-    tail = f.read(size - start)
-    pos = tail.rfind(_EOCD)
-    while pos >= 0:
-        if len(tail) - pos >= 22:
-            cd_size, cd_offset, comment_len = struct.unpack("<IIH", tail[pos + 12 : pos + 22])
-            if pos + 22 + comment_len == len(tail):
-                if cd_offset == 0xFFFFFFFF:  # zip64: the locator sits right before the EOCD
-                    return pos >= 20 and tail[pos - 20 : pos - 16] == b"PK\x06\x07"
-                if cd_offset + cd_size > start + pos:
-                    return False
-                if cd_size == 0:
-                    return True
-                f.seek(cd_offset)
-                return f.read(4) == b"PK\x01\x02"
-        pos = tail.rfind(_EOCD, 0, pos)
-    return False
 
 
 def body_problem(f: BinaryIO, size: int, response: CachedResponse | None) -> str | None:
@@ -116,9 +93,9 @@ def zip_crcs_match(f: BinaryIO, size: int, budget: int = _MAX_CRC_BYTES) -> bool
     central directory rather than ``zipfile``, whose set-up cost alone would halve the speed of
     ``cache verify``.
     """
-    f.seek(max(0, size - _EOCD_MAX))
+    f.seek(max(0, size - EOCD_MAX))
     tail = f.read()
-    eocd = tail.rfind(_EOCD)
+    eocd = tail.rfind(EOCD)
     cd_size, cd_offset = struct.unpack("<II", tail[eocd + 12 : eocd + 20])
     if cd_offset == 0xFFFFFFFF:
         return True
@@ -210,12 +187,16 @@ def verify(root: Path, *, stale_after: float = 600.0, now: float | None = None) 
     checked = 0
     problems: list[Problem] = []
     errors: list[str] = []
+    hashes = PageHashes()
     for entry in iter_http_entries(root, errors):
         checked += 1
         try:
-            problems.extend(list(_check_http(entry, now - stale_after)))
+            problems.extend(list(_check_http(entry, now - stale_after, hashes)))
         except OSError as exc:
             errors.append(f"{exc.filename or entry.meta}: {exc.strerror or exc}")
+    for entry, url in hashes.mismatches():
+        files = tuple(p for p in (entry.body, entry.meta) if p is not None)
+        problems.append(Problem(HASH_MISMATCH, files, f"{_DETAILS[HASH_MISMATCH]} ({url})"))
     for wheel in iter_wheel_files(root, errors):
         checked += 1
         try:
@@ -228,7 +209,7 @@ def verify(root: Path, *, stale_after: float = 600.0, now: float | None = None) 
     return VerifyReport(checked, tuple(problems), tuple(errors))
 
 
-def _check_http(entry: HttpEntry, stale_before: float) -> Iterator[Problem]:
+def _check_http(entry: HttpEntry, stale_before: float, hashes: PageHashes) -> Iterator[Problem]:
     for temp in entry.temps:
         if _mtime(temp) < stale_before:
             yield Problem(STALE_TEMP, (temp,), "left by an interrupted pip write")
@@ -240,7 +221,7 @@ def _check_http(entry: HttpEntry, stale_before: float) -> Iterator[Problem]:
     if entry.layout == HTTP_V2 and entry.body is None:
         yield Problem(METADATA_WITHOUT_BODY, files, "pip ignores it (SafeFileCache.get)")
         return
-    reason = _check_http_files(entry.meta, entry.body)
+    reason = _check_http_files(entry, hashes)
     if reason is not None:
         yield Problem(reason, files, _DETAILS.get(reason, ""))
 
@@ -252,6 +233,7 @@ _DETAILS = {
     UNREADABLE_METADATA: "not a CacheControl cc=4 entry",
     NOT_REGULAR: "a symlink, FIFO or device where pip keeps a file: never read",
     BAD_CRC: "a zip member whose bytes fail their CRC-32: every install of it fails",
+    HASH_MISMATCH: "its sha256 differs from the one its cached index page states",
 }
 
 
@@ -262,20 +244,26 @@ def _mtime(path: str) -> float:
         return float("inf")  # gone already: not stale
 
 
-def _check_http_files(meta: str, body: str | None) -> str | None:
+def _check_http_files(entry: HttpEntry, hashes: PageHashes) -> str | None:
     """The reason an entry is corrupt, or None; an OSError when it cannot be read at all."""
+    if entry.meta is None:
+        return None  # _check_http judged it already
     try:
-        response = parse_metadata(read_capped(meta))
+        response = parse_metadata(read_capped(entry.meta))
         if response is None:
             return UNREADABLE_METADATA
-        if body is None:  # old http/ layout: the body is inside the metadata
-            return body_problem(BytesIO(response.body), len(response.body), response)
-        with open_entry(body) as f:
-            return body_problem(f, os.fstat(f.fileno()).st_size, response)
+        if entry.body is None:  # old http/ layout: the body is inside the metadata
+            reason = body_problem(BytesIO(response.body), len(response.body), response)
+        else:
+            with open_entry(entry.body) as f:
+                reason = body_problem(f, os.fstat(f.fileno()).st_size, response)
     except NotRegularFile:
         return NOT_REGULAR
     except FileNotFoundError:
         return None  # replaced or removed by a pip meanwhile: nothing to judge
+    if reason is None and response.status in _OK_STATUSES:
+        hashes.saw(entry, response)
+    return reason
 
 
 def _check_wheel(wheel: Path) -> Problem | None:

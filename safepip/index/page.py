@@ -10,6 +10,7 @@ member is the fallback where no ``.metadata`` file is served.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import json
@@ -56,6 +57,8 @@ class Link:
         requires_python: the ``Requires-Python`` the page announces.
         has_metadata: a PEP 658/714 ``.metadata`` file is announced.
         yanked: PEP 592 yanked.
+        sha256: the file's sha256 as the page states it (``#sha256=`` in HTML, ``hashes`` in
+            JSON), lower-case, or None.
     """
 
     url: str
@@ -63,6 +66,7 @@ class Link:
     requires_python: str | None = None
     has_metadata: bool = False
     yanked: bool = False
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,8 @@ def _json_links(data: dict[str, object], page_url: str) -> list[Link]:
         url = urljoin(page_url, href).split("#", 1)[0]
         filename = entry.get("filename")
         rp = entry.get("requires-python")
+        hashes = entry.get("hashes")
+        sha = hashes.get("sha256") if isinstance(hashes, dict) else None
         links.append(
             Link(
                 url,
@@ -146,9 +152,19 @@ def _json_links(data: dict[str, object], page_url: str) -> list[Link]:
                 rp if isinstance(rp, str) else None,
                 _metadata_attr(entry.get("core-metadata", entry.get("dist-info-metadata"))),
                 _metadata_attr(entry.get("yanked", False)),
+                _sha256(sha),
             )
         )
     return links
+
+
+def _sha256(value: object) -> str | None:
+    """A page's sha256 value when it is one (64 hex digits), lower-cased."""
+    if isinstance(value, str) and len(value) == 64:
+        with contextlib.suppress(ValueError):
+            bytes.fromhex(value)
+            return value.lower()
+    return None
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -176,7 +192,8 @@ def _html_page(text: str, page_url: str) -> Page:
             anchors.append(attrs)
     links = []
     for attrs in anchors:
-        url = urljoin(base, attrs["href"]).split("#", 1)[0]
+        url, _, fragment = urljoin(base, attrs["href"]).partition("#")
+        hash_name, _, hash_value = fragment.partition("=")
         has_meta = "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
         meta = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata")) or "true"
         links.append(
@@ -186,6 +203,7 @@ def _html_page(text: str, page_url: str) -> Page:
                 attrs.get("data-requires-python"),
                 has_meta and _metadata_attr(meta),
                 "data-yanked" in attrs,
+                _sha256(hash_value) if hash_name == "sha256" else None,
             )
         )
     return Page(name, tuple(links))

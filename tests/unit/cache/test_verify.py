@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 from support import cachetree as ct
 
 from safepip.cache.layout import http_entry_paths
-from safepip.cache.verify import BAD_CRC, verify, zip_crcs_match
+from safepip.cache.verify import BAD_CRC, HASH_MISMATCH, verify, zip_crcs_match
 
 URL = "https://files.example/p/demo-1.0-py3-none-any.whl"
 
@@ -83,3 +85,61 @@ def test_healthy_zips_are_never_flagged(members: list[bytes], deflate: bool) -> 
             zf.writestr(f"m{n}", data)
     raw = buf.getvalue()
     assert zip_crcs_match(io.BytesIO(raw), len(raw))
+
+
+# --- the sha256 a cached index page states ---------------------------------------------------
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+JSON = {"Content-Type": "application/vnd.pypi.simple.v1+json"}
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_a_body_whose_hash_differs_from_its_page_is_reported(tmp_path: Path) -> None:
+    """Same length, a valid zip, CRCs fine: only the page's #sha256 tells it is the wrong file."""
+    root = tmp_path / "cache"
+    good, other = ct.wheel_bytes("demo", "1.0"), ct.wheel_bytes("demo", "1.1")
+    assert len(good) == len(other)
+    page = ct.html_page("demo", [f"{URL}#sha256={_sha(good)}"])
+    ct.add_http_v2(root, "https://pypi.example/simple/demo/", page, headers=HTML)
+    ct.add_http_v2(root, URL, other)
+    ct.add_http_v1(root, URL, other)
+    problems = verify(root).problems
+    assert [p.reason for p in problems] == [HASH_MISMATCH, HASH_MISMATCH]
+    meta, body, old = http_entry_paths(root, URL)
+    assert {frozenset(p.paths) for p in problems} == {
+        frozenset({str(meta), str(body)}),
+        frozenset({str(old)}),
+    }
+    assert URL in problems[0].detail
+
+
+def test_pep_691_hashes_and_matching_bodies(tmp_path: Path) -> None:
+    """A JSON page's hashes are read too; a body that matches its hash is never reported."""
+    root = tmp_path / "cache"
+    good = ct.wheel_bytes("demo", "1.0")
+    bad_url = URL.replace("demo-1.0", "demo-2.0")
+    files = [
+        {"filename": "demo-1.0-py3-none-any.whl", "url": URL, "hashes": {"sha256": _sha(good)}},
+        {"filename": "demo-2.0-py3-none-any.whl", "url": bad_url, "hashes": {"sha256": "0" * 64}},
+    ]
+    page = json.dumps({"meta": {"api-version": "1.0"}, "name": "demo", "files": files}).encode()
+    ct.add_http_v2(root, "https://pypi.example/simple/demo/", page, headers=JSON)
+    ct.add_http_v2(root, URL, good)
+    ct.add_http_v2(root, bad_url, ct.wheel_bytes("demo", "2.0"))
+    (problem,) = verify(root).problems
+    assert problem.reason == HASH_MISMATCH
+    assert bad_url in problem.detail
+
+
+def test_relative_links_and_pages_without_hashes_are_not_judged(tmp_path: Path) -> None:
+    """A relative link cannot be matched to a cache key: no false alarm, whatever the body."""
+    root = tmp_path / "cache"
+    page = ct.html_page("demo", [f"../../files/demo-1.0-py3-none-any.whl#sha256={'0' * 64}"])
+    ct.add_http_v2(root, "https://mirror.example/simple/demo/", page, headers=HTML)
+    ct.add_http_v2(root, "https://mirror.example/files/demo-1.0-py3-none-any.whl", b"PK..")
+    ct.add_http_v2(root, "https://pypi.example/simple/x/", ct.html_page("x", [URL]), headers=HTML)
+    ct.add_http_v2(root, URL, ct.wheel_bytes("x", "1.0"))
+    assert [p.reason for p in verify(root).problems] == ["truncated-zip"]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from support import cachetree as ct
 
 from safepip.cache.delete import delete
-from safepip.cache.entries import HttpEntry, parse_metadata
+from safepip.cache.entries import HttpEntry, parse_metadata, zip_is_intact
 from safepip.cache.identify import identify
 from safepip.cache.layout import http_entry_paths
 from safepip.cache.msgpack_decode import MsgpackError, unpackb
@@ -40,7 +40,6 @@ from safepip.cache.verify import (
     TRUNCATED_ZIP,
     UNREADABLE_METADATA,
     verify,
-    zip_is_intact,
 )
 from safepip.commands import cache as cachecmd
 from safepip.errors import UsageError

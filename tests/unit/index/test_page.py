@@ -110,3 +110,23 @@ def test_file_version(filename: str, project: str, version: str | None) -> None:
     """Distribution file names map to a version of exactly that project (PEP 503 names)."""
     parsed = file_version(filename, project)
     assert (str(parsed[0]) if parsed else None) == version
+
+
+def test_read_page_gives_each_links_sha256() -> None:
+    """#sha256= in HTML and hashes.sha256 in JSON, lower-cased; anything else is None."""
+    digest = "AB" * 32
+    html_page = (
+        f'<a href="https://f/x-1.0.tar.gz#sha256={digest}">x</a>'
+        '<a href="https://f/x-2.0.tar.gz#md5=00">x</a><a href="https://f/x-3.0.tar.gz#sha256=zz">x</a>'
+    ).encode()
+    page = read_page(html_page, "https://i/simple/x/")
+    assert page is not None
+    assert [link.sha256 for link in page.links] == [digest.lower(), None, None]
+    json_page = (
+        '{"name": "x", "files": [{"url": "x-1.0.tar.gz", "hashes": {"sha256": "'
+        + digest
+        + '"}}, {"url": "x-2.0.tar.gz", "hashes": {}}]}'
+    ).encode()
+    page = read_page(json_page, "https://i/simple/x/")
+    assert page is not None
+    assert [link.sha256 for link in page.links] == [digest.lower(), None]
