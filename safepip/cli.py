@@ -125,6 +125,24 @@ def _write_report(path: str, result: InstallResult, conflict: Mapping[str, objec
         )
 
 
+def _describe(python: str) -> Callable[[], str] | None:
+    """Names the pip that ran, for the final report, when it is not the active environment's."""
+    from safepip.pipargs import default_python  # noqa: PLC0415
+
+    if python == default_python(os.environ, sys.executable):
+        return None
+
+    def describe() -> str:
+        from safepip import runner  # noqa: PLC0415
+        from safepip.pipfacts import pip_version  # noqa: PLC0415
+
+        version = pip_version(python, os.environ, runner.query)
+        found = f"pip {'.'.join(map(str, version))}" if version else "pip version unknown"
+        return f"{python} ({found}), not the active environment's"
+
+    return describe
+
+
 def _install(args: Sequence[str]) -> int:
     from safepip.install.loop import Installer  # noqa: PLC0415 - lazy: fast --help and subcommands
     from safepip.model import FailureKind  # noqa: PLC0415
@@ -152,7 +170,7 @@ def _install(args: Sequence[str]) -> int:
     quiet = options.quiet or facts.quiet
     reporter = FanOut(
         [
-            TextReporter(sys.stderr, quiet=quiet),
+            TextReporter(sys.stderr, quiet=quiet, interpreter=_describe(python)),
             *ci_reporters(os.environ, stdout=sys.stdout, stderr=sys.stderr),
         ]
     )

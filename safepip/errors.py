@@ -32,12 +32,20 @@ class PipNotFound(SafepipError):
 
     exit_status = 2
 
-    def __init__(self, python: str, detail: str) -> None:
-        """Name the interpreter and what went wrong."""
-        super().__init__(
-            f"cannot run pip with {python}: {detail}",
-            hint=f"install pip into that interpreter ({python} -m ensurepip) or pass --python",
+    def __init__(self, python: str, detail: str, *, missing: bool = False) -> None:
+        """Name the interpreter and what went wrong.
+
+        Args:
+            python: the interpreter.
+            detail: why it cannot run pip.
+            missing: the interpreter itself does not exist (no ensurepip advice then).
+        """
+        hint = (
+            "--python takes the path of an existing interpreter (such as .venv/bin/python)"
+            if missing
+            else f"install pip into that interpreter ({python} -m ensurepip) or pass --python"
         )
+        super().__init__(f"cannot run pip with {python}: {detail}", hint=hint)
         self.python = python
 
 

@@ -236,7 +236,8 @@ class PipFacts:
     verbose: bool = False
 
 
-def _option_value(args: Sequence[str], names: tuple[str, ...]) -> str | None:
+def option_value(args: Sequence[str], names: tuple[str, ...]) -> str | None:
+    """The value of the last of ``names`` in ``args`` (``--opt V`` or ``--opt=V``), if any."""
     found: str | None = None
     for position, token in enumerate(args):
         if token == "--":
@@ -258,12 +259,12 @@ def inspect(pip_args: Sequence[str], env: Mapping[str, str]) -> PipFacts:
         for token in options
     )
     return PipFacts(
-        cache_dir=_option_value(pip_args, ("--cache-dir",)),
+        cache_dir=option_value(pip_args, ("--cache-dir",)),
         no_cache=no_cache,
-        log=_option_value(pip_args, ("--log", "--log-file", "--local-log")),
+        log=option_value(pip_args, ("--log", "--log-file", "--local-log")),
         quiet=quiet,
         resume_retries=any(token.startswith("--resume-retries") for token in options),
-        index_url=_option_value(pip_args, ("-i", "--index-url")),
+        index_url=option_value(pip_args, ("-i", "--index-url")),
         verbose=any(
             token == "--verbose" or (token.startswith("-v") and set(token[1:]) == {"v"})
             for token in options

@@ -143,6 +143,16 @@ NO_LOG = (
 )
 
 
+#: env-broken with the installed version known: the repair pip itself can do (tested on real pip).
+ENV_BROKEN_REPAIR = (
+    "The installed {package} {installed} is broken ({path}): pip cannot uninstall or upgrade "
+    "it. Repair it in place with `python -m pip install --ignore-installed --no-deps "
+    "{package}=={installed}` (same interpreter and --target/--prefix as your install; it "
+    "rewrites the files and their RECORD), then run your install again; or remove {path} "
+    "and the {package} files beside it, or start from a fresh virtual environment."
+)
+
+
 #: A conda build directory in a ``pkg @ file:///...`` line (``pip freeze`` in a conda env).
 CONDA_PATH = re.compile(
     r"^(?:file://)?(?:/tmp/build/[0-9a-f]{8}/|/home/conda/feedstock_root/|/croot/"
@@ -219,6 +229,7 @@ def _template(diagnosis: Diagnosis, facts: Facts, path: str) -> str:
         K.NOT_FOUND: _not_found,
         K.PYTHON_INCOMPATIBLE: _python,
         K.BUILD_FAILURE: _build,
+        K.ENV_BROKEN: _env_broken,
     }.get(kind)
     found = sharper(diagnosis, facts, path) if sharper else None
     return found or HINTS[kind]
@@ -228,6 +239,17 @@ def _local_path(diagnosis: Diagnosis, _facts: Facts, path: str) -> str | None:
     if any("Could not open requirements file" in line for line in diagnosis.evidence):
         return REQUIREMENTS_FILE_MISSING
     return CONDA_FREEZE if CONDA_PATH.search(path) else None
+
+
+def _env_broken(diagnosis: Diagnosis, facts: Facts, _path: str) -> str | None:
+    return (
+        ENV_BROKEN_REPAIR if diagnosis.package and (facts.installed or diagnosis.version) else None
+    )
+
+
+def dist_info_name(package: str, version: str) -> str:
+    """The ``*.dist-info`` name an installer writes (``Foo.bar`` 1.0 -> ``foo_bar-1.0...``)."""
+    return f"{re.sub(r'[-_.]+', '_', package).lower()}-{version}.dist-info"
 
 
 def _not_found(_diagnosis: Diagnosis, facts: Facts, _path: str) -> str | None:
@@ -357,7 +379,10 @@ def next_step(diagnosis: Diagnosis, facts: Facts | None = None) -> str:
     facts = facts or Facts()
     paths = diagnosis.paths
     package = diagnosis.package or "the package"
+    installed = facts.installed or diagnosis.version or ""
     path = paths[0] if paths else _NO_PATH.get(diagnosis.kind, "the path pip names above")
+    if diagnosis.kind is K.ENV_BROKEN and not paths and diagnosis.package and installed:
+        path = dist_info_name(diagnosis.package, installed)
     at = _at(facts.origin)
     requirement = facts.requirement or (
         f"{package}=={diagnosis.version}" if diagnosis.package and diagnosis.version else ""
@@ -380,5 +405,6 @@ def next_step(diagnosis: Diagnosis, facts: Facts | None = None) -> str:
         "needs": facts.needs_python[1] if facts.needs_python else "",
         "running": f" (this is Python {facts.running_python})" if facts.running_python else "",
         "best": _best(package, facts, at),
+        "installed": installed,
     }
     return _template(diagnosis, facts, path).format(**fields).replace(" ()", "")

@@ -196,11 +196,19 @@ def site_checks(info: Mapping[str, str]) -> Iterator[Check]:
         else Check(WARN, "virtualenv", f"not in a virtual environment ({info.get('prefix')})")
     )
     dirs = dict.fromkeys(p for p in (info.get("purelib"), info.get("platlib")) if p)
+    # In a system interpreter the OS packages often ship no RECORD (the package manager owns
+    # them): a warning there; in a virtual environment it is a broken install.
     for site in dirs:
-        yield from _site_dir_checks(Path(site))
+        yield from _site_dir_checks(Path(site), FAIL if in_venv else WARN)
 
 
-def _site_dir_checks(site: Path) -> Iterator[Check]:
+def _repair(dist_info: str) -> str:
+    """The pip command that rewrites a RECORD: the same release, installed over itself."""
+    name, _, version = dist_info[: -len(".dist-info")].partition("-")
+    return f"`python -m pip install --ignore-installed --no-deps {name}=={version}`"
+
+
+def _site_dir_checks(site: Path, no_record_status: str) -> Iterator[Check]:
     try:
         names = sorted(os.listdir(site))  # noqa: PTH208 - names only, fast
     except OSError:
@@ -221,11 +229,12 @@ def _site_dir_checks(site: Path) -> Iterator[Check]:
             "(remove those directories; docs/failure-kinds.md §E env-broken)",
         )
     if no_record:
+        repairs = "; ".join(_repair(name) for name in no_record)
         yield Check(
-            WARN,
+            no_record_status,
             "site-packages",
-            f"{site}: no RECORD in {', '.join(no_record)} "
-            "(pip cannot uninstall them: use --ignore-installed)",
+            f"{site}: no RECORD in {', '.join(no_record)}: pip cannot uninstall or upgrade"
+            f" them; repair in place with {repairs}",
         )
     if leftovers:
         yield Check(

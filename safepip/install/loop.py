@@ -6,6 +6,7 @@ runner, the short-query runner, sleep, clock, randomness, the cache operations a
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +22,7 @@ from safepip.model import (
     FailureKind,
     InstallResult,
     Outcome,
+    PipRun,
     Remedy,
     RemedyAction,
     assert_never,
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
 
 # The cache module, remedy planning and the classifier are imported on the first failure
 # (PLC0415 below): a clean install pays only for running pip (benchmarks/bench_overhead.py).
+
+#: What ``python -m pip`` says, and all it says, when the interpreter has no pip.
+_NO_PIP = re.compile(r"^(?:\S[^\n]{0,4096}: )?No module named pip\Z")
 
 #: Exit status when safepip ended pip because the time budget ran out (as timeout(1) does).
 TIMEOUT_STATUS = 124
@@ -233,18 +238,14 @@ class Installer:
             attempt = Attempt(number, 0, pip.duration, None, args=tuple(argv))
             state.attempts.append(attempt)
             return Step(attempt, again=False)
-        from safepip.classifier import (  # noqa: PLC0415
-            classify,
-            hints,
-        )
+        _pip_started(self.python, pip)
+        from safepip.classifier import hints  # noqa: PLC0415
         from safepip.classifier.normalize import hidden_build_output  # noqa: PLC0415
         from safepip.install import remedies  # noqa: PLC0415
-        from safepip.report.redact import has_secrets, redact_userinfo  # noqa: PLC0415
+        from safepip.report.redact import has_secrets  # noqa: PLC0415
 
         state.text = pip.text
-        diagnosis = classify(
-            redact_userinfo(pip.text), returncode=pip.returncode, origins=_origins(state)
-        )
+        diagnosis = self._classify(state, pip)
         if facts.log and state.unredacted_log is None and has_secrets(pip.log):
             state.unredacted_log = facts.log  # the user's file: named in the report, not edited
         log_empty = log_path is not None and not pip.log.strip()
@@ -289,6 +290,20 @@ class Installer:
         if not again:
             self.reporter.stopping(attempt, plan.why)
         return Step(attempt, again=again, immediate=plan.immediate, delay=plan.delay)
+
+    def _classify(self, state: _State, pip: PipRun) -> Diagnosis:
+        """The diagnosis of a failed run, its next step naming the user's input and paths."""
+        from safepip.classifier import classify  # noqa: PLC0415
+        from safepip.report.redact import redact_userinfo  # noqa: PLC0415
+
+        diagnosis = classify(
+            redact_userinfo(pip.text), returncode=pip.returncode, origins=_origins(state)
+        )
+        if diagnosis.kind is FailureKind.ENV_BROKEN:
+            from safepip.install.broken import locate  # noqa: PLC0415
+
+            diagnosis = locate(diagnosis, self.python, state.pip_args, self.env, self.query)
+        return diagnosis
 
     def _context(
         self, state: _State, diagnosis: Diagnosis, cache_dir: str | None, *, log_empty: bool
@@ -411,6 +426,18 @@ def _needs_debug_lines(diagnosis: Diagnosis) -> bool:
         return False
     listed = [line for line in diagnosis.evidence if "(from versions:" in line]
     return not listed or any("versions: none" in line or "versions: )" in line for line in listed)
+
+
+def _pip_started(python: str, pip: PipRun) -> None:
+    """Raise when ``python -m pip`` failed because the interpreter has no pip at all.
+
+    Raises:
+        PipNotFound: a usage error (exit 2): the interpreter is not one safepip can drive.
+    """
+    if _NO_PIP.match(pip.text.strip()[-500:]):
+        from safepip.errors import PipNotFound  # noqa: PLC0415
+
+        raise PipNotFound(python, "it has no pip (No module named pip)")
 
 
 def _origins(state: _State) -> dict[str, str]:

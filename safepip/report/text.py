@@ -13,7 +13,7 @@ from safepip.model import Attempt, InstallResult, Outcome, Remedy, RemedyAction
 from safepip.report.hooks import PREFIX, Reporter
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
 
 def _color_enabled(stream: IO[str], env: Mapping[str, str]) -> bool:
@@ -36,11 +36,21 @@ class TextReporter(Reporter):
     """
 
     def __init__(
-        self, stream: IO[str], *, quiet: bool = False, env: Mapping[str, str] | None = None
+        self,
+        stream: IO[str],
+        *,
+        quiet: bool = False,
+        env: Mapping[str, str] | None = None,
+        interpreter: Callable[[], str] | None = None,
     ) -> None:
-        """Bind the stream; colour is decided once."""
+        """Bind the stream; colour is decided once.
+
+        ``interpreter`` describes the pip that ran (``/path/python (pip 24.0)``) when it is not
+        the active environment's; the final report then names it.
+        """
         self.stream = stream
         self.quiet = quiet
+        self.interpreter = interpreter
         self.color = _color_enabled(stream, os.environ if env is None else env)
         self._shown: set[str] = set()  # evidence lines already on screen: said once
 
@@ -132,6 +142,8 @@ class TextReporter(Reporter):
             f" attempt(s): {kind}",
         }.get(result.outcome, kind)
         self._line(self._paint(headline, "31;1"), force=True)
+        if self.interpreter is not None:
+            self._line(f"  pip that ran: {self.interpreter()}", force=True)
         if diagnosis is not None:
             from safepip.report.lines import shown  # noqa: PLC0415 - only after a failure
 

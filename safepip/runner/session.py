@@ -100,7 +100,8 @@ class Session:
             )
         except OSError as exc:
             self._close_all()
-            raise PipNotFound(self.argv[0], exc.strerror or str(exc)) from exc
+            missing = isinstance(exc, FileNotFoundError)
+            raise PipNotFound(self.argv[0], exc.strerror or str(exc), missing=missing) from exc
         finally:
             for fd in self.child_fds:
                 os.close(fd)

@@ -32,7 +32,8 @@ def run_pipes_only(
             creationflags=flags,
         )
     except OSError as exc:
-        raise PipNotFound(argv[0], exc.strerror or str(exc)) from exc
+        missing = isinstance(exc, FileNotFoundError)
+        raise PipNotFound(argv[0], exc.strerror or str(exc), missing=missing) from exc
 
     def copy(source: object, target: object) -> None:
         while True:

@@ -77,6 +77,8 @@ def index(tmp_path: Path, fault_index: Callable[..., FaultIndex]) -> FaultIndex:
         *(build_wheel(dists, "bench-d", v, size_kb=1) for v in ("1.0", "1.5", "2.0")),
         build_wheel(dists, "bench-conf-x", "1.0", requires=("bench-a==1.0",), size_kb=1),
         build_wheel(dists, "bench-conf-y", "1.0", requires=("bench-a==2.0",), size_kb=1),
+        build_wheel(dists, "bench-e", "1.0", size_kb=1),
+        build_wheel(dists, "bench-e", "2.0", size_kb=1),
         build_wheel(dists, "bench-py", "1.0", size_kb=1),
         build_wheel(dists, "bench-py", "2.0", size_kb=1, requires_python=">=3.8"),
         build_wheel(dists, "bench-py", "3.0", size_kb=1, requires_python=">=4"),
@@ -86,7 +88,12 @@ def index(tmp_path: Path, fault_index: Callable[..., FaultIndex]) -> FaultIndex:
 
 
 def _safepip(
-    python: Path, index: FaultIndex, cwd: Path, *args: str, opts: Sequence[str] = ()
+    python: Path,
+    index: FaultIndex,
+    cwd: Path,
+    *args: str,
+    opts: Sequence[str] = (),
+    target: bool = True,
 ) -> Run:
     report = cwd / "report.json"
     argv = [
@@ -113,8 +120,7 @@ def _safepip(
         "1",
         "--timeout",
         "3",
-        "--target",
-        str(cwd / "target"),
+        *(["--target", str(cwd / "target")] if target else []),
         *args,
     ]
     proc = subprocess.run(
@@ -183,6 +189,8 @@ def test_not_found_lists_the_newest_releases(
     assert "`bench-d==9.9` (r.txt, line 2)" in run.hint
     assert "the newest it has: 2.0, 1.5, 1.0" in run.hint
     assert "`bench-d==2.0`" in run.hint
+    version = pip_python.parent.parent.name.removeprefix("pip-")
+    assert f"pip that ran: {pip_python} (pip {version}), not the active" in run.stderr
 
 
 def test_a_typo_says_the_name_is_unknown_on_the_index(
@@ -249,3 +257,70 @@ def test_conflict_fix_is_an_edit_of_the_file_and_the_users_own_command(
     (tmp_path / "req.txt").write_text("bench-conf-y\nbench-a\n", "utf-8")
     again = _safepip(pip_python, index, tmp_path, "-r", "req.txt")
     assert again.returncode == 0, again.stderr
+
+
+def test_env_broken_names_the_dist_info_and_its_repair_works(
+    pip_version: str, index: FaultIndex, tmp_path: Path
+) -> None:
+    """A missing RECORD: the path, a pinned repair that real pip runs, then the install works."""
+    python = pips.new_venv(tmp_path / "venv", pip_version)
+    env = pips.isolated_env()
+    where = ["--index-url", index.url, "--trusted-host", "127.0.0.1", "--no-cache-dir"]
+    first = pips.run_pip(python, ["install", *where, "bench-e==1.0"], env=env)
+    assert first.returncode == 0, first.output
+    site = next((tmp_path / "venv").glob("lib/python*/site-packages"))
+    (site / "bench_e-1.0.dist-info" / "RECORD").unlink()
+
+    doctor = subprocess.run(
+        [sys.executable, "-m", "safepip", "doctor", "--python", str(python), "--offline"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert doctor.returncode == 1, doctor.stdout
+    assert "fail  site-packages" in doctor.stdout
+    assert "--ignore-installed --no-deps bench_e==1.0" in doctor.stdout
+
+    run = _safepip(python, index, tmp_path, "bench-e==2.0", target=False)
+    assert run.kind == "env-broken", run.stderr
+    assert str(site / "bench_e-1.0.dist-info") in run.hint
+    assert run.report["diagnosis"]["paths"] == [str(site / "bench_e-1.0.dist-info")]
+    repair = run.hint.split("Repair it in place with `", 1)[1].split("`", 1)[0]
+    assert repair.startswith(f"{python} -m pip install --ignore-installed --no-deps ")
+    assert repair.endswith("bench-e==1.0")
+    argv = repair.split()
+    fixed = pips.run_pip(python, [*argv[3:4], *where, *argv[4:]], env=env)
+    assert fixed.returncode == 0, fixed.output
+
+    again = _safepip(python, index, tmp_path, "bench-e==2.0", target=False)
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in site.glob("bench_e*.dist-info")) == ["bench_e-2.0.dist-info"]
+
+
+def _plain_run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "safepip", "install", *args],
+        cwd=cwd,
+        env=pips.isolated_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_python_without_pip_or_missing_is_a_usage_error(tmp_path: Path) -> None:
+    """`--python` at a venv without pip, or at nothing: exit 2, the right advice."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "v")], check=True)
+    nopip = tmp_path / "v" / "bin" / "python"
+    run = _plain_run("--python", str(nopip), "bench-a", cwd=tmp_path)
+    assert run.returncode == 2, run.stderr
+    assert "has no pip" in run.stderr
+    assert f"{nopip} -m ensurepip" in run.stderr
+    missing = _plain_run("--python", str(tmp_path / "nonexistent" / "python"), "x", cwd=tmp_path)
+    assert missing.returncode == 2, missing.stderr
+    assert "No such file or directory" in missing.stderr
+    assert "ensurepip" not in missing.stderr

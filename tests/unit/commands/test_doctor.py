@@ -186,6 +186,18 @@ def _fake_env(tmp_path: Path, *, venv: bool) -> dict[str, str]:
     }
 
 
+def test_missing_record_in_a_venv_fails_with_the_pinned_repair(tmp_path: Path) -> None:
+    """A venv's dist-info without RECORD is broken (exit 1), with the repair for that version."""
+    info = _fake_env(tmp_path, venv=True)
+    broken = tmp_path / "lib/python3.11/site-packages/idna-3.4.dist-info"
+    broken.mkdir()
+    (broken / "METADATA").write_text("Name: idna\n")
+    [check] = [c for c in doctor.site_checks(info) if c.name == "site-packages"]
+    assert check.status == doctor.FAIL
+    assert "idna-3.4.dist-info" in check.detail
+    assert "python -m pip install --ignore-installed --no-deps idna==3.4" in check.detail
+
+
 def test_site_checks_healthy(tmp_path: Path) -> None:
     """A venv with whole dist-infos and no PEP 668 marker passes every site check."""
     info = _fake_env(tmp_path, venv=True)
