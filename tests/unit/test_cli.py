@@ -80,7 +80,10 @@ def test_failed_install_returns_pips_status_and_writes_report(
     report = tmp_path / "report.json"
     status = main(["install", "--python", str(python), "--report-json", str(report), "nosuchpkg"])
     assert status == 1
-    assert len((tmp_path / "calls.txt").read_text().splitlines()) == 1
+    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    assert [call for call in calls if call.startswith("-m pip install")] == [
+        "-m pip install --no-input nosuchpkg"
+    ]
     document = json.loads(report.read_text())
     assert document["schema"] == 1
     assert document["outcome"] == "failed"
@@ -89,6 +92,7 @@ def test_failed_install_returns_pips_status_and_writes_report(
     err = capsys.readouterr().err
     assert "not-found" in err
     assert "full pip log:" not in err  # pip ran without --log: its output above is all there is
+    assert f"pip that ran: {python} (" in err  # not the active environment's pip
 
 
 def test_credentials_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
