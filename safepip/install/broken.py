@@ -13,7 +13,7 @@ import re
 import shlex
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from safepip.pipargs import option_value
 
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from safepip.model import Diagnosis
+    from safepip.pipfacts import Query
 
-Query = Callable[["Sequence[str]", "Mapping[str, str]"], "tuple[int, str]"]
 #: The directory name the next step gives (:func:`safepip.classifier.hints.dist_info_name`).
 _DIST_INFO = re.compile(r"\b[a-z0-9_]{1,200}-[\w.+!]{1,64}\.dist-info\b")
 _PROBE = (
