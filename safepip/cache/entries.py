@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from safepip.cache.layout import BODY_SUFFIX, HTTP_V1, HTTP_V2, TEMP_NAME, WHEELS
-from safepip.cache.msgpack_decode import MsgpackError, unpackb
+from safepip.cache.msgpack_decode import MsgpackError, MsgpackTruncated, unpackb
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -136,6 +136,19 @@ def parse_metadata(data: bytes) -> CachedResponse | None:
         headers={str(k).lower(): str(v) for k, v in headers.items()},
         body=body.encode("utf-8") if isinstance(body, str) else body,
     )
+
+
+def metadata_truncated(data: bytes) -> bool:
+    """Whether unreadable metadata is a CacheControl entry cut short (not something else)."""
+    if not data.startswith(_SERDE_PREFIX):
+        return False
+    try:
+        unpackb(data[len(_SERDE_PREFIX) :])
+    except MsgpackTruncated:
+        return True
+    except MsgpackError:
+        return False
+    return False
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import re
 import sys
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from safepip.errors import UsageError
 from safepip.pipfacts import Query, cache_disabled
@@ -92,12 +93,18 @@ def wheel_entry_dir(root: Path, wheel_path: str) -> Path | None:
     """Return the ``wheels/`` entry directory that holds a logged wheel path, or None.
 
     pip logs ``Wheel 'x' located at <cache>/wheels/aa/bb/cc/<rest>/x.whl is invalid``
-    (docs/failure-kinds.md §A); the whole ``aa/bb/cc/<rest>`` directory is one cache entry.
-    Pure: no file-system access, so ``..`` components are refused outright.
+    (docs/failure-kinds.md §A), or ``Using cached wheel link: file:///<cache>/wheels/...`` (a
+    ``file:`` URL, taken as its percent-decoded path); the whole ``aa/bb/cc/<rest>`` directory
+    is one cache entry. Pure: no file-system access, so ``..`` components are refused outright.
 
     Returns:
         ``root/wheels/aa/bb/cc/<rest>``, or None when the path is not a wheel in that layout.
     """
+    if wheel_path.startswith("file:"):
+        parsed = urlsplit(wheel_path)
+        if parsed.netloc not in ("", "localhost"):
+            return None
+        wheel_path = unquote(parsed.path)
     path = PurePath(wheel_path)
     if ".." in path.parts or path.suffix != ".whl":
         return None

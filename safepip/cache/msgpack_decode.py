@@ -16,6 +16,10 @@ class MsgpackError(ValueError):
     """The bytes are not one complete msgpack value."""
 
 
+class MsgpackTruncated(MsgpackError):
+    """The bytes stop before the value does (a file cut short)."""
+
+
 def unpackb(data: bytes, *, max_depth: int = 32) -> object:
     """Decode one msgpack value (every type; ext values come back as their raw bytes).
 
@@ -26,7 +30,7 @@ def unpackb(data: bytes, *, max_depth: int = 32) -> object:
     try:
         value, end = _unpack(data, 0, max_depth)
     except (IndexError, struct.error) as exc:
-        raise MsgpackError("truncated") from exc
+        raise MsgpackTruncated("truncated") from exc
     except UnicodeDecodeError as exc:
         raise MsgpackError("invalid utf-8 in a str") from exc
     if end != len(data):
@@ -71,7 +75,7 @@ _ARRAY = frozenset({0xDC, 0xDD})
 def _slice(data: bytes, pos: int, n: int) -> tuple[bytes, int]:
     end = pos + n
     if end > len(data):
-        raise MsgpackError("truncated")
+        raise MsgpackTruncated("truncated")
     return data[pos:end], end
 
 
@@ -113,7 +117,7 @@ def _unpack(data: bytes, pos: int, depth: int) -> tuple[object, int]:  # noqa: C
     if depth <= 0:
         raise MsgpackError("nested too deeply")
     if n > len(data) - pos:  # every element takes at least one byte
-        raise MsgpackError("truncated")
+        raise MsgpackTruncated("truncated")
     if not is_map:
         items: list[object] = []
         for _ in range(n):

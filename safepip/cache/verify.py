@@ -28,6 +28,7 @@ from safepip.cache.entries import (
     TooLarge,
     iter_http_entries,
     iter_wheel_files,
+    metadata_truncated,
     open_entry,
     parse_metadata,
     read_capped,
@@ -60,6 +61,7 @@ STALE_TEMP = "stale-temp-file"
 NOT_REGULAR = "not-a-regular-file"
 BAD_CRC = "bad-crc"
 HASH_MISMATCH = "hash-mismatch"
+TRUNCATED_ENTRY = "truncated-entry"
 
 #: Decompressed bytes whose CRC-32 ``cache verify`` checks per zip: every member of a wheel of
 #: usual size; the rest of a huge one is trusted, so that a verify stays bounded in time.
@@ -234,6 +236,7 @@ _DETAILS = {
     NOT_REGULAR: "a symlink, FIFO or device where pip keeps a file: never read",
     BAD_CRC: "a zip member whose bytes fail their CRC-32: every install of it fails",
     HASH_MISMATCH: "its sha256 differs from the one its cached index page states",
+    TRUNCATED_ENTRY: "a CacheControl cc=4 entry cut short (an interrupted write or copy)",
 }
 
 
@@ -249,9 +252,10 @@ def _check_http_files(entry: HttpEntry, hashes: PageHashes) -> str | None:
     if entry.meta is None:
         return None  # _check_http judged it already
     try:
-        response = parse_metadata(read_capped(entry.meta))
+        data = read_capped(entry.meta)
+        response = parse_metadata(data)
         if response is None:
-            return UNREADABLE_METADATA
+            return TRUNCATED_ENTRY if metadata_truncated(data) else UNREADABLE_METADATA
         if entry.body is None:  # old http/ layout: the body is inside the metadata
             reason = body_problem(BytesIO(response.body), len(response.body), response)
         else:

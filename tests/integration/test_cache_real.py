@@ -28,8 +28,8 @@ from safepip.cache.verify import (
     LENGTH_MISMATCH,
     METADATA_WITHOUT_BODY,
     STALE_TEMP,
+    TRUNCATED_ENTRY,
     TRUNCATED_ZIP,
-    UNREADABLE_METADATA,
     verify,
 )
 
@@ -200,7 +200,7 @@ def _damage(version: str, root: Path, index: FaultIndex) -> dict[str, set[str]]:
         old_demo = cache.http_entry_paths(root, index.file_url(DEMO))[2]
         data = old_demo.read_bytes()
         old_demo.write_bytes(data[: len(data) // 2])  # a half-written one-file entry
-        expected[UNREADABLE_METADATA] = {str(old_demo)}
+        expected[TRUNCATED_ENTRY] = {str(old_demo)}
         old_dep = cache.http_entry_paths(root, index.file_url(DEP))[2]
         entry = unpackb(old_dep.read_bytes()[len(b"cc=4,") :])
         assert isinstance(entry, dict)

@@ -79,6 +79,17 @@ def test_wheel_entry_dir_of_logged_wheel(tmp_path: Path) -> None:
     assert cache.wheel_entry_dir(tmp_path, logged) == tmp_path / "wheels" / Path(WHEEL_REST)
 
 
+def test_wheel_entry_dir_of_a_cached_wheel_link(tmp_path: Path) -> None:
+    """`Using cached wheel link: file:///...`: the URL's decoded path, local hosts only."""
+    entry = tmp_path / "wheels" / Path(WHEEL_REST)
+    link = (entry / "demo-1.0-py3-none-any.whl").as_uri()
+    assert cache.wheel_entry_dir(tmp_path, link) == entry
+    assert cache.wheel_entry_dir(tmp_path, link.replace("file://", "file://localhost")) == entry
+    assert cache.wheel_entry_dir(tmp_path, link.replace("file://", "file://evil.example")) is None
+    dotted = link.replace("/wheels/", "/wheels/%2e%2e/wheels/")
+    assert cache.wheel_entry_dir(tmp_path, dotted) is None
+
+
 @pytest.mark.parametrize(
     "rel",
     [

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from support import cachetree as ct
 
 from safepip.cache.layout import http_entry_paths
-from safepip.cache.verify import BAD_CRC, HASH_MISMATCH, verify, zip_crcs_match
+from safepip.cache.verify import BAD_CRC, HASH_MISMATCH, TRUNCATED_ENTRY, verify, zip_crcs_match
 
 URL = "https://files.example/p/demo-1.0-py3-none-any.whl"
 
@@ -143,3 +143,15 @@ def test_relative_links_and_pages_without_hashes_are_not_judged(tmp_path: Path) 
     ct.add_http_v2(root, "https://pypi.example/simple/x/", ct.html_page("x", [URL]), headers=HTML)
     ct.add_http_v2(root, URL, ct.wheel_bytes("x", "1.0"))
     assert [p.reason for p in verify(root).problems] == ["truncated-zip"]
+
+
+def test_a_half_written_http_entry_is_truncated_not_unreadable(tmp_path: Path) -> None:
+    """An http/ entry cut short is a CacheControl entry that lost its end (issue 16)."""
+    root = tmp_path / "cache"
+    old = ct.add_http_v1(root, URL, ct.wheel_bytes("demo", "1.0"))
+    data = old.read_bytes()
+    old.write_bytes(data[: len(data) // 2])
+    garbage = ct.add_http_v1(root, URL + "2", b"x")
+    garbage.write_bytes(b"cc=4,\xc1garbage")
+    reasons = {p.paths[0]: p.reason for p in verify(root).problems}
+    assert reasons == {str(old): TRUNCATED_ENTRY, str(garbage): "unreadable-metadata"}
