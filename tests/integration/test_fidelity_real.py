@@ -84,6 +84,10 @@ class Bench:
         )
         env.pop("NO_COLOR", None)
         env.pop("FORCE_COLOR", None)
+        # A developer's terminal, not a CI job: with CI=true pip's console draws no progress
+        # bars even on a terminal, and CI variables would add safepip's CI reporters.
+        for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI"):
+            env.pop(name, None)
         args = [
             "--index-url",
             self.index.url,
