@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from safepip.classifier import classify
-    from safepip.install import Installer
+    from safepip.install.loop import Installer
     from safepip.model import (
         Attempt,
         Diagnosis,
@@ -44,7 +44,7 @@ _LAZY = {
         "safepip.model",
     ),
     "classify": "safepip.classifier",
-    "Installer": "safepip.install",
+    "Installer": "safepip.install.loop",
     "Options": "safepip.pipargs",
     "Reporter": "safepip.report.hooks",
 }

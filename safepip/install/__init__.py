@@ -2,11 +2,6 @@
 
 :mod:`~safepip.install.loop` drives it with every side effect injected;
 :mod:`~safepip.install.remedies` is the pure plan; :mod:`~safepip.install.retry` the backoff (the
-only tenacity import).
+only tenacity import). The package itself imports nothing: ``safepip diagnose`` plans with the
+remedies without loading the loop, and ``safepip.Installer`` loads the loop on first use.
 """
-
-from __future__ import annotations
-
-from safepip.install.loop import Installer
-
-__all__ = ["Installer"]
