@@ -135,18 +135,35 @@ def _is_version(text: str) -> bool:
     return True
 
 
-def fix_text(text: str, installed: Mapping[str, str], exists: Callable[[str], bool]) -> FixResult:
+#: A fallback source: (name, path) -> (version, where it came from), or None.
+Fallback = Callable[[str, str], "tuple[str, str] | None"]
+
+#: Sources whose version is a guess, not what the file's environment had: the line says so.
+_NOTED = ("the index",)
+
+
+def fix_text(
+    text: str,
+    installed: Mapping[str, str],
+    exists: Callable[[str], bool],
+    *,
+    fallback: Fallback | None = None,
+    unpin: bool = False,
+) -> FixResult:
     """Rewrite the ``name @ file:`` lines of a requirements text whose path does not exist.
 
     Args:
         text: the requirements file content (any line endings).
         installed: versions installed in the target environment, by project name (any spelling).
         exists: tells whether a local path exists (injected: the core stays pure).
+        fallback: asked, after the installed versions and the path, for a version and its
+            source (a conda environment's records, the index).
+        unpin: write the bare name instead of ``name==version`` (no version needed).
 
     Returns:
         The new text (identical bytes except for the rewritten lines) and the per-line report.
     """
-    versions = {canonicalize_name(k): v for k, v in installed.items()}
+    versions: dict[str, str] = {str(canonicalize_name(k)): v for k, v in installed.items()}
     out: list[str] = []
     changed: list[LineChange] = []
     unfixed: list[LineChange] = []
@@ -160,22 +177,38 @@ def fix_text(text: str, installed: Mapping[str, str], exists: Callable[[str], bo
             out.append(line)
             continue
         name = match.group("name")
-        version = versions.get(canonicalize_name(name))
-        detail = "installed in the target environment"
-        if version is None:
-            version = version_from_path(url_path(match.group("url")), name)
-            detail = "found in the path"
-        if version is None:
+        found = (None, "unpinned (--unpin)") if unpin else _version(match, versions, fallback)
+        version, detail = found or (None, "")
+        if version is None and not unpin:
             unfixed.append(LineChange(lineno, name, body, "", _UNFIXED))
             out.append(line)
             continue
         extras = (match.group("extras") or "").strip()
-        new = f"{match.group('lead')}{name}{extras}=={version}{match.group('rest')}"
+        pin = f"=={version}" if version else ""
+        new = f"{match.group('lead')}{name}{extras}{pin}{match.group('rest')}"
         if continued or "--hash" in body:
             detail += "; its --hash values pin the local build and may not match the index's files"
+        elif any(source in detail for source in _NOTED) and "#" not in match.group("rest"):
+            old = f"{name}{extras} @ {match.group('url')}"
+            new += f"  # was: {old} (version {detail})"
         changed.append(LineChange(lineno, name, body, new, detail))
         out.append(new + ending)
     return FixResult("".join(out), tuple(changed), tuple(unfixed))
+
+
+def _version(
+    match: re.Match[str], versions: Mapping[str, str], fallback: Fallback | None
+) -> tuple[str, str] | None:
+    """The version of a line's project and where it came from, in the documented order."""
+    name = match.group("name")
+    version = versions.get(canonicalize_name(name))
+    if version is not None:
+        return version, "installed in the target environment"
+    path = url_path(match.group("url"))
+    version = version_from_path(path, name)
+    if version is not None:
+        return version, "found in the path"
+    return fallback(name, path) if fallback else None
 
 
 _UNFIXED = "the path does not exist and no version is known (install it or pin it by hand)"
@@ -193,6 +226,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--python",
         metavar="PATH",
         help="the environment whose versions to use (default: the active venv)",
+    )
+    parser.add_argument(
+        "--conda-prefix",
+        metavar="PATH",
+        help="a conda environment whose conda-meta records give versions (default: $CONDA_PREFIX)",
+    )
+    parser.add_argument(
+        "--unpin", action="store_true", help="write the bare project name, with no version"
     )
 
 
@@ -233,7 +274,7 @@ def run(
             (:func:`safepip.runner.query` by default).
 
     Returns:
-        0 when every missing-path line was fixed, 1 when some could not be.
+        0 when every missing-path line was fixed, 1 when some line was left unfixed.
 
     Raises:
         UsageError: unreadable input, or an output that would overwrite IN without --in-place.
@@ -255,18 +296,53 @@ def run(
             redact(f"safepip: could not list the packages of {python}; using versions in paths")
             + "\n"
         )
-    result = fix_text(text, installed or {}, _exists)
-    err.writelines(
-        redact(f"line {c.lineno}: {c.name}: {c.old.strip()} -> {c.new.strip()} ({c.detail})") + "\n"
+    fallback = _fallback(options, python, env, query, err)
+    result = fix_text(text, installed or {}, _exists, fallback=fallback, unpin=bool(options.unpin))
+    said = [
+        (c.lineno, f"line {c.lineno}: {c.name}: {c.old.strip()} -> {_pin(c.new)} ({c.detail})")
         for c in result.changed
-    )
-    err.writelines(
-        redact(f"line {c.lineno}: {c.name}: NOT FIXED: {c.detail}") + "\n" for c in result.unfixed
-    )
+    ]
+    said += [
+        (c.lineno, f"line {c.lineno}: {c.name}: NOT FIXED: {c.detail}") for c in result.unfixed
+    ]
+    err.writelines(redact(text) + "\n" for _, text in sorted(said))
     _write(options, result.text, out)
-    if options.output or options.in_place:
-        err.write(f"{len(result.changed)} lines changed, {len(result.unfixed)} not fixed\n")
+    unfixed = f", {len(result.unfixed)} not fixed" if result.unfixed else ""
+    err.write(f"{len(result.changed)} line(s) changed{unfixed}\n")
     return 1 if result.unfixed else 0
+
+
+def _pin(line: str) -> str:
+    """A rewritten line as a message shows it: without the ``# was:`` note it carries."""
+    return line.split("  # was: ", 1)[0].strip()
+
+
+def _fallback(
+    options: argparse.Namespace, python: str, env: Mapping[str, str], query: Query, err: TextIO
+) -> Fallback:
+    """Versions from a conda environment's records, then from the configured index (lazily)."""
+    from safepip.commands import fix_sources  # noqa: PLC0415
+
+    prefix = getattr(options, "conda_prefix", None) or env.get("CONDA_PREFIX")
+    conda = fix_sources.conda_versions(prefix)
+    lookup: list[Callable[[str], str | None]] = []
+
+    def find(name: str, _path: str) -> tuple[str, str] | None:
+        version = conda.get(canonicalize_name(name))
+        if version is not None:
+            return version, f"recorded in {prefix}/conda-meta"
+        if not lookup:
+            index = fix_sources.configured_index(python, env, query)
+            if index is None:
+                lookup.append(lambda _name: None)
+                err.write(f"safepip: {python}'s pip did not report its index: not asked\n")
+            else:
+                lookup.append(fix_sources.index_lookup(index, python, env))
+                err.write(redact(f"safepip: versions not found locally come from {index}") + "\n")
+        newest = lookup[0](name)
+        return None if newest is None else (newest, "from the index")
+
+    return find
 
 
 def _read(name: str) -> str:

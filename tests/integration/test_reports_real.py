@@ -324,3 +324,55 @@ def test_python_without_pip_or_missing_is_a_usage_error(tmp_path: Path) -> None:
     assert missing.returncode == 2, missing.stderr
     assert "No such file or directory" in missing.stderr
     assert "ensurepip" not in missing.stderr
+
+
+def test_fix_requirements_fixes_a_conda_freeze_file_in_a_fresh_venv(
+    pip_version: str, index: FaultIndex, tmp_path: Path
+) -> None:
+    """Versions from conda-meta, else the configured index; notes, line order, a summary."""
+    python = pips.new_venv(tmp_path / "venv", pip_version)
+    frozen = tmp_path / "frozen.txt"
+    frozen.write_text(
+        "bench-d @ file:///tmp/build/80754af9/bench-d_1/work\n"
+        "# keep me\n"
+        "bench-a @ file:///home/conda/feedstock_root/build_artifacts/bench-a_1/work\n"
+        "no-such-project @ file:///opt/conda/conda-bld/nsp_1/work\n",
+        "utf-8",
+    )
+    conda = tmp_path / "conda-env"
+    (conda / "conda-meta").mkdir(parents=True)
+    (conda / "conda-meta" / "bench-a-1.0-py_0.json").write_text(
+        json.dumps({"name": "bench-a", "version": "1.0"}), "utf-8"
+    )
+    env = pips.isolated_env({"PIP_INDEX_URL": index.url, "PIP_TRUSTED_HOST": "127.0.0.1"})
+
+    def fix(*more: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "safepip", "fix-requirements", str(frozen), "--python"]
+        return subprocess.run(
+            [*argv, str(python), "--conda-prefix", str(conda), *more],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    done = fix("-o", str(tmp_path / "fixed.txt"))
+    assert done.returncode == 1, done.stderr  # no-such-project is on no index: left unfixed
+    fixed = (tmp_path / "fixed.txt").read_text("utf-8").splitlines()
+    assert fixed[0] == (
+        "bench-d==2.0  # was: bench-d @ file:///tmp/build/80754af9/bench-d_1/work"
+        " (version from the index)"
+    )
+    assert fixed[1] == "# keep me"
+    assert fixed[2] == "bench-a==1.0"
+    assert fixed[3].startswith("no-such-project @ file:")
+    said = [line for line in done.stderr.splitlines() if line.startswith("line ")]
+    assert [line.split(":")[0] for line in said] == ["line 1", "line 3", "line 4"]
+    assert "NOT FIXED" in said[2]
+    assert done.stderr.rstrip().endswith("2 line(s) changed, 1 not fixed")
+
+    unpinned = fix("--unpin")
+    assert unpinned.returncode == 0, unpinned.stderr
+    assert unpinned.stdout.splitlines()[2] == "bench-a"
+    assert unpinned.stderr.rstrip().endswith("3 line(s) changed")
