@@ -260,3 +260,15 @@ def test_delete_never_accepts_a_path_outside(
             real_parent = Path(os.path.realpath(Path(accepted).parent))
             assert real_parent == root.resolve() or root.resolve() in real_parent.parents
             assert Path(accepted) != root.resolve()
+
+
+def test_without_descriptor_calls_every_delete_is_refused(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the platform lacks dir_fd/O_NOFOLLOW (Windows), nothing is deleted or created."""
+    monkeypatch.setattr(guarded, "FD_SUPPORTED", False)
+    meta, _body, _old = cache.http_entry_paths(root, LAB_URL)
+    with pytest.raises(SafepipError, match="cannot delete without following links"):
+        guarded.delete(root, [meta])
+    assert meta.exists()
+    assert not (root / ".safepip.lock").exists()
