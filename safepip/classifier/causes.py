@@ -76,7 +76,8 @@ def detail(log: Log, diagnosis: Diagnosis) -> Diagnosis:
             rule=f"{diagnosis.rule}; the index page listed no files",
         )
     if kind is K.NETWORK_TRANSIENT and _unreachable(log, top, diagnosis):
-        return replace(diagnosis, cause=Cause.UNREACHABLE)
+        urls = diagnosis.urls or _connection_url(log, top)
+        return replace(diagnosis, cause=Cause.UNREACHABLE, urls=urls)
     if kind is K.AUTH:
         sent = any(SENT_CREDENTIALS.search(log.lines[i]) for i in top)
         return replace(diagnosis, cause=Cause.CREDENTIALS_REFUSED if sent else Cause.NO_CREDENTIALS)
@@ -101,6 +102,24 @@ def _names(url: str, wanted: str) -> bool:
     """Whether a project page URL (``.../<name>/``) is the page of ``wanted``."""
     last = url.rstrip("/").rsplit("/", 1)[-1]
     return re.sub(r"[-_.]+", "-", last).lower() == wanted
+
+
+#: urllib3's connection repr in a Retrying line: ``HTTPConnection(host='h', port=1)...': /path``
+#: (the path may be cut off where a terminal wrapped the line).
+CONNECTION = re.compile(
+    r"(HTTPS?)Connection(?:Pool)?\(host='([^'\s]{1,253})',\x20port=(\d{1,5})\)"
+    r"(?:.{0,400}?':\x20(/\S{0,2048}))?"
+)
+
+
+def _connection_url(log: Log, top: list[int]) -> tuple[str, ...]:
+    """The URL of the last connection urllib3 names (its scheme, host, port and path)."""
+    for i in reversed(top):
+        m = CONNECTION.search(log.lines[i])
+        if m:
+            scheme, host, port, path = m.groups()
+            return (f"{scheme.lower()}://{host}:{port}{path or '/'}",)
+    return ()
 
 
 def _unreachable(log: Log, top: list[int], diagnosis: Diagnosis) -> bool:

@@ -355,6 +355,19 @@ def server_kind(url: str) -> str:
     return "other"
 
 
+#: Nothing answered at a host twice: who to ask (``{host}``, ``{setting}``).
+UNREACHABLE_STOP = (
+    "Nothing answers at {host}, twice, after pip's own retries: the connection was refused or "
+    "the host name is unknown. Check that the server runs, and {setting}, which points pip at "
+    "it. Retrying will not help until then."
+)
+
+
+def unreachable(host: str, setting: str) -> str:
+    """The next step when nothing answered at ``host`` in two attempts."""
+    return UNREACHABLE_STOP.format(host=host, setting=setting)
+
+
 def _host(url: str) -> str:
     return urlsplit(url).netloc.rsplit("@", 1)[-1] or "the index host"
 

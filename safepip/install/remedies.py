@@ -232,6 +232,7 @@ def _plan_network(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: C
             return Plan(
                 again=False,
                 why=f"nothing answers at {host} (twice): check {setting}",
+                hint=hints.unreachable(host, setting),
             )
         return Plan(
             again=True,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips
-from support.servers import DEVPI_REQUEST_TIMEOUT
+from support.servers import DEVPI_REQUEST_TIMEOUT, free_port
 from support.wheels import build_wheel
 
 if TYPE_CHECKING:
@@ -413,3 +413,29 @@ def test_private_index_credentials_from_netrc(
     assert pip_run.returncode == 0, pip_run.output
     assert safe_run.returncode == 0, safe_run.output
     assert pypiserver.password not in safe_run.output
+
+
+# -- nothing listening ------------------------------------------------------------------------------
+
+
+def test_nothing_listening_gets_one_more_attempt_then_names_host_and_setting(
+    client: Client,
+) -> None:
+    """Connection refused: one more attempt after a short wait, then a stop naming the host.
+
+    The stop names the option that points pip at it too (pip already retried inside each
+    attempt).
+    """
+    url = f"http://127.0.0.1:{free_port()}/simple/"
+    pip_run, safe_run = client.both(url, "anything", "anything", "nothing listening")
+    assert pip_run.returncode != 0, pip_run.output
+    assert safe_run.returncode == 1, safe_run.output
+    assert safe_run.report is not None
+    assert safe_run.report["outcome"] == "failed", safe_run.output
+    assert safe_run.decided == ["network-transient", "network-transient"], safe_run.output
+    host = url.split("/")[2]
+    diagnosis = safe_run.report["diagnosis"]
+    assert diagnosis["cause"] == "unreachable"
+    assert f"Nothing answers at {host}, twice" in diagnosis["hint"]
+    assert "--index-url, which points pip at it" in diagnosis["hint"]
+    assert f"Nothing answers at {host}" in safe_run.output

@@ -150,3 +150,12 @@ def test_a_5xx_retry_budget_that_ran_out_counts_as_pips_own_retries() -> None:
     diagnosis = classify(text, returncode=1)
     assert diagnosis.kind is FailureKind.NETWORK_TRANSIENT
     assert diagnosis.pip_retries == 5
+
+
+def test_unreachable_without_a_url_takes_the_host_from_urllib3s_connection() -> None:
+    """The console attempt has only the Retrying line: its connection repr names the host."""
+    retry = REFUSED.splitlines(keepends=True)[0]
+    text = retry + NOT_FOUND.replace("cold", "x")
+    diagnosis = classify(text, returncode=1)
+    assert diagnosis.cause is Cause.UNREACHABLE
+    assert diagnosis.urls == ("http://127.0.0.1:50307/simple/x/",)

@@ -248,6 +248,8 @@ def test_unreachable_gets_one_more_attempt_then_names_host_and_setting() -> None
     assert second.again is False
     assert "127.0.0.1:50307" in second.why
     assert "--index-url" in second.why
+    assert "Nothing answers at 127.0.0.1:50307, twice" in second.hint
+    assert "--index-url, which points pip at it" in second.hint
 
 
 def test_index_settings_read_options_and_variables() -> None:
