@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Callable
 from safepip.cache import layout as cache
 from safepip.cache.verify import verify
 from safepip.commands.cache import human_size
+from safepip.errors import UsageError
 from safepip.pipargs import add_seconds_option, default_python
 from safepip.pipfacts import (
     PipConfig,
@@ -134,7 +135,11 @@ def cache_checks(root: Path | None) -> Iterator[Check]:
         status = WARN if free < _LOW_SPACE else OK
         size = human_size(_tree_size(root))
         yield Check(status, "cache", f"{root}, {size}, {human_size(free)} free")
-        report = verify(root)
+        try:
+            report = verify(root)
+        except UsageError as exc:  # an unreadable cache root: a failed check, not a usage error
+            yield Check(FAIL, "cache entries", str(exc))
+            return
         if report.problems:
             reasons = ", ".join(sorted({p.reason for p in report.problems}))
             count = f"{len(report.problems)} corrupt of {report.checked}"

@@ -249,6 +249,16 @@ def test_cache_checks(tmp_path: Path) -> None:
     assert "not created yet" in next(doctor.cache_checks(tmp_path / "new")).detail
 
 
+def test_an_unreadable_cache_is_a_failed_check(tmp_path: Path) -> None:
+    """A cache root doctor cannot list is a failed check line, not a usage error of doctor."""
+    root = tmp_path / "cache"
+    root.write_bytes(b"not a directory")  # unreadable as a cache whoever runs the test
+    checks = list(doctor.cache_checks(root))
+    assert [c.name for c in checks] == ["cache", "cache entries"]
+    assert checks[1].status == doctor.FAIL
+    assert f"cannot read the pip cache {root}" in checks[1].detail
+
+
 class ScriptedQuery:
     """Answers the doctor's questions like a target interpreter would."""
 
