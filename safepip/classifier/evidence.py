@@ -200,8 +200,18 @@ def stopped_short(log: Log, start: int, end: int) -> bool:
     return False
 
 
+def project_spelling(name: str) -> str:
+    """A project name spelt as file names spell it: lower case, runs of ``-_.`` as ``_``."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
 def fetch_before(
-    log: Log, index: int, name: str | None, *, stem: str | None = None
+    log: Log,
+    index: int,
+    name: str | None,
+    *,
+    stem: str | None = None,
+    project: str | None = None,
 ) -> Fetch | None:
     """The nearest ``Using cached``/``Downloading`` line before ``index``.
 
@@ -211,6 +221,8 @@ def fetch_before(
         name: only the fetch of this file name, when given.
         stem: only the fetch of a file whose name starts with ``<project>-<version>-`` (compared
             as wheel file names spell them: lower case, ``-`` and ``.`` in the name as ``_``).
+        project: only the fetch of a file of this project (spelt lower case, runs of ``-_.``
+            as one ``_``).
     """
     for i in range(index - 1, max(-1, index - LOOKBACK), -1):
         raw = log.lines[i]
@@ -224,6 +236,8 @@ def fetch_before(
         if name is not None and base != name:
             continue
         if stem is not None and not _wheel_spelling(base).startswith(_wheel_spelling(stem)):
+            continue
+        if project is not None and project_spelling(base.split("-", 1)[0]) != project:
             continue
         return Fetch(m.group(1), m.group(2), m.group(3) is not None, line, i)
     return None

@@ -23,6 +23,7 @@ from safepip.classifier.evidence import (
     fetch_before,
     found_links,
     project,
+    project_spelling,
     read_hash_block,
     resolve,
     same_path,
@@ -243,18 +244,7 @@ def member_fetch(log: Log, hit: Hit) -> Fetch | None:
         return None
     top = m.group(1).split("/", 1)[0]
     top = re.sub(r"-[^-]*\.(?:dist-info|data)$", "", top)
-    wanted = re.sub(r"[-_.]+", "_", top).lower()
-    for i in range(hit.index - 1, max(-1, hit.index - LOOKBACK), -1):
-        if "Downloading" not in log.lines[i] and "Using cached" not in log.lines[i]:
-            continue
-        line = log.clean(i)
-        fetch = pat.FETCH.match(line)
-        if fetch is None:
-            continue
-        filename = posixpath.basename(fetch.group(2).split("#", 1)[0])
-        if re.sub(r"[-_.]+", "_", filename.split("-", 1)[0]).lower() == wanted:
-            return Fetch(fetch.group(1), fetch.group(2), fetch.group(3) is not None, line, i)
-    return None
+    return fetch_before(log, hit.index, None, project=project_spelling(top))
 
 
 def cut_short(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
