@@ -119,6 +119,13 @@ def host_of(url: str | None) -> str:
     return urlsplit(url or "").netloc.rsplit("@", 1)[-1]
 
 
+def _only_host(context: Context) -> str:
+    """The one host pip was pointed at (pip 24's urllib3 names no host in its error), if one."""
+    hosts = {host_of(url) for _, value in context.index_settings for url in value.split()}
+    hosts.discard("")
+    return hosts.pop() if len(hosts) == 1 else "the index host"
+
+
 def setting_for(host: str, settings: Sequence[tuple[str, str]]) -> str:
     """The option or variable whose value points at ``host``, else pip's configuration."""
     for name, value in settings:
@@ -226,7 +233,7 @@ def _plan_download(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: 
 
 def _plan_network(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context) -> Plan:
     if diagnosis.cause is Cause.UNREACHABLE:
-        host = host_of(diagnosis.urls[0] if diagnosis.urls else None) or "the index host"
+        host = host_of(diagnosis.urls[0] if diagnosis.urls else None) or _only_host(context)
         if any(previous.cause is Cause.UNREACHABLE for previous in history):
             setting = setting_for(host, context.index_settings)
             return Plan(

@@ -273,3 +273,17 @@ def test_after_pips_own_retries_the_next_wait_is_short() -> None:
     assert AFTER_PIP_RETRIES_WAIT <= 0.5
     once = diag(FailureKind.NETWORK_TRANSIENT, pip_retries=1)
     assert plan(once, [], Context()).delay is None  # the backoff applies
+
+
+def test_unreachable_without_a_url_names_the_one_configured_host() -> None:
+    """pip 24's urllib3 prints no host: the one index the run points at is named.
+
+    ("<HTTPConnection object at 0x...>"); with several indexes, none is guessed.
+    """
+    down = diag(FailureKind.NETWORK_TRANSIENT, cause=Cause.UNREACHABLE)
+    one = index_settings(["-i", "http://127.0.0.1:50307/simple", "x"], {})
+    result = plan(down, [down], Context(index_settings=one))
+    assert "Nothing answers at 127.0.0.1:50307, twice" in result.hint
+    assert "check -i" in result.why
+    two = index_settings(["-i", "http://a/simple", "--extra-index-url", "http://b/simple"], {})
+    assert "the index host" in plan(down, [down], Context(index_settings=two)).hint
