@@ -10,10 +10,11 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable
 
 from safepip import pipargs, runner
 from safepip.errors import CacheRefused
+from safepip.install.cacheops import CacheOps, PipCache
 from safepip.install.retry import Backoff, Step, retry_loop
 from safepip.model import (
     Attempt,
@@ -51,53 +52,6 @@ def _random() -> float:
     import random  # noqa: PLC0415
 
     return random.random()  # noqa: S311 - jitter, not security
-
-
-class CacheOps(Protocol):
-    """Where the pip cache is and how entries leave it (:mod:`safepip.cache.layout` by default)."""
-
-    def locate(
-        self, python: str, *, cache_dir_arg: str | None, no_cache: bool, env: Mapping[str, str]
-    ) -> Path | None:
-        """Return the cache root pip uses, or None when the cache is disabled."""
-
-    def delete(self, root: Path, paths: Sequence[str], *, dry_run: bool) -> Sequence[str]:
-        """Delete ``paths`` inside ``root`` (guarded); return those removed (or to be, if dry).
-
-        Raises:
-            CacheRefused: the cache cannot be touched now (the loop then uses a private cache).
-        """
-
-
-@dataclass(frozen=True)
-class PipCache:
-    """The real cache operations, asking the target interpreter's pip through ``query``."""
-
-    query: Query = runner.query
-
-    def locate(
-        self, python: str, *, cache_dir_arg: str | None, no_cache: bool, env: Mapping[str, str]
-    ) -> Path | None:
-        """Locate pip's cache exactly as that pip does (see :func:`safepip.cache.layout.locate`)."""
-        from safepip.cache import layout as _cache  # noqa: PLC0415
-
-        return _cache.locate(
-            python, cache_dir_arg=cache_dir_arg, no_cache=no_cache, env=env, query=self.query
-        )
-
-    def delete(self, root: Path, paths: Sequence[str], *, dry_run: bool) -> Sequence[str]:
-        """Delete through the one guarded delete; refused paths are never removed.
-
-        Raises:
-            CacheRefused: the cache is locked past a short wait, read-only or not pip's, or
-                none of the entries could be removed.
-        """
-        from safepip.cache.delete import delete  # noqa: PLC0415
-
-        report = delete(root, paths, dry_run=dry_run)
-        if report.failed and not report.deleted:
-            raise CacheRefused(f"could not remove {report.failed[0]}")
-        return report.deleted
 
 
 @dataclass

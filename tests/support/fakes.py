@@ -87,6 +87,6 @@ class FakeCache:
         return Path(cache_dir_arg) if cache_dir_arg else self.root
 
     def delete(self, root: Path, paths: Sequence[str], *, dry_run: bool) -> Sequence[str]:
-        from safepip.install.loop import PipCache
+        from safepip.install.cacheops import PipCache
 
         return PipCache().delete(root, paths, dry_run=dry_run)
