@@ -105,6 +105,8 @@ def _cut_password(text: str, start: int, end: int) -> bool:
     colon = text.find(":", start, end)
     if colon < 0 or text.startswith("[", start):  # no colon, or an IPv6 literal
         return False
+    if any(mark in text[start:colon] for mark in "?#"):  # a query or fragment, not a user name
+        return False
     port = text[colon + 1 : end]
     return not port.isdigit() and port != MASK and not _AUTHORITY_TAIL.fullmatch(port)
 

@@ -113,6 +113,14 @@ def test_masks_what_old_redaction_missed(text: str, secret: str) -> None:
     assert MASK in out
 
 
+def test_a_query_right_after_the_scheme_is_no_user_name() -> None:
+    """``://?token=...:`` has no authority: the token is masked once, and again changes nothing."""
+    text = ":&://?token=://@" * 3
+    once = redact(text)
+    assert "://@" not in once
+    assert redact(once) == once
+
+
 def test_ports_ipv6_and_plain_urls_stay() -> None:
     text = "http://127.0.0.1:8080/simple/ and https://[::1]:443/x (see http://host:80)."
     assert redact(text) == text
