@@ -69,8 +69,8 @@ def index_lookup(
 
     Final releases win over pre-releases; the target's Python and wheel tags apply.
     """
-    from safepip.conflicts.target import TargetEnvironment, probe_target  # noqa: PLC0415
     from safepip.index.client import Budget, Index, UrlFetch  # noqa: PLC0415
+    from safepip.index.target import TargetEnvironment, probe_target  # noqa: PLC0415
 
     target = probe_target(python, env) or TargetEnvironment.current()
     index = Index(

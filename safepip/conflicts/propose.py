@@ -30,9 +30,9 @@ from resolvelib import (
 )
 
 from safepip.conflicts.search import Search, pin_option
-from safepip.conflicts.target import TargetEnvironment, probe_target
 from safepip.conflicts.verify import Proposal, confirm, injected, pip_verifier
 from safepip.index.client import FETCH_TIMEOUT, Budget, Index, OutOfBudgetError, UrlFetch
+from safepip.index.target import TargetEnvironment, probe_target
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence

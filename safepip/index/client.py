@@ -2,7 +2,7 @@
 
 :class:`Index` fetches each page once and reads a release's ``Requires-Dist`` from its PEP 658
 ``.metadata`` file, else from the wheel's METADATA; files the
-:class:`~safepip.conflicts.target.TargetEnvironment`
+:class:`~safepip.index.target.TargetEnvironment`
 cannot install (wheel tags, ``Requires-Python``) are left out. Every read counts against one
 :class:`Budget` (a time limit and a candidate cap).
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from packaging.version import Version
 
-    from safepip.conflicts.target import TargetEnvironment
+    from safepip.index.target import TargetEnvironment
 
 
 #: The PEP 691 JSON form is asked for first; the PEP 503 HTML form is the fallback.

@@ -23,7 +23,7 @@ from support.wheels import build_wheel
 
 from safepip.conflicts.explain import Conflict, explain, parse_conflict
 from safepip.conflicts.propose import propose
-from safepip.conflicts.target import TargetEnvironment
+from safepip.index.target import TargetEnvironment
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from safepip.conflicts.explain import Clash, Conflict
 from safepip.conflicts.propose import propose
-from safepip.conflicts.target import TargetEnvironment
+from safepip.index.target import TargetEnvironment
 
 if TYPE_CHECKING:
     from safepip.conflicts.verify import Proposal

@@ -1,8 +1,8 @@
-"""Tests of safepip.conflicts.target: the target interpreter's markers and tags."""
+"""Tests of safepip.index.target: the target interpreter's markers and tags."""
 
 from __future__ import annotations
 
-from safepip.conflicts.target import TargetEnvironment
+from safepip.index.target import TargetEnvironment
 
 
 def test_target_python_version_survives_local_builds() -> None:
