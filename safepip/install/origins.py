@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from safepip.classifier.facts import name_of
+from safepip.files import read_input
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -56,12 +56,10 @@ def _keys(requirement: str) -> list[str]:
 
 def _read(path: Path) -> list[str] | None:
     """The lines of a regular file, or None (missing, special, too big, unreadable)."""
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            return None
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES)
+    try:  # the one bounded reader: a FIFO swapped in after a check can never block the open
+        # a file named "-" is a file here, never standard input
+        name = str(path) if str(path) != "-" else os.path.join(os.curdir, "-")  # noqa: PTH118
+        data, _ = read_input(name, MAX_FILE_BYTES, tail=False)
     except OSError:
         return None
     return data.decode("utf-8", errors="replace").splitlines()
