@@ -159,10 +159,8 @@ def _env(tmp: Path) -> dict[str, str]:
 
 
 def _pip_args(index: FaultIndex, cache: Path, target: Path, *more: str) -> list[str]:
-    return [
-        *("--index-url", index.url, "--trusted-host", "127.0.0.1", "--cache-dir", str(cache)),
-        *("--retries", "1", "--timeout", "3", "--target", str(target), *more),
-    ]
+    args = pips.common_args(index.url, cache, timeout=3, no_input=False)
+    return [*args, "--target", str(target), *more]
 
 
 def test_the_action_is_composite_with_the_documented_interface(action: dict[str, Any]) -> None:

@@ -39,17 +39,7 @@ time.sleep(120)
 
 def _args(index: FaultIndex, cache: Path, target: Path) -> list[str]:
     return [
-        "--index-url",
-        index.url,
-        "--trusted-host",
-        "127.0.0.1",
-        "--cache-dir",
-        str(cache),
-        "--disable-pip-version-check",
-        "--retries",
-        "1",
-        "--timeout",
-        "3",
+        *pips.common_args(index.url, cache, timeout=3, no_input=False),
         "--target",
         str(target),
         "demo",

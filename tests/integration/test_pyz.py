@@ -86,19 +86,7 @@ def _run(
 
 
 def _index_args(index: FaultIndex, cache: Path) -> list[str]:
-    return [
-        "--index-url",
-        index.url,
-        "--trusted-host",
-        "127.0.0.1",
-        "--cache-dir",
-        str(cache),
-        "--disable-pip-version-check",
-        "--retries",
-        "1",
-        "--timeout",
-        "3",
-    ]
+    return pips.common_args(index.url, cache, timeout=3, no_input=False)
 
 
 def test_version_with_nothing_installed(archive: Path, bare_python: Path, tmp_path: Path) -> None:

@@ -62,21 +62,8 @@ def _safepip_argv(
 
 
 def _pip_args(index: FaultIndex, cache: Path, target: Path, *, timeout: int = 3) -> list[str]:
-    return [
-        "--index-url",
-        index.url,
-        "--trusted-host",
-        "127.0.0.1",
-        "--cache-dir",
-        str(cache),
-        "--disable-pip-version-check",
-        "--retries",
-        "1",
-        "--timeout",
-        str(timeout),
-        "--target",
-        str(target),
-    ]
+    args = pips.common_args(index.url, cache, timeout=timeout, no_input=False)
+    return [*args, "--target", str(target)]
 
 
 def _children(pid: int) -> list[int]:

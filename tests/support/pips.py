@@ -88,7 +88,12 @@ def isolated_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def common_args(
-    index_url: str, cache_dir: Path | None, *, retries: int = 1, timeout: float = 5
+    index_url: str,
+    cache_dir: Path | None,
+    *,
+    retries: int = 1,
+    timeout: float = 5,
+    no_input: bool = True,
 ) -> list[str]:
     """Return the options every harness pip run needs (after ``install``/``download``).
 
@@ -97,6 +102,8 @@ def common_args(
         cache_dir: the run's private cache, or None for ``--no-cache-dir``.
         retries: pip's ``--retries`` (kept small so fault scenarios stay fast).
         timeout: pip's ``--timeout`` in seconds.
+        no_input: include ``--no-input``; False for arguments handed to safepip, which adds
+            it to every pip it starts (a plain pip run then passes it itself).
 
     Returns:
         ``--index-url``, ``--trusted-host 127.0.0.1``, the cache option, ``--no-input``,
@@ -109,7 +116,7 @@ def common_args(
         "--trusted-host",
         "127.0.0.1",
         *cache,
-        "--no-input",
+        *(["--no-input"] if no_input else []),
         "--disable-pip-version-check",
         "--retries",
         str(retries),
