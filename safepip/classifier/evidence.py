@@ -12,6 +12,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import unquote
 
 from packaging.utils import canonicalize_name
 
@@ -240,6 +241,26 @@ def fetch_before(
         if project is not None and project_spelling(base.split("-", 1)[0]) != project:
             continue
         return Fetch(m.group(1), m.group(2), m.group(3) is not None, line, i)
+    return None
+
+
+def cached_wheel_link(log: Log, fetch: Fetch) -> str | None:
+    """The ``file:`` URL of the ``wheels/`` file a ``Using cached <name>.whl`` line read (§A).
+
+    pip logs ``Using cached wheel link: file:///<cache>/wheels/.../<name>.whl`` at debug level
+    (its ``--log`` only) just before the console's ``Using cached <name>.whl``; the nearest such
+    line before ``fetch`` whose file name is the fetched one names the entry. The URL is
+    returned as printed: :func:`safepip.cache.layout.wheel_entry_dir` decodes it and refuses
+    anything outside the cache's ``wheels/`` layout.
+    """
+    if fetch.verb != "Using cached" or "://" in fetch.target or "wheel link:" not in log.text:
+        return None
+    for i in range(fetch.at - 1, max(-1, fetch.at - LOOKBACK), -1):
+        if "Using cached wheel link:" not in log.lines[i]:
+            continue
+        m = pat.CACHED_WHEEL_LINK.match(log.clean(i))
+        if m and posixpath.basename(unquote(m.group(1))) == fetch.target:
+            return m.group(1)
     return None
 
 

@@ -65,9 +65,18 @@ HASH_EXPECTED = re.compile(
 )
 HASH_GOT = re.compile(r"^\s{0,16}Got\s{1,16}([0-9a-fA-F]{16,128})\s*$", re.VERBOSE)
 
-#: ``Using cached <url-or-file> [(<size>)]`` / ``Downloading <url-or-file> [(<size>)]`` (§A).
+#: ``Using cached <url-or-file> [(<size>)]`` / ``Downloading <url-or-file> [(<size>)]`` (§A);
+#: not the debug line ``Using cached wheel link: <url>`` (:data:`CACHED_WHEEL_LINK`).
 FETCH = re.compile(
-    r"^\s{0,12}(Using\x20cached|Downloading)\x20(\S{1,4096})(\x20\([^)\n]{1,40}\))?", re.VERBOSE
+    r"^\s{0,12}(Using\x20cached|Downloading)\x20(?!wheel\x20link:)(\S{1,4096})"
+    r"(\x20\([^)\n]{1,40}\))?",
+    re.VERBOSE,
+)
+#: pip's debug line (``--log`` only, pip 22.0-26.3) naming the ``wheels/`` file of a wheel it
+#: built earlier: ``Using cached wheel link: file:///<cache>/wheels/aa/bb/cc/<rest>/x.whl``;
+#: group 1 the URL. The console says only ``Using cached x.whl`` (§A).
+CACHED_WHEEL_LINK = re.compile(
+    r"^\s{0,12}Using\x20cached\x20wheel\x20link:\x20(file:\S{1,4096})", re.VERBOSE
 )
 #: A progress bar's ``done/total unit`` (rich ``━━╸ 402.7/755.5 MB``; the console only).
 PROGRESS = re.compile(

@@ -20,6 +20,7 @@ from safepip.classifier.evidence import (
     LOOKBACK,
     Fetch,
     about,
+    cached_wheel_link,
     fetch_before,
     found_links,
     project,
@@ -218,7 +219,15 @@ def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagno
         )
     urls = resolve(log, fetch.target)
     if fetch.verb == "Using cached":
-        return replace(base, from_cache=True, urls=urls, evidence=(fetch.line, hit.line))
+        # A wheel pip built earlier: its wheels/ entry, when the log names it (--log only).
+        link = cached_wheel_link(log, fetch)
+        return replace(
+            base,
+            from_cache=True,
+            urls=urls,
+            paths=(link,) if link else base.paths,
+            evidence=(fetch.line, hit.line),
+        )
     return replace(
         base,
         kind=K.DOWNLOAD_CORRUPT,

@@ -372,10 +372,15 @@ def _needs_debug_lines(diagnosis: Diagnosis) -> bool:
 
     An unknown failure, and a not-found with no visible cause and no versions listed ("from
     versions: none"): pip says that too when the index answered 5xx, reset the connection or
-    refused the credentials, and only its ``--log`` has those lines.
+    refused the credentials, and only its ``--log`` has those lines. A corrupt cache entry the
+    console does not locate: the console says ``Using cached x.whl``, and only the debug lines
+    name the file (``Using cached wheel link: file:///<cache>/wheels/...``, ``Found link``), so
+    the retry with ``--log`` finds the entry to purge instead of leaving it in the user's cache.
     """
     if diagnosis.kind is FailureKind.UNKNOWN:
         return True
+    if diagnosis.kind is FailureKind.CACHE_CORRUPT:
+        return not diagnosis.urls and not diagnosis.paths
     if diagnosis.kind is not FailureKind.NOT_FOUND:
         return False
     listed = [line for line in diagnosis.evidence if "(from versions:" in line]

@@ -159,8 +159,7 @@ def _seen(history: Sequence[Diagnosis], *kinds: FailureKind) -> bool:
 
 
 def _plan_cache(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Context) -> Plan:
-    recurs = _seen(history, FailureKind.CACHE_CORRUPT)
-    if context.private_cache and recurs:
+    if context.private_cache and _seen(history, FailureKind.CACHE_CORRUPT):
         return Plan(again=False, why="the cache failure recurred with a fresh private cache")
     remedies: list[Remedy] = []
     targets = purge_targets(diagnosis, context.cache_root) if context.cache_root else ()
@@ -168,6 +167,13 @@ def _plan_cache(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Con
         remedies.append(
             Remedy(RemedyAction.PURGE, "remove the corrupt cache entries", paths=targets)
         )
+    # It recurs when an earlier attempt located an entry (and purged it). A failure that named
+    # no entry changed nothing: the console does not locate a wheels/ entry, and the attempt
+    # after it ran only to read pip's --log (install/loop.py).
+    recurs = any(
+        previous.kind is FailureKind.CACHE_CORRUPT and (previous.urls or previous.paths)
+        for previous in history
+    )
     # An empty body: read while another pip was still writing it (pypa/pip#12361, §A Concurrency).
     race = diagnosis.got_hash == EMPTY_SHA256
     if (recurs or race or not targets) and not context.private_cache and not context.no_cache:

@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -490,6 +491,74 @@ def test_truncated_wheel_in_wheel_cache(
     args = lab.args(index, cache, "built-demo")
     run = lab.safepip(args)
     _assert_recovered(run, ["cache-corrupt"])
+    assert run.deleted == {os.path.realpath(wheel.parent)}
+    _assert_others_survive(before - {os.path.realpath(wheel)}, cache, run.deleted)
+    assert _installed(args, "built_demo")
+    healed = lab.pip(lab.args(index, cache, "built-demo"))
+    assert healed.returncode == 0, "safepip must leave the user's cache healthy"
+    assert "Using cached built_demo-3.0-py3-none-any.whl" in healed.output  # rebuilt in place
+
+
+def _flip_member_byte(wheel: Path, member_suffix: str) -> None:
+    """Flip one byte inside a member's stored data: same length, the zip's CRC-32 fails."""
+    with zipfile.ZipFile(wheel) as archive:
+        (info,) = [i for i in archive.infolist() if i.filename.endswith(member_suffix)]
+    data = bytearray(wheel.read_bytes())
+    name_length = int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little")
+    extra_length = int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_length + extra_length
+    data[start + info.compress_size // 2] ^= 0xFF
+    wheel.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("member", "error"),
+    [
+        pytest.param("_padding.bin", "Bad CRC-32", id="payload-crc"),
+        pytest.param("METADATA", "Error -3 while decompressing", id="metadata-deflate"),
+    ],
+)
+def test_corrupt_wheel_in_wheel_cache_is_located_from_the_log(
+    lab: Lab, fault_index: Callable[..., FaultIndex], tmp_path: Path, member: str, error: str
+) -> None:
+    """A wheel pip built, byte-flipped in ``wheels/`` (right length, bad zip data).
+
+    pip's console says only ``Using cached built_demo-3.0-py3-none-any.whl`` and a zip error
+    (pip 22.0.4, 24.0 and 26.3 alike); its ``--log`` adds ``Using cached wheel link:
+    file:///<cache>/wheels/...``. safepip's first attempt (no --log) cannot locate the entry,
+    so attempt two runs with --log on the same cache and changes nothing else; its log names
+    the entry, safepip deletes exactly that ``wheels/`` directory, and attempt three rebuilds it
+    in the user's cache. A plain pip on that cache then succeeds.
+    """
+    sdist = build_sdist(tmp_path / "dists", "built-demo", "3.0")
+    index = fault_index([sdist])
+    cache = lab.fresh("cache")
+    warm = lab.pip(lab.args(index, cache, "built-demo"))
+    assert warm.returncode == 0, warm.output
+    (wheel,) = (cache / "wheels").rglob("built_demo-3.0-py3-none-any.whl")
+    size = wheel.stat().st_size
+    _flip_member_byte(wheel, member)
+    assert wheel.stat().st_size == size
+    copy = lab.fresh("cache-copy")
+    shutil.copytree(cache, copy, symlinks=True)
+
+    plain = lab.pip(lab.args(index, copy, "built-demo"))
+    assert plain.returncode != 0
+    assert "Using cached built_demo-3.0-py3-none-any.whl" in plain.output
+    assert error in plain.output
+    assert "wheels/" not in plain.output  # the console does not name the entry
+
+    before = _files(cache)
+    args = lab.args(index, cache, "built-demo")
+    run = lab.safepip(args)
+    _assert_recovered(run, ["cache-corrupt", "cache-corrupt"])
+    first, second = run.attempts[0], run.attempts[1]
+    assert "--log" not in first["args"]
+    assert "--log" in second["args"]
+    assert first["remedies"] == []
+    assert first["deleted"] == []
+    assert set(second["deleted"]) == {os.path.realpath(wheel.parent)}
+    assert "private-cache" not in json.dumps(run.report), run.output
     assert run.deleted == {os.path.realpath(wheel.parent)}
     _assert_others_survive(before - {os.path.realpath(wheel)}, cache, run.deleted)
     assert _installed(args, "built_demo")

@@ -456,3 +456,80 @@ def test_an_empty_page_twice_is_not_found_and_a_purge_of_nothing_is_not_reported
     assert result.diagnosis is not None
     assert result.diagnosis.kind is FailureKind.NOT_FOUND
     assert result.attempts[1].remedies == ()  # nothing was cached: no purge to report
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "pip-logs" / "cache-corrupt"
+CORPUS_CACHE = "/tmp/safepip-corpus/cache"
+BUILT_REST = "c2/62/90/3d9a127e3313ad838bfebfddfe48fc051e5e874b03f14a612b"
+
+
+def _real(name: str, root: Path) -> str:
+    """A real pip 26.3 run on a byte-flipped built wheel, its cache moved to ``root``."""
+    return (CORPUS / f"{name}.txt").read_text(encoding="utf-8").replace(CORPUS_CACHE, str(root))
+
+
+def _built_entries(root: Path) -> tuple[Path, Path]:
+    """The corrupt built wheel's wheels/ entry, and another that must survive."""
+    entry = root / "wheels" / BUILT_REST
+    other = root / "wheels" / "aa" / "bb" / "cc" / ("d" * 50)
+    for where, name in (
+        (entry, "built_demo-3.0-py3-none-any.whl"),
+        (other, "x-1.0-py3-none-any.whl"),
+    ):
+        where.mkdir(parents=True)
+        (where / name).write_bytes(b"PK\x03\x04" + b"x" * 20)
+    return entry, other
+
+
+def test_a_built_wheel_the_console_does_not_locate_is_located_by_a_rerun_with_log(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    """A built wheel the console names only as 'Using cached x.whl' is located by a --log rerun.
+
+    Attempt 2 runs with --log and no remedy; its 'Using cached wheel link:' locates the entry,
+    which alone is purged, and attempt 3 rebuilds it in the user's own cache (no private cache).
+    """
+    root = tmp_path / "cache"
+    entry, other = _built_entries(root)
+    script: list[tuple[int, str] | tuple[int, str, float]] = [
+        (2, _real("real-pip26.3-wheels-cache-bad-crc-console", root)),
+        (2, _real("real-pip26.3-wheels-cache-bad-crc-log", root)),
+        (0, "Successfully installed built-demo-3.0\n"),
+    ]
+    installer, runner, _ = make(clock, script, cache_root=root)
+    result = installer.install(["built-demo"])
+    assert result.outcome is Outcome.RECOVERED
+    assert "--log" not in runner.calls[0]
+    assert "--log" in runner.calls[1]
+    first, second = result.attempts[0], result.attempts[1]
+    assert (first.remedies, first.deleted) == ((), ())
+    assert [r.action for r in second.remedies] == [RemedyAction.PURGE]
+    assert second.deleted == (str(entry),)
+    assert not entry.exists()
+    assert other.exists()
+    assert all("--cache-dir" not in argv for argv in runner.calls)
+    assert clock.sleeps == [0.0, 0.0]  # neither rerun waits: nothing was wrong with the network
+
+
+def test_a_built_wheel_the_log_does_not_locate_either_gets_a_private_cache(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    """When the --log names no entry either, the third attempt gets a private cache."""
+    root = tmp_path / "cache"
+    entry, _ = _built_entries(root)
+    unlinked = "\n".join(
+        line
+        for line in _real("real-pip26.3-wheels-cache-bad-crc-log", root).splitlines()
+        if "wheel link:" not in line
+    )
+    script: list[tuple[int, str] | tuple[int, str, float]] = [
+        (2, _real("real-pip26.3-wheels-cache-bad-crc-console", root)),
+        (2, unlinked),
+        (0, "Successfully installed built-demo-3.0\n"),
+    ]
+    installer, runner, _ = make(clock, script, cache_root=root)
+    result = installer.install(["built-demo"])
+    assert result.outcome is Outcome.RECOVERED
+    assert [r.action for r in result.attempts[1].remedies] == [RemedyAction.PRIVATE_CACHE]
+    assert "--cache-dir" in runner.calls[2]
+    assert entry.exists()  # nothing located, nothing deleted

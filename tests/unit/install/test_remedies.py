@@ -98,6 +98,50 @@ def test_unlocatable_cache_entry_falls_back_to_private_cache() -> None:
     assert [r.action for r in result.remedies] == [RemedyAction.PRIVATE_CACHE]
 
 
+ENTRY = "/cache/wheels/c2/62/90/3d9a127e3313ad838bfebfddfe48fc051e5e874b03f14a612b"
+WHEEL_LINK = f"file://{ENTRY}/built_demo-3.0-py3-none-any.whl"
+
+
+def test_a_cached_wheel_link_targets_its_wheels_entry() -> None:
+    """A ``Using cached wheel link: file:///...`` URL in the paths purges that entry directory.
+
+    Decoded (%20), local hosts only, never anything outside the cache's wheels/ layout.
+    """
+    assert purge_targets(diag(FailureKind.CACHE_CORRUPT, paths=(WHEEL_LINK,)), ROOT) == (ENTRY,)
+    spaced = Path("/my cache")
+    link = WHEEL_LINK.replace("/cache/", "/my%20cache/")
+    assert purge_targets(diag(FailureKind.CACHE_CORRUPT, paths=(link,)), spaced) == (
+        ENTRY.replace("/cache/", "/my cache/"),
+    )
+    hostile = (
+        WHEEL_LINK.replace("file://", "file://evil.example"),
+        "file:///cache/wheels/c2/62/90/../../../../etc/x.whl",
+        "file:///cache/http-v2/a/b/c/d/e/x.whl",
+        "file:///elsewhere/wheels/c2/62/90/3d9a127e3313ad838bfebfddfe48fc051e5e874b03f14a612b/x.whl",
+    )
+    assert purge_targets(diag(FailureKind.CACHE_CORRUPT, paths=hostile), ROOT) == ()
+
+
+def test_a_located_entry_after_an_unlocated_failure_is_purged_without_a_private_cache() -> None:
+    """The console named no entry, the --log rerun did: the purge is the first remedy.
+
+    So the purge alone heals the user's cache (a private cache would leave it unrebuilt).
+    """
+    console = diag(FailureKind.CACHE_CORRUPT, from_cache=True)
+    logged = diag(FailureKind.CACHE_CORRUPT, from_cache=True, paths=(WHEEL_LINK,))
+    result = plan(logged, [console], Context(cache_root=ROOT))
+    assert result.again is True
+    assert [r.action for r in result.remedies] == [RemedyAction.PURGE]
+    assert result.remedies[0].paths == (ENTRY,)
+
+
+def test_a_located_entry_failing_again_after_its_purge_adds_a_private_cache() -> None:
+    """A failure after a purge of a located entry recurs: purge again and isolate."""
+    logged = diag(FailureKind.CACHE_CORRUPT, paths=(WHEEL_LINK,))
+    result = plan(logged, [logged], Context(cache_root=ROOT))
+    assert [r.action for r in result.remedies] == [RemedyAction.PURGE, RemedyAction.PRIVATE_CACHE]
+
+
 def test_empty_body_race_purges_and_isolates() -> None:
     """The empty-file hash (pypa/pip#12361) purges and also switches to a private cache."""
     d = diag(FailureKind.CACHE_CORRUPT, urls=(URL,), got_hash=EMPTY_SHA256)
