@@ -38,8 +38,11 @@ RESUME_DEFAULT_SINCE = (25, 2)
 RESUME_RETRIES = 5
 
 #: The wait before the next attempt when pip already retried inside the last one with its own
-#: backoff (0.25 s doubling from the 2nd retry: 3 retries waited 1.5 s, pip's default 5 7.5 s).
-AFTER_PIP_RETRIES_WAIT = 0.2
+#: backoff (0.25 s doubling from the 2nd retry: 3 retries waited 1.5 s, pip's default 5 7.5 s):
+#: none. The next pip's start-up (about half a second) already spaces its first request, and it
+#: backs off again by itself (0, 0.5, 1, 2, 4 s), so a wait of safepip's would only add to the
+#: time a burst of 5xx costs (issue 16: index 503 x8 and file 500 x8 within 9.5 s on pip 26.3).
+AFTER_PIP_RETRIES_WAIT = 0.0
 #: From this many of pip's own retries in one attempt, its backoff counts as waited.
 PIP_BACKOFF_RETRIES = 3
 #: The wait before the one retry of an empty index page (a mirror still fetching its upstream).

@@ -173,6 +173,58 @@ def test_no_debug_rerun_when_the_user_gave_a_log_or_one_attempt(clock: FakeClock
     assert len(runner.calls) == 1
 
 
+#: pip 26.3 after its 5 retries of a file that answered 500 (urllib3 logs no Retrying line for
+#: a status retry, each one after pip's own backoff: 0, 0.5, 1, 2, 4 s).
+FILE_500_BURST = """\
+Collecting demo
+ERROR: Could not install packages due to an OSError: HTTPConnectionPool(host='127.0.0.1', \
+port=8765): Max retries exceeded with url: /files/demo-1.0-py3-none-any.whl \
+(Caused by ResponseError('too many 500 error responses'))
+"""
+
+#: pip refused at the index: 5 Retrying lines (its backoff waited 7.5 s), then not-found.
+REFUSED = "".join(
+    f"WARNING: Retrying (Retry(total={left}, connect=None, read=None, redirect=None, "
+    "status=None)) after connection broken by 'NewConnectionError(\"HTTPConnection("
+    "host='127.0.0.1', port=8765): Failed to establish a new connection: [Errno 111] "
+    "Connection refused\")': /simple/demo/\n"
+    for left in range(4, -1, -1)
+) + NOT_FOUND.replace("nosuchpkg", "demo")
+
+
+def test_after_pips_own_retries_the_next_attempt_starts_at_once(clock: FakeClock) -> None:
+    """pip already backed off 7.5 s inside the attempt: safepip adds no wait of its own."""
+    installer, runner, _ = make(clock, [(1, FILE_500_BURST), (0, "")])
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.RECOVERED
+    assert clock.sleeps == [0.0]
+    assert result.attempts[0].wait == 0.0
+    assert "--log" not in runner.calls[1]  # the console decided the kind: no debug log
+
+
+def test_an_endless_5xx_burst_gives_up_after_the_attempt_cap(clock: FakeClock) -> None:
+    """No wait between attempts does not mean no end: the attempt cap still stops it."""
+    installer, runner, _ = make(clock, [(1, FILE_500_BURST)] * 4, attempts=4)
+    result = installer.install(["demo"])
+    assert len(runner.calls) == 4
+    assert clock.sleeps == [0.0, 0.0, 0.0]
+    assert result.outcome is Outcome.GAVE_UP
+    assert result.returncode == 1
+
+
+def test_nothing_listening_gets_one_more_attempt_after_a_short_wait(clock: FakeClock) -> None:
+    """Refused after pip's own retries: one more attempt after UNREACHABLE_WAIT, then stop."""
+    from safepip.install.remedies import UNREACHABLE_WAIT
+
+    installer, runner, _ = make(clock, [(1, REFUSED)] * 4, attempts=4)
+    result = installer.install(["demo"])
+    assert len(runner.calls) == 2
+    assert clock.sleeps == [UNREACHABLE_WAIT]
+    assert result.outcome is Outcome.FAILED
+    assert result.diagnosis is not None
+    assert "127.0.0.1:8765" in result.diagnosis.hint
+
+
 def test_time_budget_prevents_a_wait_that_would_overrun(clock: FakeClock) -> None:
     """A wait that would end past the budget is not started."""
     script: list[tuple[int, str] | tuple[int, str, float]] = [(1, TRANSIENT, 4.0)] * 3

@@ -10,6 +10,7 @@ from safepip.cache.layout import http_entry_paths
 from safepip.install.remedies import (
     AFTER_PIP_RETRIES_WAIT,
     EMPTY_PAGE_WAIT,
+    PIP_BACKOFF_RETRIES,
     UNREACHABLE_WAIT,
     Context,
     index_settings,
@@ -313,8 +314,9 @@ def test_index_settings_read_options_and_variables() -> None:
 def test_after_pips_own_retries_the_next_wait_is_short() -> None:
     """pip already waited its backoff inside the attempt: safepip does not wait it again."""
     retried = diag(FailureKind.NETWORK_TRANSIENT, pip_retries=5)
-    assert plan(retried, [], Context()).delay == AFTER_PIP_RETRIES_WAIT
-    assert AFTER_PIP_RETRIES_WAIT <= 0.5
+    assert plan(retried, [], Context()).delay == AFTER_PIP_RETRIES_WAIT == 0.0
+    three = diag(FailureKind.NETWORK_TRANSIENT, pip_retries=PIP_BACKOFF_RETRIES)
+    assert plan(three, [], Context()).delay == 0.0
     once = diag(FailureKind.NETWORK_TRANSIENT, pip_retries=1)
     assert plan(once, [], Context()).delay is None  # the backoff applies
 
