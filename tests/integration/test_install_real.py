@@ -21,16 +21,13 @@ import itertools
 import json
 import os
 import shutil
-import subprocess
-import sys
-import time
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips
+from support.runs import Run, run_safepip, safepip_argv
 from support.wheels import build_sdist, build_wheel, sha256_of
 
 if TYPE_CHECKING:
@@ -47,39 +44,10 @@ DEP_WHEEL = "dep-2.0-py3-none-any.whl"
 CONDA_PATH = "/tmp/build/80754af9/pkg_1/work"
 #: safepip's own bounds for every run here: quick backoff, a budget that ends any hang.
 SAFEPIP_OPTS = ("--backoff", "0.2", "--max-wait", "1", "--time-budget", "60")
-#: pip's network retries, cut short so injected faults outlast them.
-PIP_NET = ("--retries", "1", "--timeout", "3")
 RUN_TIMEOUT = 120
 
 
 # -- running pip and safepip ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Run:
-    """One finished process: exit status, merged output, wall time and (safepip) its report."""
-
-    returncode: int
-    output: str
-    duration: float
-    report: dict[str, Any] | None = None
-
-    @property
-    def attempts(self) -> list[dict[str, Any]]:
-        """The report's attempts (safepip runs only)."""
-        assert self.report is not None, self.output
-        attempts: list[dict[str, Any]] = self.report["attempts"]
-        return attempts
-
-    @property
-    def kinds(self) -> list[str]:
-        """The diagnosed kind of every failed attempt, in order."""
-        return [a["diagnosis"]["kind"] for a in self.attempts if a["diagnosis"]]
-
-    @property
-    def deleted(self) -> set[str]:
-        """Every path safepip deleted, over all attempts."""
-        return {path for attempt in self.attempts for path in attempt["deleted"]}
 
 
 class Lab:
@@ -97,16 +65,7 @@ class Lab:
 
     def args(self, index: FaultIndex, cache: Path, *more: str, target: bool = True) -> list[str]:
         """The pip arguments shared by the plain and the safepip run of a scenario."""
-        head = [
-            "--index-url",
-            index.url,
-            "--trusted-host",
-            "127.0.0.1",
-            "--cache-dir",
-            str(cache),
-            "--disable-pip-version-check",
-            *PIP_NET,
-        ]
+        head = pips.common_args(index.url, cache, timeout=3, no_input=False)
         if target:
             head += ["--target", str(self.fresh("target"))]
         return [*head, *more]
@@ -116,46 +75,18 @@ class Lab:
         result = pips.run_pip(
             python or self.python, ["install", "--no-input", *args], timeout=RUN_TIMEOUT
         )
-        return Run(result.returncode, result.output, result.duration)
+        return Run.of(result)
 
     def safepip(
         self, args: Sequence[str], *, opts: Sequence[str] = (), python: Path | None = None
     ) -> Run:
         """``python -m safepip install --python <pip under test> ... <args>`` with a JSON report."""
         report = self.fresh("report").with_suffix(".json")
-        argv = [
-            sys.executable,
-            "-m",
-            "safepip",
-            "install",
-            "--python",
-            str(python or self.python),
-            *SAFEPIP_OPTS,
-            "--report-json",
-            str(report),
-            *opts,
-            *args,
-        ]
-        start = time.monotonic()
+        argv = safepip_argv(python or self.python, report, [*opts, *args], bounds=SAFEPIP_OPTS)
         # safepip may start pip without the user's --cache-dir (the --dry-run that verifies a
         # conflict proposal does): PIP_CACHE_DIR keeps such runs off the machine's cache too.
         env = pips.isolated_env({"PIP_CACHE_DIR": str(self.tmp / "env-pip-cache")})
-        proc = subprocess.run(
-            argv,
-            env=env,
-            cwd=self.tmp,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=RUN_TIMEOUT,
-            check=False,
-        )
-        duration = time.monotonic() - start
-        document = json.loads(report.read_text("utf-8")) if report.is_file() else None
-        return Run(proc.returncode, proc.stdout, duration, document)
+        return run_safepip(argv, report=report, env=env, cwd=self.tmp, timeout=RUN_TIMEOUT)
 
 
 @pytest.fixture

@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips
+from support.runs import Run, run_safepip, safepip_argv
 from support.servers import DEVPI_REQUEST_TIMEOUT, free_port
 from support.wheels import build_wheel
 
@@ -36,57 +34,10 @@ pytestmark = pytest.mark.integration
 
 #: safepip's bounds here: quick backoff, a budget that ends any hang.
 SAFEPIP_OPTS = ("--backoff", "0.2", "--max-wait", "1", "--time-budget", "90")
-#: pip's own network retries, cut short so that faults outlast them quickly.
-PIP_NET = ("--retries", "1", "--timeout", "6")
 RUN_TIMEOUT = 150
 #: Seconds after publishing until both mirrors list a new project (their caches expire in 1 s).
 SETTLE = 1.3
 CONCURRENCY = 8
-
-
-@dataclass(frozen=True)
-class Run:
-    """One finished process: exit status, merged output, wall time and (safepip) its report."""
-
-    returncode: int
-    output: str
-    duration: float
-    report: dict[str, Any] | None = None
-
-    @property
-    def attempts(self) -> list[dict[str, Any]]:
-        """The report's attempts (safepip runs only)."""
-        assert self.report is not None, self.output
-        attempts: list[dict[str, Any]] = self.report["attempts"]
-        return attempts
-
-    @property
-    def kinds(self) -> list[str]:
-        """The diagnosed kind of every failed attempt, in order."""
-        return [a["diagnosis"]["kind"] for a in self.attempts if a["diagnosis"]]
-
-    @property
-    def decided(self) -> list[str]:
-        """The kinds that decided something.
-
-        A bare not-found of an attempt without ``--log`` decides nothing: it only sends the next
-        attempt to pip's debug lines.
-        """
-        return [
-            a["diagnosis"]["kind"]
-            for a in self.attempts
-            if a["diagnosis"] and ("--log" in a["args"] or a["diagnosis"]["kind"] != "not-found")
-        ]
-
-    def summary(self) -> str:
-        """``rc=N, A attempts (kinds), T s`` for the scenario line."""
-        if self.report is None:
-            return f"rc={self.returncode}, {self.duration:.1f} s"
-        kinds = ",".join(self.kinds) or "-"
-        return (
-            f"rc={self.returncode} {self.report['outcome']}, {len(self.attempts)} attempt(s)"
-            f" [{kinds}], {self.duration:.1f} s"
-        )
 
 
 class Client:
@@ -105,59 +56,24 @@ class Client:
 
     def args(self, url: str, *more: str) -> list[str]:
         """The pip arguments of one run (its own cache and target)."""
-        return [
-            "--index-url",
-            url,
-            "--trusted-host",
-            "127.0.0.1",
-            "--cache-dir",
-            str(self.fresh("cache")),
-            "--target",
-            str(self.fresh("target")),
-            "--no-input",
-            "--disable-pip-version-check",
-            *PIP_NET,
-            *more,
-        ]
+        cache, target = self.fresh("cache"), self.fresh("target")
+        return [*pips.common_args(url, cache, timeout=6), "--target", str(target), *more]
 
     def pip(self, url: str, *more: str) -> Run:
         """Plain ``python -m pip install <args>``."""
         result = pips.run_pip(self.python, ["install", *self.args(url, *more)], timeout=RUN_TIMEOUT)
-        return Run(result.returncode, result.output, result.duration)
+        return Run.of(result)
 
     def safepip_argv(self, url: str, *more: str, report: Path) -> list[str]:
         """``python -m safepip install --python <pip under test> ...`` with a JSON report."""
-        return [
-            sys.executable,
-            "-m",
-            "safepip",
-            "install",
-            "--python",
-            str(self.python),
-            *SAFEPIP_OPTS,
-            "--report-json",
-            str(report),
-            *self.args(url, *more),
-        ]
+        return safepip_argv(self.python, report, self.args(url, *more), bounds=SAFEPIP_OPTS)
 
     def safepip(self, url: str, *more: str) -> Run:
         """Run safepip once and read its report."""
         report = self.fresh("report").with_suffix(".json")
-        start = time.monotonic()
-        proc = subprocess.run(
-            self.safepip_argv(url, *more, report=report),
-            env=pips.isolated_env(),
-            cwd=self.tmp,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=RUN_TIMEOUT,
-            check=False,
-        )
-        return _finished(proc.returncode, proc.stdout, time.monotonic() - start, report)
+        argv = self.safepip_argv(url, *more, report=report)
+        env = pips.isolated_env()
+        return run_safepip(argv, report=report, env=env, cwd=self.tmp, timeout=RUN_TIMEOUT)
 
     def both(self, url: str, plain: str, safe: str, scenario: str, *more: str) -> tuple[Run, Run]:
         """Plain pip on project ``plain``, safepip on ``safe``; prints the scenario line."""
@@ -168,11 +84,6 @@ class Client:
             f" safepip {safe_run.summary()}"
         )
         return pip_run, safe_run
-
-
-def _finished(returncode: int, output: str, duration: float, report: Path) -> Run:
-    document = json.loads(report.read_text("utf-8")) if report.is_file() else None
-    return Run(returncode, output, duration, document)
 
 
 @pytest.fixture

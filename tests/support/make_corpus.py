@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,20 +92,7 @@ class Ctx:
         if user is not None:
             argv = ["runuser", "-u", user, "--", *argv]
         env = pips.isolated_env({"HOME": str(self.work / "home")})
-        start = time.monotonic()
-        proc = subprocess.run(
-            argv,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            check=False,
-            timeout=180,
-        )
-        return pips.PipResult(tuple(argv), proc.returncode, proc.stdout, time.monotonic() - start)
+        return pips.run_merged(argv, env=env, timeout=180)
 
 
 @dataclass

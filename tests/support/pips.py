@@ -276,10 +276,30 @@ def run_pip(
     Returns:
         The result; a failing pip is not an exception.
     """
-    argv = (str(python), "-m", "pip", *args)
+    return run_merged((str(python), "-m", "pip", *args), env=env, cwd=cwd, timeout=timeout)
+
+
+def run_merged(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+) -> PipResult:
+    """Run ``argv`` (pip, or safepip) with stdout and stderr merged and stdin from /dev/null.
+
+    Args:
+        argv: the command.
+        env: the environment; :func:`isolated_env` when None.
+        cwd: the working directory.
+        timeout: seconds before the process is killed (raises ``subprocess.TimeoutExpired``).
+
+    Returns:
+        The result, the output decoded as UTF-8 (undecodable bytes replaced).
+    """
     start = time.monotonic()
     proc = subprocess.run(
-        argv,
+        list(argv),
         env=dict(env) if env is not None else isolated_env(),
         cwd=cwd,
         stdout=subprocess.PIPE,
@@ -291,4 +311,4 @@ def run_pip(
         check=False,
         timeout=timeout,
     )
-    return PipResult(argv, proc.returncode, proc.stdout, time.monotonic() - start)
+    return PipResult(tuple(argv), proc.returncode, proc.stdout, time.monotonic() - start)

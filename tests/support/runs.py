@@ -1,0 +1,108 @@
+"""Running ``safepip install`` the way a user does, and reading what it reports.
+
+The integration scenarios run plain pip and safepip with the same arguments and compare the two
+:class:`Run` results; a safepip run also carries its ``--report-json`` document.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from support import pips
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished process: exit status, merged output, wall time and (safepip) its report."""
+
+    returncode: int
+    output: str
+    duration: float
+    report: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, result: pips.PipResult, report: Path | None = None) -> Run:
+        """A finished process, with the JSON report at ``report`` when it was written."""
+        document = None
+        if report is not None and report.is_file():
+            document = json.loads(report.read_text("utf-8"))
+        return cls(result.returncode, result.output, result.duration, document)
+
+    @property
+    def attempts(self) -> list[dict[str, Any]]:
+        """The report's attempts (safepip runs only)."""
+        assert self.report is not None, self.output
+        attempts: list[dict[str, Any]] = self.report["attempts"]
+        return attempts
+
+    @property
+    def kinds(self) -> list[str]:
+        """The diagnosed kind of every failed attempt, in order."""
+        return [a["diagnosis"]["kind"] for a in self.attempts if a["diagnosis"]]
+
+    @property
+    def decided(self) -> list[str]:
+        """The kinds that decided something.
+
+        A bare not-found of an attempt without ``--log`` decides nothing: it only sends the next
+        attempt to pip's debug lines.
+        """
+        return [
+            a["diagnosis"]["kind"]
+            for a in self.attempts
+            if a["diagnosis"] and ("--log" in a["args"] or a["diagnosis"]["kind"] != "not-found")
+        ]
+
+    @property
+    def deleted(self) -> set[str]:
+        """Every path safepip deleted, over all attempts."""
+        return {path for attempt in self.attempts for path in attempt["deleted"]}
+
+    def summary(self) -> str:
+        """``rc=N, A attempts (kinds), T s`` for a scenario line."""
+        if self.report is None:
+            return f"rc={self.returncode}, {self.duration:.1f} s"
+        kinds = ",".join(self.kinds) or "-"
+        return (
+            f"rc={self.returncode} {self.report['outcome']}, {len(self.attempts)} attempt(s)"
+            f" [{kinds}], {self.duration:.1f} s"
+        )
+
+
+def safepip_argv(
+    python: Path, report: Path, args: Sequence[str], *, bounds: Sequence[str] = ()
+) -> list[str]:
+    """``python -m safepip install --python PYTHON BOUNDS --report-json REPORT ARGS``.
+
+    Args:
+        python: the interpreter whose pip safepip drives.
+        report: where safepip writes its JSON report.
+        args: safepip options and pip arguments, after the report.
+        bounds: safepip's backoff, wait and budget options for the scenario.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "safepip",
+        "install",
+        "--python",
+        str(python),
+        *bounds,
+        "--report-json",
+        str(report),
+        *args,
+    ]
+
+
+def run_safepip(
+    argv: Sequence[str], *, report: Path, env: Mapping[str, str], cwd: Path, timeout: float
+) -> Run:
+    """Run a :func:`safepip_argv` command (output merged, no stdin) and read its report."""
+    return Run.of(pips.run_merged(argv, env=env, cwd=cwd, timeout=timeout), report)
