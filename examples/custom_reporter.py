@@ -26,7 +26,8 @@ import time
 from typing import IO, TYPE_CHECKING
 
 from safepip.install.loop import Installer
-from safepip.pipargs import Options, default_python
+from safepip.model import Options
+from safepip.pipargs import default_python
 from safepip.report.hooks import Reporter
 from safepip.report.redact import redact
 

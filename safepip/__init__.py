@@ -14,13 +14,13 @@ if TYPE_CHECKING:
         Diagnosis,
         FailureKind,
         InstallResult,
+        Options,
         Outcome,
         PipRun,
         Remedy,
         RemedyAction,
         RetryPolicy,
     )
-    from safepip.pipargs import Options
     from safepip.report.hooks import Reporter
 
 __version__ = "0.1.0"
@@ -35,6 +35,7 @@ _LAZY = {
             "Diagnosis",
             "FailureKind",
             "InstallResult",
+            "Options",
             "Outcome",
             "PipRun",
             "Remedy",
@@ -45,7 +46,6 @@ _LAZY = {
     ),
     "classify": "safepip.classifier",
     "Installer": "safepip.install.loop",
-    "Options": "safepip.pipargs",
     "Reporter": "safepip.report.hooks",
 }
 

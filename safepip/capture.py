@@ -17,10 +17,12 @@ with ordinary output never loads the classifier. Pure: no I/O.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, BinaryIO
-
+#: ``typing`` stays off the path of a clean install (pip's output passes through here): mypy reads
+#: this name as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import BinaryIO
 
 #: The end of the output kept whole (the decisive lines are there).
 TAIL_BYTES = 4 * 1024 * 1024

@@ -7,7 +7,6 @@ Exit statuses: 0 success; pip's own status when ``safepip install`` fails; 2 usa
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
     from types import FrameType, ModuleType, TracebackType
     from typing import IO, Any, Callable
 
-    from safepip.model import InstallResult
+    from safepip.model import InstallResult, PipRun
 
 INTERNAL_ERROR = 3
 USAGE_ERROR = 2
@@ -144,28 +143,53 @@ def _describe(python: str) -> Callable[[], str] | None:
 
 
 def _install(args: Sequence[str]) -> int:
-    from safepip.install.loop import Installer  # noqa: PLC0415 - lazy: fast --help and subcommands
-    from safepip.model import FailureKind  # noqa: PLC0415
-    from safepip.pipargs import (  # noqa: PLC0415
-        carried_env,
-        default_python,
-        help_text,
-        inspect,
-        split_install_args,
-    )
-    from safepip.report.ci import ci_reporters  # noqa: PLC0415
-    from safepip.report.hooks import FanOut  # noqa: PLC0415
-    from safepip.report.text import TextReporter  # noqa: PLC0415
+    """``safepip install``: pip runs at once, as the user would run it; the rest only on failure.
 
-    options, pip_args = split_install_args(args, os.environ)
+    Only the option parser and the runner are loaded before pip starts. A run that succeeds, with
+    no report asked for and no CI output to write, ends with pip's status and nothing else loaded
+    (benchmarks/bench_overhead.py times it against plain pip).
+    """
+    from safepip import pipargs  # noqa: PLC0415 - lazy: fast --help and subcommands
+    from safepip.report import ci_systems  # noqa: PLC0415
+
+    values, pip_args = pipargs.parse_install_args(args, os.environ)
     if pip_args[:1] in (["-h"], ["--help"]) or args[:1] in (["-h"], ["--help"]):
-        print(help_text())
+        print(pipargs.help_text())
         return 0
     if not pip_args:
         raise UsageError(
             "nothing to install", hint="usage: safepip install [safepip options] <pip args>"
         )
-    python = options.python or default_python(os.environ, sys.executable)
+    chosen = values.get("python")
+    python = str(chosen) if chosen else pipargs.default_python(os.environ, sys.executable)
+    if ci_systems(os.environ):  # CI sections open before pip's output: the loop runs it all
+        return _recover(values, pip_args, python, first=None)
+    from safepip import runner  # noqa: PLC0415
+
+    budget = values.get("time_budget")
+    first = runner.run(
+        pipargs.build_argv(python, pip_args, log_path=None),
+        env=os.environ,
+        log_path=pipargs.option_value(pip_args, pipargs.LOG_OPTIONS),
+        timeout=pipargs.run_timeout(budget if isinstance(budget, float) else None, 0.0),
+    )
+    if first.succeeded and not values.get("report_json"):
+        return 0
+    return _recover(values, pip_args, python, first=first.record())
+
+
+def _recover(
+    values: Mapping[str, object], pip_args: list[str], python: str, *, first: PipRun | None
+) -> int:
+    """The install loop from the first attempt on (``first``: it ran already), then the reports."""
+    from safepip.install.loop import Installer  # noqa: PLC0415 - loaded after a failure
+    from safepip.model import FailureKind, Options  # noqa: PLC0415
+    from safepip.pipargs import carried_env, inspect  # noqa: PLC0415
+    from safepip.report.ci import ci_reporters  # noqa: PLC0415
+    from safepip.report.hooks import FanOut  # noqa: PLC0415
+    from safepip.report.text import TextReporter  # noqa: PLC0415
+
+    options = Options(**values)  # type: ignore[arg-type]
     facts = inspect(pip_args, os.environ)
     quiet = options.quiet or facts.quiet
     reporter = FanOut(
@@ -174,7 +198,8 @@ def _install(args: Sequence[str]) -> int:
             *ci_reporters(os.environ, stdout=sys.stdout, stderr=sys.stderr),
         ]
     )
-    result = Installer(python, options, env=dict(os.environ), reporter=reporter).install(pip_args)
+    installer = Installer(python, options, env=dict(os.environ), reporter=reporter)
+    result = installer.install(pip_args, first=first)
     conflict = None
     diagnosis = result.diagnosis
     if diagnosis is not None and diagnosis.kind is FailureKind.RESOLUTION_CONFLICT and result.text:
@@ -211,6 +236,7 @@ def _primary_index(option: str | None, python: str) -> str:
 
 def _subcommand(name: str, args: Sequence[str]) -> int:
     import argparse  # noqa: PLC0415 - `safepip install` does not need it
+    import importlib  # noqa: PLC0415
 
     module_name, summary = COMMANDS[name]
     module: ModuleType = importlib.import_module(module_name)

@@ -282,3 +282,58 @@ class InstallResult:
             if attempt.diagnosis is not None:
                 return attempt.diagnosis
         return None
+
+
+@dataclass(frozen=True)
+class Options:
+    """safepip's own options for ``install``.
+
+    Attributes:
+        attempts: the most pip runs in total (1 disables retrying).
+        time_budget: seconds for the whole install, waits included, as the user gave them; pip is
+            ended when it runs out. None: no limit on a running pip, and new attempts and waits
+            stop after :data:`safepip.pipargs.DEFAULT_TIME_BUDGET`.
+        backoff_base: the first wait in seconds; each later wait doubles, with jitter.
+        max_wait: the cap of a single wait in seconds.
+        no_remedy: diagnose and report only: no cache change, no retry.
+        remedy_dry_run: plan remedies and show them, but delete nothing.
+        report_json: write the JSON report to this path.
+        python: the interpreter whose pip to drive (None: the active venv's, else safepip's own).
+        quiet: print only the final failure.
+        no_explain: on a resolution conflict, skip the search for a verified fix.
+    """
+
+    attempts: int = 4
+    time_budget: float | None = None
+    backoff_base: float = 1.0
+    max_wait: float = 30.0
+    no_remedy: bool = False
+    remedy_dry_run: bool = False
+    report_json: str | None = None
+    python: str | None = None
+    quiet: bool = False
+    no_explain: bool = False
+
+
+@dataclass(frozen=True)
+class PipFacts:
+    """What safepip needs to know about the user's pip arguments and environment.
+
+    Attributes:
+        cache_dir: the value of ``--cache-dir`` if given on the command line.
+        no_cache: the cache is disabled (``--no-cache-dir`` or ``PIP_NO_CACHE_DIR``).
+        log: the user's own ``--log`` file, if any.
+        quiet: pip was asked to be quiet (``-q``).
+        resume_retries: the user already chose ``--resume-retries``.
+        index_url: the ``-i``/``--index-url`` given to pip, if any (otherwise pip's environment
+            and config files decide: :func:`safepip.pipfacts.configured_indexes`).
+        verbose: pip was asked for verbose output (``-v``): it shows build output itself.
+    """
+
+    cache_dir: str | None
+    no_cache: bool
+    log: str | None
+    quiet: bool
+    resume_retries: bool
+    index_url: str | None = None
+    verbose: bool = False

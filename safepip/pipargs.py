@@ -12,65 +12,56 @@ one wins).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+import os
 
 from safepip.errors import UsageError
-from safepip.pipfacts import cache_disabled
 
+#: ``typing``, ``dataclasses`` and ``pathlib`` stay off the path of a clean install, which parses
+#: its options here before pip starts (benchmarks/bench_overhead.py): mypy reads this as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping, Sequence
+    from typing import Callable
+
+    from safepip.model import Options, PipFacts
 
 
 #: Seconds after which safepip starts no new attempt and no new wait when the user gave no
 #: ``--time-budget``. It never ends a running pip: only a budget the user gave does that.
 DEFAULT_TIME_BUDGET = 900.0
 
+#: The least a pip run is given under a time budget: an attempt that starts gets this much.
+MIN_RUN_SECONDS = 1.0
+
 #: The largest ``--time-budget`` accepted (a week): beyond it a timer cannot be armed reliably.
 MAX_TIME_BUDGET = 7 * 24 * 3600.0
 
 
-@dataclass(frozen=True)
-class Options:
-    """safepip's own options for ``install``.
+def run_timeout(budget: float | None, elapsed: float) -> float | None:
+    """The seconds the next pip run gets under the user's ``--time-budget``.
 
-    Attributes:
-        attempts: the most pip runs in total (1 disables retrying).
-        time_budget: seconds for the whole install, waits included, as the user gave them; pip is
-            ended when it runs out. None: no limit on a running pip, and new attempts and waits
-            stop after :data:`DEFAULT_TIME_BUDGET`.
-        backoff_base: the first wait in seconds; each later wait doubles, with jitter.
-        max_wait: the cap of a single wait in seconds.
-        no_remedy: diagnose and report only: no cache change, no retry.
-        remedy_dry_run: plan remedies and show them, but delete nothing.
-        report_json: write the JSON report to this path.
-        python: the interpreter whose pip to drive (None: the active venv's, else safepip's own).
-        quiet: print only the final failure.
-        no_explain: on a resolution conflict, skip the search for a verified fix.
+    Args:
+        budget: the user's budget; None when they gave none (then pip is never ended).
+        elapsed: seconds of the budget spent so far.
+    """
+    return None if budget is None else max(MIN_RUN_SECONDS, budget - elapsed)
+
+
+class _Spec:
+    """One safepip option: its flag, its ``Options`` field, its conversion, its help.
+
+    A plain class: a dataclass would load ``dataclasses`` before pip starts.
     """
 
-    attempts: int = 4
-    time_budget: float | None = None
-    backoff_base: float = 1.0
-    max_wait: float = 30.0
-    no_remedy: bool = False
-    remedy_dry_run: bool = False
-    report_json: str | None = None
-    python: str | None = None
-    quiet: bool = False
-    no_explain: bool = False
+    __slots__ = ("convert", "field", "flag", "help")
 
-
-@dataclass(frozen=True)
-class _Spec:
-    """One safepip option: its flag, its :class:`Options` field, its conversion, its help."""
-
-    flag: str
-    field: str
-    convert: Callable[[str], object]
-    help: str
+    def __init__(self, flag: str, field: str, convert: Callable[[str], object], help: str) -> None:  # noqa: A002
+        """One row of :data:`SPECS`."""
+        self.flag = flag
+        self.field = field
+        self.convert = convert
+        self.help = help
 
     @property
     def env(self) -> str:
@@ -165,6 +156,23 @@ def _convert(spec: _Spec, raw: str, origin: str) -> object:
 def split_install_args(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Options, list[str]]:
     """Split ``safepip install`` arguments into safepip's options and pip's arguments.
 
+    See :func:`parse_install_args`; this returns the options as an
+    :class:`~safepip.model.Options` record.
+
+    Raises:
+        UsageError: a bad value, or a safepip option missing its value.
+    """
+    from safepip.model import Options  # noqa: PLC0415 - the record, after pip started
+
+    values, pip_args = parse_install_args(argv, env)
+    return Options(**values), pip_args  # type: ignore[arg-type]
+
+
+def parse_install_args(
+    argv: Sequence[str], env: Mapping[str, str]
+) -> tuple[dict[str, object], list[str]]:
+    """Split ``safepip install`` arguments into safepip's option values and pip's arguments.
+
     safepip options are recognised only before the first argument that is not one of them;
     ``--`` ends them explicitly. ``--flag value`` and ``--flag=value`` are both accepted.
 
@@ -173,7 +181,8 @@ def split_install_args(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Opt
         env: the environment, for ``SAFEPIP_*`` defaults.
 
     Returns:
-        The options and the pip arguments, untouched and in order.
+        The values of the options given (by :class:`~safepip.model.Options` field name; the
+        others keep their defaults) and the pip arguments, untouched and in order.
 
     Raises:
         UsageError: a bad value, or a safepip option missing its value.
@@ -208,32 +217,12 @@ def split_install_args(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Opt
         else:
             values[spec.field] = True
         index += 1
-    options = Options(**values)  # type: ignore[arg-type]
-    return options, list(argv[index:])
+    return values, list(argv[index:])
 
 
-@dataclass(frozen=True)
-class PipFacts:
-    """What safepip needs to know about the user's pip arguments and environment.
-
-    Attributes:
-        cache_dir: the value of ``--cache-dir`` if given on the command line.
-        no_cache: the cache is disabled (``--no-cache-dir`` or ``PIP_NO_CACHE_DIR``).
-        log: the user's own ``--log`` file, if any.
-        quiet: pip was asked to be quiet (``-q``).
-        resume_retries: the user already chose ``--resume-retries``.
-        index_url: the ``-i``/``--index-url`` given to pip, if any (otherwise pip's environment
-            and config files decide: :func:`safepip.pipfacts.configured_indexes`).
-        verbose: pip was asked for verbose output (``-v``): it shows build output itself.
-    """
-
-    cache_dir: str | None
-    no_cache: bool
-    log: str | None
-    quiet: bool
-    resume_retries: bool
-    index_url: str | None = None
-    verbose: bool = False
+#: pip's options that name a log file pip appends to (``--log-file`` and ``--local-log`` are
+#: its older spellings).
+LOG_OPTIONS = ("--log", "--log-file", "--local-log")
 
 
 def option_value(args: Sequence[str], names: tuple[str, ...]) -> str | None:
@@ -252,6 +241,9 @@ def option_value(args: Sequence[str], names: tuple[str, ...]) -> str | None:
 
 def inspect(pip_args: Sequence[str], env: Mapping[str, str]) -> PipFacts:
     """Read the facts safepip needs from pip's arguments and ``PIP_*`` variables."""
+    from safepip.model import PipFacts  # noqa: PLC0415 - not before pip starts
+    from safepip.pipfacts import cache_disabled  # noqa: PLC0415
+
     options = [token for token in pip_args if token.startswith("-")]
     no_cache = "--no-cache-dir" in options or cache_disabled(env)
     quiet = any(
@@ -261,7 +253,7 @@ def inspect(pip_args: Sequence[str], env: Mapping[str, str]) -> PipFacts:
     return PipFacts(
         cache_dir=option_value(pip_args, ("--cache-dir",)),
         no_cache=no_cache,
-        log=option_value(pip_args, ("--log", "--log-file", "--local-log")),
+        log=option_value(pip_args, LOG_OPTIONS),
         quiet=quiet,
         resume_retries=any(token.startswith("--resume-retries") for token in options),
         index_url=option_value(pip_args, ("-i", "--index-url")),
@@ -353,9 +345,10 @@ def default_python(env: Mapping[str, str], running: str) -> str:
     """
     venv = env.get("VIRTUAL_ENV")
     if venv:
-        for candidate in (Path(venv, "bin", "python"), Path(venv, "Scripts", "python.exe")):
-            if candidate.exists():
-                return str(candidate)
+        for candidate in (("bin", "python"), ("Scripts", "python.exe")):
+            path = os.path.join(venv, *candidate)
+            if os.path.exists(path):
+                return path
     return running
 
 

@@ -22,13 +22,15 @@ from safepip.model import (
     Diagnosis,
     FailureKind,
     InstallResult,
+    Options,
     Outcome,
+    PipFacts,
     PipRun,
     Remedy,
     RemedyAction,
     assert_never,
 )
-from safepip.pipargs import Options, PipFacts, build_argv, inspect
+from safepip.pipargs import build_argv, inspect
 from safepip.report.hooks import Reporter
 
 if TYPE_CHECKING:
@@ -77,6 +79,7 @@ class _State:
     debug_log: bool = False
     text: str = ""
     origins: dict[str, str] | None = None
+    first: PipRun | None = None
 
     @property
     def workdir(self) -> Path:
@@ -118,29 +121,33 @@ class Installer:
     cache: CacheOps = field(default_factory=PipCache)
     reporter: Reporter = field(default_factory=Reporter)
 
-    def install(self, pip_args: Sequence[str]) -> InstallResult:
+    def install(self, pip_args: Sequence[str], *, first: PipRun | None = None) -> InstallResult:
         """Install with retries and remedies; never raises for a pip failure.
 
         Args:
             pip_args: the user's ``pip install`` arguments, untouched.
+            first: the first attempt when it already ran (the command line runs pip at once,
+                before loading this loop): pip with the user's arguments plus ``--no-input``.
 
         Returns:
             The result; ``returncode`` is 0, pip's own status, or 124 after a budget timeout.
         """
         facts = inspect(pip_args, self.env)
+        spent = 0.0 if first is None else first.duration  # the budget counts the first attempt
         state = _State(
             pip_args=tuple(pip_args),
             facts=facts,
-            start=self.clock(),
+            start=self.clock() - spent,
             no_cache=facts.no_cache,
             resume=facts.resume_retries,
+            first=first,
         )
         options = self.options
         backoff = Backoff(
             base=options.backoff_base,
             max_wait=options.max_wait,
             attempts=1 if options.no_remedy else options.attempts,
-            budget=_budget(options),
+            budget=_budget(options) - spent,
         )
 
         def before_wait(attempt: Attempt, wait: float) -> None:
@@ -183,11 +190,8 @@ class Installer:
             log_path=None if own_log is None else str(own_log),
             extra=state.extra,
         )
-        self.reporter.attempt_started(number, argv)
-        # Only a budget the user gave ends a running pip; the default bounds new attempts only.
-        budget = self.options.time_budget
-        remaining = None if budget is None else max(1.0, budget - (self.clock() - state.start))
-        pip = self.run(argv, env=self.env, log_path=log_path, timeout=remaining)
+        pip = self._run(state, number, argv, log_path)
+        argv = list(pip.args)
         if pip.returncode == 0 and not pip.timed_out:
             attempt = Attempt(number, 0, pip.duration, None, args=tuple(argv))
             state.attempts.append(attempt)
@@ -244,6 +248,18 @@ class Installer:
         if not again:
             self.reporter.stopping(attempt, plan.why)
         return Step(attempt, again=again, immediate=plan.immediate, delay=plan.delay)
+
+    def _run(self, state: _State, number: int, argv: list[str], log_path: Path | None) -> PipRun:
+        """Run attempt ``number``, or take the first attempt that ran already."""
+        self.reporter.attempt_started(
+            number, list(argv if state.first is None else state.first.args)
+        )
+        if state.first is not None:  # it ran before this loop was loaded: pip as the user runs it
+            pip, state.first = state.first, None
+            return pip
+        # Only a budget the user gave ends a running pip; the default bounds new attempts only.
+        remaining = pipargs.run_timeout(self.options.time_budget, self.clock() - state.start)
+        return self.run(argv, env=self.env, log_path=log_path, timeout=remaining)
 
     def _classify(self, state: _State, pip: PipRun) -> Diagnosis:
         """The diagnosis of a failed run, its next step naming the user's input and paths."""

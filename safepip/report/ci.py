@@ -21,6 +21,7 @@ import time
 from typing import IO, TYPE_CHECKING, Callable
 
 from safepip.model import Attempt, InstallResult, Outcome, RemedyAction
+from safepip.report import ci_systems
 from safepip.report.hooks import Reporter
 from safepip.report.lines import shown
 
@@ -298,9 +299,10 @@ def ci_reporters(env: Mapping[str, str], *, stdout: IO[str], stderr: IO[str]) ->
     """
     del stdout  # see Args: pip's stream stays pip's
     reporters: list[Reporter] = []
-    if env.get("GITHUB_ACTIONS") == "true":
+    systems = ci_systems(env)
+    if "github" in systems:
         summary = env.get("GITHUB_STEP_SUMMARY") or None
         reporters.append(GitHubReporter(stderr, summary_path=summary))
-    if env.get("GITLAB_CI") == "true":
+    if "gitlab" in systems:
         reporters.append(GitLabReporter(stderr))
     return reporters

@@ -21,14 +21,10 @@ stops pip with safepip, and ``fg`` resumes both.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
 import sys
 import time
 
-from safepip.capture import capture_file
-from safepip.model import PipRun
 from safepip.runner.session import (
     DRAIN_LIMIT,
     DRAIN_SECONDS,
@@ -37,12 +33,18 @@ from safepip.runner.session import (
     Session,
 )
 
-#: ``typing`` is not loaded on a clean install's path: mypy reads this name as True.
+#: A clean install runs pip through here before anything else is loaded: ``typing``, ``subprocess``
+#: and the data model stay off that path. mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
-    from typing import Protocol
+    from typing import Protocol, Union
+
+    from safepip.model import PipRun
+
+    #: A ``--log`` path as the loop (a Path) or the command line (a str) holds it.
+    LogPath = Union[str, Path]
 
     class Runner(Protocol):
         """Runs one pip process; the install loop takes any callable of this shape."""
@@ -64,7 +66,9 @@ __all__ = [
     "ENDING_SIGNALS",
     "GRACE_SECONDS",
     "LOG_READ_LIMIT",
+    "Finished",
     "query",
+    "run",
     "run_pip",
 ]
 
@@ -72,11 +76,12 @@ __all__ = [
 LOG_READ_LIMIT = 64 * 1024 * 1024
 
 
-def _read_log(log_path: Path | None, offset: int) -> str:
+def _read_log(log_path: LogPath | None, offset: int) -> str:
     """The bounded text pip appended to its log file since ``offset`` (pip opens it to append)."""
     if log_path is None:
         return ""
-    from safepip.files import open_regular  # noqa: PLC0415 - only when pip ran with a --log
+    from safepip.capture import capture_file  # noqa: PLC0415 - only when pip ran with a --log
+    from safepip.files import open_regular  # noqa: PLC0415
 
     try:  # a regular file only: the user's --log may be /dev/zero or a FIFO
         with open_regular(str(log_path)) as handle:
@@ -88,20 +93,82 @@ def _read_log(log_path: Path | None, offset: int) -> str:
         return ""
 
 
-def _log_size(log_path: Path | None) -> int:
+def _log_size(log_path: LogPath | None) -> int:
     try:
-        return log_path.stat().st_size if log_path is not None else 0
+        return os.stat(log_path).st_size if log_path is not None else 0
     except OSError:
         return 0
+
+
+class Finished:
+    """A pip run that has ended, held without the data model (a clean install never loads it).
+
+    Attributes:
+        argv: the command that ran.
+        returncode: pip's exit status (minus the signal number when a signal ended it).
+        output: the bounded console output (:class:`safepip.capture.Capture`).
+        log: what pip appended to its ``--log`` file during the run ("" without one).
+        duration: wall seconds.
+        timed_out: the user's time budget ended pip.
+    """
+
+    __slots__ = ("argv", "duration", "log", "output", "returncode", "timed_out")
+
+    def __init__(  # noqa: PLR0913 - the record's fields
+        self,
+        argv: Sequence[str],
+        returncode: int,
+        output: str,
+        log: str,
+        duration: float,
+        *,
+        timed_out: bool,
+    ) -> None:
+        """The record of one run."""
+        self.argv = tuple(argv)
+        self.returncode = returncode
+        self.output = output
+        self.log = log
+        self.duration = duration
+        self.timed_out = timed_out
+
+    @property
+    def succeeded(self) -> bool:
+        """pip exited 0 on its own."""
+        return self.returncode == 0 and not self.timed_out
+
+    def record(self) -> PipRun:
+        """The run as the data model's :class:`~safepip.model.PipRun`."""
+        from safepip.model import PipRun  # noqa: PLC0415 - only once something needs the model
+
+        return PipRun(
+            args=self.argv,
+            returncode=self.returncode,
+            log=self.log,
+            duration=self.duration,
+            timed_out=self.timed_out,
+            output=self.output,
+        )
 
 
 def run_pip(
     argv: Sequence[str],
     *,
     env: Mapping[str, str],
-    log_path: Path | None = None,
+    log_path: LogPath | None = None,
     timeout: float | None = None,
 ) -> PipRun:
+    """Run pip (:func:`run`) and return the data model's record of the run."""
+    return run(argv, env=env, log_path=log_path, timeout=timeout).record()
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    log_path: LogPath | None = None,
+    timeout: float | None = None,
+) -> Finished:
     """Run pip with its output passing through to the user, and return a record of the run.
 
     Args:
@@ -121,22 +188,19 @@ def run_pip(
     offset = _log_size(log_path)
     start = time.monotonic()
     for stream in (sys.stdout, sys.stderr):  # safepip's own lines come before pip's
-        with contextlib.suppress(Exception):
-            stream.flush()
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed or broken stream: pip meets it too
+            pass
     if os.name == "nt":  # pragma: no cover - no pseudo-terminals or process groups there
         from safepip.runner.windows import run_pipes_only  # noqa: PLC0415
 
         returncode, output, timed_out = run_pipes_only(argv, env, timeout)
     else:
         returncode, output, timed_out = Session(argv, env).run(timeout)
-    return PipRun(
-        args=tuple(argv),
-        returncode=returncode,
-        log=_read_log(log_path, offset),
-        duration=time.monotonic() - start,
-        timed_out=timed_out,
-        output=output,
-    )
+    log = _read_log(log_path, offset)
+    return Finished(argv, returncode, output, log, time.monotonic() - start, timed_out=timed_out)
 
 
 def query(argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 60) -> tuple[int, str]:
@@ -150,6 +214,8 @@ def query(argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 60) -
         ``(124, "")`` when it runs past ``timeout``; a failure with no output when the
         answer holds a NUL byte (an interpreter that answers oddly).
     """
+    import subprocess  # noqa: PLC0415 - questions come after a failure, never on a clean install
+
     try:
         done = subprocess.run(
             list(argv),

@@ -6,25 +6,26 @@ pseudo-terminal or a pipe per stream), the pump, and ending pip's process group.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import select
 import signal
-import subprocess
-import threading
 import time
 
 from safepip.capture import Capture
 from safepip.errors import PipNotFound, Terminated
 
-#: ``typing`` is not loaded on a clean install's path: mypy reads this name as True.
+#: Only modules Python has loaded anyway, plus ``select`` and ``signal``, are imported here: a
+#: clean install runs pip through this module before anything else is loaded (``subprocess``,
+#: ``threading``, ``contextlib`` and ``typing`` would each cost pip-visible milliseconds).
+#: mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from types import FrameType
-    from typing import Any
+    from typing import Any, Union
 
-    Handler = Callable[[int, FrameType | None], None]
+    Handler = Union[Callable[[int, Union[FrameType, None]], None], signal.Handlers]
+    Previous = dict[int, Any]
 
 #: How long pip gets to exit after a forwarded signal before its process group is killed.
 GRACE_SECONDS = 5.0
@@ -42,6 +43,28 @@ ENDING_SIGNALS = tuple(
 READ_SIZE = 65536
 
 
+class _Child:
+    """The pip process: its pid, and its exit status once reaped (as ``Popen.returncode``)."""
+
+    __slots__ = ("pid", "returncode")
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        #: None while pip runs; its exit status, or minus the signal that killed it.
+        self.returncode: int | None = None
+
+    def wait(self) -> int:
+        """Reap pip (blocking) and return its exit status."""
+        while self.returncode is None:
+            try:
+                _pid, status = os.waitpid(self.pid, 0)
+            except ChildProcessError:  # reaped elsewhere: the status is lost, not a success
+                self.returncode = 1
+            else:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+
 class Session:
     """One pip process in its own session, its output pumped to the user and captured."""
 
@@ -55,7 +78,7 @@ class Session:
         self.child_fds: list[int] = []
         self.pty: int | None = None
         self.tty: int | None = None
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: _Child | None = None
         self.pidfd: int | None = None
         self.again = False  # a second signal arrived during the grace
 
@@ -93,10 +116,17 @@ class Session:
         return master, slave
 
     def _start(self) -> None:
+        _std_fds_open()
+        _reap_children()
         out, err = self._streams()
         try:
-            self.process = subprocess.Popen(
-                self.argv, env=self.env, stdout=out, stderr=err, start_new_session=True
+            # posix_spawnp: what Popen(start_new_session=True) does, without importing subprocess.
+            pid = os.posix_spawnp(
+                self.argv[0],
+                self.argv,
+                self.env,
+                file_actions=[(os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, err, 2)],
+                setsid=True,
             )
         except OSError as exc:
             self._close_all()
@@ -106,8 +136,11 @@ class Session:
             for fd in self.child_fds:
                 os.close(fd)
             self.child_fds = []
-        with contextlib.suppress(AttributeError, OSError):
-            self.pidfd = os.pidfd_open(self.process.pid)
+        self.process = _Child(pid)
+        try:
+            self.pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):  # not Linux 5.3+: the pump polls instead
+            self.pidfd = None
 
     # -- the run --------------------------------------------------------------------------------
 
@@ -125,12 +158,15 @@ class Session:
         timed_out = False
         try:
             self._start()
-            with self._job_control():
+            previous = _install(self._job_control())
+            try:
                 if self._pump(deadline):
                     self._reap()
                 else:
                     timed_out = True
                     self._stop()
+            finally:
+                _restore(previous)
         except (KeyboardInterrupt, Terminated):
             if self.process is not None:
                 self._stop()
@@ -142,7 +178,7 @@ class Session:
         finally:
             self._close_all()
         assert self.process is not None  # noqa: S101 - _start() set it or raised
-        return self.process.returncode, self.capture.text(), timed_out
+        return self.process.wait(), self.capture.text(), timed_out
 
     def _pump(self, deadline: float | None, *, tick: float | None = None) -> bool:
         """Copy output until pip exits (True) or ``deadline`` passes (False)."""
@@ -218,12 +254,24 @@ class Session:
     # -- ending pip -----------------------------------------------------------------------------
 
     def _stop(self) -> None:
-        """Forward SIGINT to pip's group, give it the grace, then kill what is left of the group."""
-        with self._second_signal_kills():
+        """Forward SIGINT to pip's group, give it the grace, then kill what is left of the group.
+
+        While pip has its grace, a further ending signal only sets a flag (then the kill).
+        """
+
+        def again(_signum: int, _frame: FrameType | None) -> None:
+            self.again = True
+
+        previous = _install(dict.fromkeys(ENDING_SIGNALS, again))
+        try:
             self._signal(signal.SIGINT)
-            with contextlib.suppress(KeyboardInterrupt, Terminated):
+            try:
                 self._pump(time.monotonic() + GRACE_SECONDS, tick=0.05)
+            except (KeyboardInterrupt, Terminated):
+                pass
             self._kill()
+        finally:
+            _restore(previous)
 
     def _kill(self) -> None:
         """Kill pip's whole process group (stragglers too), then reap pip."""
@@ -233,30 +281,26 @@ class Session:
     def _reap(self) -> None:
         assert self.process is not None  # noqa: S101 - set by run()
         while True:
-            with contextlib.suppress(KeyboardInterrupt, Terminated):
+            try:
                 self.process.wait()
-                return
+            except (KeyboardInterrupt, Terminated):
+                continue
+            return
 
     def _signal(self, sig: int) -> None:
         assert self.process is not None  # noqa: S101 - set by run()
         if self.process.returncode is not None:
             return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
+        try:
             os.killpg(self.process.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
 
-    @contextlib.contextmanager
-    def _second_signal_kills(self) -> Iterator[None]:
-        """While pip has its grace, a further ending signal only sets a flag (then the kill)."""
+    def _job_control(self) -> dict[int, Handler]:
+        """The signal handlers for the run.
 
-        def again(_signum: int, _frame: FrameType | None) -> None:
-            self.again = True
-
-        with _handlers(dict.fromkeys(ENDING_SIGNALS, again)):
-            yield
-
-    @contextlib.contextmanager
-    def _job_control(self) -> Iterator[None]:
-        """Ctrl-Z stops pip with safepip (``fg`` resumes both); a resized terminal resizes pip's."""
+        Ctrl-Z stops pip with safepip (``fg`` resumes both); a resized terminal resizes pip's.
+        """
         handlers: dict[int, Handler] = {}
         tstp = getattr(signal, "SIGTSTP", None)
         if tstp is not None and signal.getsignal(tstp) is signal.SIG_DFL:
@@ -278,40 +322,64 @@ class Session:
                     self._signal(signal.SIGWINCH)
 
             handlers[winch] = on_resize
-        with _handlers(handlers):
-            yield
+        return handlers
 
     def _close(self, fd: int) -> None:
         self.routes.pop(fd, None)
         if fd == self.pty:
             self.pty = None
-        with contextlib.suppress(OSError):
+        try:
             os.close(fd)
+        except OSError:
+            pass
 
     def _close_all(self) -> None:
         for fd in [*self.routes, *self.child_fds]:
             self._close(fd)
         self.child_fds = []
         if self.pidfd is not None:
-            with contextlib.suppress(OSError):
+            try:
                 os.close(self.pidfd)
+            except OSError:
+                pass
             self.pidfd = None
 
 
-@contextlib.contextmanager
-def _handlers(handlers: Mapping[int, Handler]) -> Iterator[None]:
-    """Install signal handlers for the block (main thread only; elsewhere leave signals alone)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous: dict[int, Any] = {}
+def _install(handlers: Mapping[int, Handler]) -> Previous:
+    """Install signal handlers; return the ones they replaced, for :func:`_restore`.
+
+    Only the main thread may set handlers: elsewhere (safepip embedded in a threaded program)
+    signals are left alone.
+    """
+    previous: Previous = {}
     try:
         for signum, handler in handlers.items():
             previous[signum] = signal.signal(signum, handler)
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    except ValueError:  # not the main thread
+        _restore(previous)
+        return {}
+    return previous
+
+
+def _restore(previous: Previous) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+def _std_fds_open() -> None:
+    """Make sure fds 0-2 are open (on /dev/null if closed), so that pip's new pipes get fds 3+."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # takes the lowest free fd: this one
+
+
+def _reap_children() -> None:
+    """Undo an inherited ``SIGCHLD`` set to ignored: the kernel would reap pip, status and all."""
+    sigchld = getattr(signal, "SIGCHLD", None)
+    if sigchld is not None and signal.getsignal(sigchld) is signal.SIG_IGN:
+        _install({sigchld: signal.SIG_DFL})
 
 
 def _isatty(fd: int) -> bool:
@@ -337,9 +405,11 @@ def _copy_winsize(source: int, target: int) -> None:
     import fcntl  # noqa: PLC0415
     import termios  # noqa: PLC0415
 
-    with contextlib.suppress(OSError):
+    try:
         size = fcntl.ioctl(source, termios.TIOCGWINSZ, b"\0" * 8)
         fcntl.ioctl(target, termios.TIOCSWINSZ, size)
+    except OSError:
+        pass
 
 
 def _write_all(fd: int, data: bytes) -> bool:

@@ -34,6 +34,35 @@ def test_a_clean_install_does_not_load_the_classifier() -> None:
     assert out.split() == ["False"] * 8
 
 
+def test_a_clean_install_runs_pip_before_loading_anything_heavy() -> None:
+    """A successful `safepip install` loads the option parser and the runner, nothing else.
+
+    ``/bin/true`` stands in for the interpreter: ``true -m pip install ...`` succeeds. The
+    modules listed cost pip-visible start-up time (benchmarks/bench_overhead.py).
+    """
+    heavy = (
+        "typing",
+        "dataclasses",
+        "subprocess",
+        "threading",
+        "pathlib",
+        "safepip.model",
+        "safepip.install.loop",
+        "safepip.classifier",
+        "safepip.cache",
+        "safepip.report.text",
+    )
+    code = (
+        "import sys; before = set(sys.modules); from safepip.cli import main;"
+        " status = main(['install', '--python', '/bin/true', 'demo']);"
+        f"print(status, [m for m in {heavy!r} if m in sys.modules and m not in before])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines()[-1] == "0 []"
+
+
 def test_version_imports_nothing_heavy() -> None:
     """`safepip --version` loads neither typing, enum (signal), dataclasses nor the data model.
 
@@ -54,7 +83,7 @@ def test_version_imports_nothing_heavy() -> None:
 def test_the_public_names_resolve_to_their_modules() -> None:
     """Every name in ``safepip.__all__`` resolves, the lazy ones to the objects of their modules."""
     from safepip.install.loop import Installer
-    from safepip.pipargs import Options
+    from safepip.model import Options
     from safepip.report.hooks import Reporter
 
     for name in safepip.__all__:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from safepip.errors import UsageError
-from safepip.pipargs import Options, build_argv, default_python, inspect, split_install_args
+from safepip.model import Options
+from safepip.pipargs import build_argv, default_python, inspect, split_install_args
 
 
 def test_pip_arguments_pass_through_untouched() -> None:

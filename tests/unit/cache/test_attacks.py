@@ -28,8 +28,7 @@ from safepip import cli
 from safepip.cache import delete as guarded
 from safepip.cache.layout import http_entry_paths
 from safepip.install.loop import Installer
-from safepip.model import Outcome, RemedyAction
-from safepip.pipargs import Options
+from safepip.model import Options, Outcome, RemedyAction
 from safepip.report.text import TextReporter
 
 if TYPE_CHECKING:
@@ -384,7 +383,7 @@ import sys
 from pathlib import Path
 from support.fakes import FakeCache, FakeClock, FakeRunner
 from safepip.install.loop import Installer
-from safepip.pipargs import Options
+from safepip.model import Options
 log = sys.argv[2]
 clock = FakeClock()
 runner = FakeRunner([(1, log), (0, "")], clock)

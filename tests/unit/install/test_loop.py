@@ -9,8 +9,7 @@ import pytest
 
 from safepip.cache.layout import http_entry_paths
 from safepip.install.loop import TIMEOUT_STATUS, Installer
-from safepip.model import FailureKind, Outcome, RemedyAction
-from safepip.pipargs import Options
+from safepip.model import FailureKind, Options, Outcome, PipRun, RemedyAction
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -92,6 +91,38 @@ def test_success_runs_pip_once_as_the_user_would(clock: FakeClock) -> None:
     assert clock.sleeps == []
     assert runner.calls == [["python3", "-m", "pip", "install", "--no-input", "demo"]]
     assert result.log_path is None
+
+
+def test_a_first_attempt_that_already_ran_is_not_run_again(clock: FakeClock) -> None:
+    """The command line runs pip before loading the loop: the loop takes that run as attempt 1.
+
+    It classifies it and goes on from the second attempt.
+    """
+    first = PipRun(
+        args=("python3", "-m", "pip", "install", "--no-input", "demo"),
+        returncode=1,
+        log="",
+        duration=2.5,
+        output=TRANSIENT,
+    )
+    installer, runner, _ = make(clock, [(0, "")])
+    result = installer.install(["demo"], first=first)
+    assert result.outcome is Outcome.RECOVERED
+    assert len(runner.calls) == 1  # only the retry ran here
+    assert [a.args for a in result.attempts] == [first.args, tuple(runner.calls[0])]
+    assert result.attempts[0].duration == 2.5
+    assert result.attempts[0].diagnosis is not None
+    assert result.attempts[0].diagnosis.kind is FailureKind.NETWORK_TRANSIENT
+
+
+def test_the_budget_counts_a_first_attempt_that_already_ran(clock: FakeClock) -> None:
+    """A first attempt that used up the budget leaves no time for a retry."""
+    first = PipRun(args=("python3",), returncode=1, log="", duration=30.0, output=TRANSIENT)
+    installer, runner, _ = make(clock, [(0, "")], time_budget=20.0)
+    result = installer.install(["demo"], first=first)
+    assert runner.calls == []
+    assert result.outcome is Outcome.GAVE_UP
+    assert result.returncode == 1
 
 
 def test_transient_failure_is_retried_after_backoff(clock: FakeClock) -> None:

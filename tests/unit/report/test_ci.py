@@ -20,12 +20,12 @@ from safepip.model import (
     Diagnosis,
     FailureKind,
     InstallResult,
+    Options,
     Outcome,
     Remedy,
     RemedyAction,
     RetryPolicy,
 )
-from safepip.pipargs import Options
 from safepip.report.ci import (
     GitHubReporter,
     GitLabReporter,
