@@ -16,10 +16,11 @@ Writes (``--report-json``, ``fix-requirements -o``, the kept pip log, the step s
 - A failed write (ENOSPC, EROFS, EACCES, a missing directory) removes its temp file and raises
   :class:`OSError`; the caller says so in one line.
 
-Reads (logs, requirement files): opened with ``O_NONBLOCK`` (a FIFO never blocks the open), then
-``fstat``: only a regular file is read, at most ``cap`` bytes; standard input is read up to the
-cap (a log piped in: up to a read limit, keeping its end). ``/dev/zero``, a FIFO or a directory
-is refused with :class:`NotRegularFile`.
+Reads (logs, requirement files, pip's cache entries): opened with ``O_NONBLOCK`` (a FIFO never
+blocks the open), then ``fstat``: only a regular file is read, at most ``cap`` bytes; standard
+input is read up to the cap (a log piped in: up to a read limit, keeping its end). ``/dev/zero``,
+a FIFO or a directory is refused with :class:`NotRegularFile`; so is a symlink where the caller
+does not follow links (a cache entry: ``O_NOFOLLOW``).
 """
 
 from __future__ import annotations
@@ -41,24 +42,43 @@ _CHUNK = 1024 * 1024
 # O_PATH (Linux) resolves a name without opening the file itself: no side effect on a device.
 _PROBE_FLAGS = getattr(os, "O_PATH", os.O_RDONLY | os.O_NONBLOCK) | getattr(os, "O_NOCTTY", 0)
 _NOCTTY = getattr(os, "O_NOCTTY", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+#: ``os.O_NOFOLLOW``, or 0 where the platform has none (Windows): every open that must not
+#: follow a planted link uses this one definition.
+O_NOFOLLOW: int = getattr(os, "O_NOFOLLOW", 0)
+#: What :class:`NotRegularFile` calls a symlink that was not followed.
+SYMLINK = "a symlink"
 #: A regular file that cannot be replaced by a rename is written in place after these.
 _IN_PLACE_ERRNOS = frozenset({errno.EBUSY, errno.EXDEV, errno.EACCES, errno.EPERM})
 
 
 class NotRegularFile(OSError):
-    """An input that is not a regular file (a device, a FIFO, a directory): never read."""
+    """An input that is not a regular file (a device, a FIFO, a directory, a symlink not followed).
+
+    It is never read.
+
+    Attributes:
+        what: what the path is instead (``a FIFO``, ``a directory``, :data:`SYMLINK`...).
+    """
 
     def __init__(self, path: str, what: str) -> None:
-        """Name the path and what it is instead."""
-        super().__init__(errno.EINVAL, f"not a regular file ({what})", path)
+        """Name the path and what it is instead (errno ELOOP for a symlink, else EINVAL)."""
+        code = errno.ELOOP if what == SYMLINK else errno.EINVAL
+        super().__init__(code, f"not a regular file ({what})", path)
+        self.what = what
 
 
 class TooLarge(OSError):
-    """An input longer than the cap safepip reads from a stream."""
+    """An input longer than the cap safepip reads.
+
+    Attributes:
+        cap: the cap, in bytes.
+    """
 
     def __init__(self, path: str, cap: int) -> None:
         """Name the path and the cap."""
         super().__init__(errno.EFBIG, f"longer than {cap // (1024 * 1024)} MB", path)
+        self.cap = cap
 
 
 def describe(mode: int) -> str:
@@ -165,7 +185,7 @@ def _write_in_place(
     target: str, chunks: Iterable[bytes], *, truncate: bool, nofollow: bool = False
 ) -> None:
     flags = os.O_WRONLY | _NOCTTY | (os.O_TRUNC if truncate else 0)
-    flags |= getattr(os, "O_NOFOLLOW", 0) if nofollow else 0
+    flags |= O_NOFOLLOW if nofollow else 0
     fd = os.open(target, flags)
     try:
         _write_all(fd, chunks)
@@ -216,18 +236,32 @@ def _write_all(fd: int, chunks: Iterable[bytes]) -> None:
 # --- reading ---------------------------------------------------------------------------
 
 
-def open_regular(path: str) -> BinaryIO:
+def open_regular(path: str, *, follow_links: bool = True) -> BinaryIO:
     """Open ``path`` for reading only when it is a regular file (never blocks on a FIFO).
 
+    Args:
+        path: the file.
+        follow_links: False to refuse a symlink at ``path`` unread (``O_NOFOLLOW``): a name in
+            pip's cache must be the file itself, never a link planted to ``/dev/zero`` or to a
+            file elsewhere.
+
     Raises:
-        NotRegularFile: a directory, device, FIFO or socket.
+        NotRegularFile: a directory, device, FIFO or socket; with ``follow_links=False`` also
+            a symlink (``what`` is :data:`SYMLINK`).
         OSError: the open failed (ENOENT, EACCES, ELOOP, ENXIO...).
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOCTTY)
+    flags = os.O_RDONLY | _NONBLOCK | _NOCTTY | (0 if follow_links else O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if follow_links or exc.errno != errno.ELOOP:
+            raise
+        raise NotRegularFile(path, SYMLINK) from exc
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISREG(mode):
-            os.set_blocking(fd, True)
+            if _NONBLOCK:
+                os.set_blocking(fd, True)
             return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)

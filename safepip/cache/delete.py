@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from safepip.cache.layout import BODY_SUFFIX, HTTP_V2, MARKERS, WHEELS, entry_kind
 from safepip.cache.lock import DEFAULT_TIMEOUT, locked
 from safepip.errors import CacheRefused
+from safepip.files import O_NOFOLLOW
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -43,14 +44,13 @@ if TYPE_CHECKING:
 #: uses a private cache; the cache commands say so in one line).
 LOCK_TIMEOUT = DEFAULT_TIMEOUT
 
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | _CLOEXEC
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | O_NOFOLLOW | _CLOEXEC
 _MAX_DEPTH = 16  # pip's entries are one level deep; a deeper tree is hostile or not pip's
 
 #: Descriptor-relative open/stat/unlink/rmdir and listing by descriptor (POSIX, not Windows).
 FD_SUPPORTED = (
-    bool(_NOFOLLOW)
+    bool(O_NOFOLLOW)
     and hasattr(os, "O_DIRECTORY")
     and hasattr(os, "fstatvfs")
     and {os.open, os.stat, os.unlink, os.rmdir} <= os.supports_dir_fd

@@ -7,15 +7,14 @@ Formats (docs/failure-kinds.md §A; pip's vendored ``cachecontrol/serialize.py``
 bytes (still gzip-encoded when the server sent ``Content-Encoding: gzip``).
 
 Every file is opened without following links and read only when ``fstat`` says it is a regular
-file, up to a cap (:func:`open_entry`, :func:`read_capped`). Nothing here deletes.
+file, up to a cap (:func:`open_entry`, :func:`read_capped`, both on the one bounded opener
+:func:`safepip.files.open_regular`). Nothing here deletes.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import re
-import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from safepip.cache.layout import BODY_SUFFIX, HTTP_V1, HTTP_V2, TEMP_NAME, WHEELS
 from safepip.cache.msgpack_decode import MsgpackError, MsgpackTruncated, unpackb
+from safepip.files import TooLarge, open_regular
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,20 +35,6 @@ EOCD_MAX = 22 + 0xFFFF
 #: The most safepip reads of one cache file it parses whole: an http-v2 metadata file holds
 #: headers only, an old http/ entry holds the whole body in its msgpack.
 MAX_READ = 256 * 1024 * 1024
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-)
-
-
-class NotRegularFile(OSError):
-    """A cache path that is a symlink, a FIFO, a device or a directory where pip keeps a file."""
-
-
-class TooLarge(OSError):
-    """A cache file larger than safepip is willing to read whole."""
 
 
 def open_entry(path: str) -> BinaryIO:
@@ -58,39 +44,25 @@ def open_entry(path: str) -> BinaryIO:
     that trusted the name; ``O_NOFOLLOW | O_NONBLOCK`` and ``fstat`` refuse them unread.
 
     Raises:
-        NotRegularFile: a symlink or anything but a regular file.
+        safepip.files.NotRegularFile: a symlink or anything but a regular file.
         OSError: the open failed otherwise (EACCES, ENOENT...).
     """
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise NotRegularFile(errno.ELOOP, "a symlink, not a regular file", path) from exc
-        raise
-    try:
-        mode = os.fstat(fd).st_mode
-    except OSError:
-        os.close(fd)
-        raise
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        raise NotRegularFile(errno.EINVAL, "not a regular file", path)
-    return os.fdopen(fd, "rb")
+    return open_regular(path, follow_links=False)
 
 
 def read_capped(path: str, cap: int = MAX_READ) -> bytes:
     """Read a whole regular cache file of at most ``cap`` bytes (see :func:`open_entry`).
 
     Raises:
-        NotRegularFile: not a regular file.
-        TooLarge: the file holds more than ``cap`` bytes.
+        safepip.files.NotRegularFile: not a regular file.
+        safepip.files.TooLarge: the file holds more than ``cap`` bytes.
         OSError: it cannot be read.
     """
     with open_entry(path) as f:
         size = os.fstat(f.fileno()).st_size  # read() of `cap` bytes would allocate them all
         data = f.read(min(size, cap) + 1)
     if len(data) > cap:
-        raise TooLarge(errno.EFBIG, f"larger than {cap} bytes: not read", path)
+        raise TooLarge(path, cap)
     return data
 
 

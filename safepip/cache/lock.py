@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 
 from safepip.cache.layout import LOCK_NAME
 from safepip.errors import CacheRefused
+from safepip.files import O_NOFOLLOW
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 #: How long a delete waits for another process's lock by default.
 DEFAULT_TIMEOUT = 5.0
@@ -60,7 +60,7 @@ def locked(root_fd: int, root: str, timeout: float, poll: float = 0.05) -> Gener
     import fcntl  # noqa: PLC0415 - POSIX only, and FD_SUPPORTED is checked first
 
     lock_path = str(Path(root, LOCK_NAME))
-    flags = os.O_NONBLOCK | _NOFOLLOW | _CLOEXEC
+    flags = os.O_NONBLOCK | O_NOFOLLOW | _CLOEXEC
     try:
         try:
             fd = os.open(LOCK_NAME, os.O_RDWR | os.O_CREAT | flags, 0o666, dir_fd=root_fd)

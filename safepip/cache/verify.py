@@ -24,8 +24,6 @@ from safepip.cache.entries import (
     EOCD_MAX,
     CachedResponse,
     HttpEntry,
-    NotRegularFile,
-    TooLarge,
     iter_http_entries,
     iter_wheel_files,
     metadata_truncated,
@@ -37,6 +35,7 @@ from safepip.cache.entries import (
 from safepip.cache.hashes import PageHashes
 from safepip.cache.layout import HTTP_V2
 from safepip.errors import UsageError
+from safepip.files import NotRegularFile, TooLarge
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -195,7 +194,7 @@ def verify(root: Path, *, stale_after: float = 600.0, now: float | None = None) 
         try:
             problems.extend(list(_check_http(entry, now - stale_after, hashes)))
         except OSError as exc:
-            errors.append(f"{exc.filename or entry.meta}: {exc.strerror or exc}")
+            errors.append(_unreadable(exc, entry.meta))
     for entry, url in hashes.mismatches():
         files = tuple(p for p in (entry.body, entry.meta) if p is not None)
         problems.append(Problem(HASH_MISMATCH, files, f"{_DETAILS[HASH_MISMATCH]} ({url})"))
@@ -204,11 +203,18 @@ def verify(root: Path, *, stale_after: float = 600.0, now: float | None = None) 
         try:
             problem = _check_wheel(wheel)
         except OSError as exc:
-            errors.append(f"{exc.filename or wheel}: {exc.strerror or exc}")
+            errors.append(_unreadable(exc, wheel))
             continue
         if problem is not None:
             problems.append(problem)
     return VerifyReport(checked, tuple(problems), tuple(errors))
+
+
+def _unreadable(exc: OSError, path: object) -> str:
+    """``path: why`` for what could not be checked; a file over the read cap names the cap."""
+    if isinstance(exc, TooLarge):
+        return f"{exc.filename}: larger than {exc.cap} bytes: not read"
+    return f"{exc.filename or path}: {exc.strerror or exc}"
 
 
 def _check_http(entry: HttpEntry, stale_before: float, hashes: PageHashes) -> Iterator[Problem]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from safepip.files import (
+    SYMLINK,
     NotRegularFile,
     TooLarge,
     append_file,
@@ -202,6 +203,34 @@ def test_a_link_to_a_device_is_refused(tmp_path: Path) -> None:
     link.symlink_to("/dev/zero")
     with pytest.raises(NotRegularFile):
         read_input(str(link), 1024, tail=False)
+
+
+def test_a_symlink_is_refused_unread_where_links_are_not_followed(tmp_path: Path) -> None:
+    """A cache entry's name must be the file itself: a link to a healthy file is refused too."""
+    real = tmp_path / "real.whl"
+    real.write_bytes(b"PK whole")
+    link = tmp_path / "entry.whl"
+    link.symlink_to(real)
+    with pytest.raises(NotRegularFile) as refused:
+        open_regular(str(link), follow_links=False)
+    assert (refused.value.what, refused.value.errno) == (SYMLINK, errno.ELOOP)
+    assert refused.value.filename == str(link)
+    with open_regular(str(link)) as followed:  # a path the user named: followed
+        assert followed.read() == b"PK whole"
+    with open_regular(str(real), follow_links=False) as direct:
+        assert direct.read() == b"PK whole"
+
+
+def test_what_a_refused_input_is_comes_as_data(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for follow_links in (True, False):
+        with pytest.raises(NotRegularFile) as refused:
+            open_regular(str(fifo), follow_links=follow_links)
+        assert (refused.value.what, refused.value.errno) == ("a FIFO", errno.EINVAL)
+    with pytest.raises(NotRegularFile) as refused:
+        open_regular(str(tmp_path), follow_links=False)
+    assert refused.value.what == "a directory"
 
 
 def test_tail_keeps_the_end_of_a_long_file(tmp_path: Path) -> None:

@@ -13,7 +13,16 @@ from hypothesis import strategies as st
 from support import cachetree as ct
 
 from safepip.cache.layout import http_entry_paths
-from safepip.cache.verify import BAD_CRC, HASH_MISMATCH, TRUNCATED_ENTRY, verify, zip_crcs_match
+from safepip.cache.verify import (
+    BAD_CRC,
+    HASH_MISMATCH,
+    NOT_REGULAR,
+    TRUNCATED_ENTRY,
+    _unreadable,
+    verify,
+    zip_crcs_match,
+)
+from safepip.files import TooLarge
 
 URL = "https://files.example/p/demo-1.0-py3-none-any.whl"
 
@@ -155,3 +164,35 @@ def test_a_half_written_http_entry_is_truncated_not_unreadable(tmp_path: Path) -
     garbage.write_bytes(b"cc=4,\xc1garbage")
     reasons = {p.paths[0]: p.reason for p in verify(root).problems}
     assert reasons == {str(old): TRUNCATED_ENTRY, str(garbage): "unreadable-metadata"}
+
+
+def test_a_symlink_to_a_healthy_file_is_not_a_regular_file(tmp_path: Path) -> None:
+    """Entry names are never followed: a link to a whole wheel is reported, as pip keeps none."""
+    root = tmp_path / "cache"
+    ct.add_http_v2(root, URL, ct.wheel_bytes("demo", "1.0"))
+    _meta, body, _old = http_entry_paths(root, URL)
+    elsewhere = tmp_path / "healthy.body"
+    body.rename(elsewhere)
+    body.symlink_to(elsewhere)
+    entry = ct.add_built_wheel(root, "built", "0.1")
+    (wheel,) = entry.glob("*.whl")
+    wheel.rename(tmp_path / wheel.name)
+    wheel.symlink_to(tmp_path / wheel.name)
+    report = verify(root)
+    assert [(p.reason, p.detail) for p in report.problems] == [
+        (NOT_REGULAR, "a symlink, FIFO or device where pip keeps a file: never read"),
+        (
+            NOT_REGULAR,
+            f"{wheel.name}: a symlink, FIFO or device where pip keeps a file: never read",
+        ),
+    ]
+    assert report.problems[1].paths == (str(entry),)
+    assert report.unreadable == ()
+
+
+def test_a_file_over_the_read_cap_is_unreadable_naming_the_cap() -> None:
+    line = _unreadable(TooLarge("/c/http-v2/a/b", 256 * 1024 * 1024), "/c/other")
+    assert line == "/c/http-v2/a/b: larger than 268435456 bytes: not read"
+    assert (
+        _unreadable(PermissionError(13, "Permission denied"), "/c/x") == "/c/x: Permission denied"
+    )
