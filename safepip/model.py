@@ -105,7 +105,13 @@ class Cause(str, enum.Enum):
     """Nothing answers at the host (connection refused, unknown name, no route): one more
     attempt, then stop naming the host."""
     CUT_SHORT = "cut-short"
-    """A download ended before its announced size: network-transient, whatever the hash says."""
+    """A download ended before its announced size (its progress line stopped short, urllib3
+    said the connection broke mid-body, or pip's cached copy is shorter than its
+    Content-Length): retried as a network failure, whatever the hash says."""
+    COMPLETE = "complete-download"
+    """A download that failed its hash arrived whole (its progress line reached the size, or
+    pip's cached copy of these very bytes holds all of its Content-Length): the bad bytes are
+    what the server sends, so the same ones from a fresh download stop the run."""
     NO_CREDENTIALS = "no-credentials"
     """A 401 where pip sent no credentials (and ``--no-input`` kept it from asking)."""
     CREDENTIALS_REFUSED = "credentials-refused"

@@ -193,12 +193,31 @@ def read_hash_block(log: Log, header: int) -> HashBlock:
 
 
 def stopped_short(log: Log, start: int, end: int) -> bool:
-    """Whether the last progress bar between two lines stopped before its total (§C step 4)."""
+    """Whether the download between two lines was cut short (§C step 4).
+
+    Its last progress bar stopped before its total, or urllib3 or pip said the connection
+    broke mid-body (``IncompleteRead(``, ``Connection broken:``, pip >= 25.1's ``Connection
+    interrupted while downloading``; never a ``Retrying`` line, which is another request).
+    """
+    if progress_done(log, start, end) is False:
+        return True
+    return any(
+        pat.BROKE_MID_BODY.search(log.lines[i]) and "Retrying (" not in log.lines[i]
+        for i in range(start + 1, end)
+    )
+
+
+def progress_done(log: Log, start: int, end: int) -> bool | None:
+    """Whether the last progress bar between two lines reached its total; None: no bar.
+
+    A full bar is whole to the bar's precision (one decimal of its unit). pip draws no bar for
+    files under 40 kB, with ``-q``, and (pip >= 25) on a console that is not a terminal.
+    """
     for i in range(end - 1, start, -1):
         m = pat.PROGRESS.search(log.clean(i))
         if m:
-            return float(m.group(1)) < float(m.group(2))
-    return False
+            return float(m.group(1)) >= float(m.group(2))
+    return None
 
 
 def project_spelling(name: str) -> str:

@@ -82,6 +82,11 @@ CACHED_WHEEL_LINK = re.compile(
 PROGRESS = re.compile(
     r"\x20(\d{1,9}(?:\.\d{1,3})?)/(\d{1,9}(?:\.\d{1,3})?)\x20(?:bytes|kB|MB|GB)\b", re.VERBOSE
 )
+#: A connection that broke mid-body: urllib3's ``IncompleteRead(`` / ``ProtocolError('Connection
+#: broken: ...')``, pip >= 25.1's ``Connection interrupted while downloading`` (§C step 4).
+BROKE_MID_BODY = re.compile(
+    r"IncompleteRead\(|Connection\x20broken:|Connection\x20interrupted\x20while\x20downloading"
+)
 #: ``Processing <path>`` (§D local-path-missing context).
 PROCESSING = re.compile(r"^\s{0,12}Processing\x20(\S{1,4096})", re.VERBOSE)
 #: ``Collecting <req>`` or (``--log``) ``1 location(s) to search for versions of <name>:``.

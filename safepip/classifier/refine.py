@@ -23,6 +23,7 @@ from safepip.classifier.evidence import (
     cached_wheel_link,
     fetch_before,
     found_links,
+    progress_done,
     project,
     project_spelling,
     read_hash_block,
@@ -33,7 +34,7 @@ from safepip.classifier.evidence import (
     stopped_short,
     url_in,
 )
-from safepip.model import DEFAULT_POLICY, Cause, Diagnosis, FailureKind
+from safepip.model import DEFAULT_POLICY, Cause, Diagnosis, FailureKind, RetryPolicy
 from safepip.pipfacts import EMPTY_SHA256
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ def hash_mismatch(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
     elif fetch is not None and stopped_short(log, fetch.at, hit.index):
         # Cut short (cause cut-short): a network failure whatever bytes it ended with; the plan
         # retries it like one.
-        kind, why = K.DOWNLOAD_CORRUPT, "the progress bar stopped short: a truncated download"
+        kind, why = K.DOWNLOAD_CORRUPT, _CUT_WHY
     elif index_hash is None and (
         len(block.expected) > 1 or pat.USER_HASHES.search(log.text) is not None
     ):
@@ -168,10 +169,18 @@ def hash_mismatch(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
     else:
         kind, why = K.DOWNLOAD_CORRUPT, "a fresh download does not match the index hash"
     package, version = split_req(block.req)
+    cause = None
+    if why is _CUT_WHY:
+        cause = Cause.CUT_SHORT
+    elif (
+        kind is K.DOWNLOAD_CORRUPT and fetch is not None and progress_done(log, fetch.at, hit.index)
+    ):
+        cause, why = Cause.COMPLETE, f"{why} (the progress bar reached the file's size)"
     return replace(
         base,
         kind=kind,
-        policy=DEFAULT_POLICY[kind],
+        # A cut is a network failure: it needs no remedy to be worth another attempt.
+        policy=RetryPolicy.RETRY if cause is Cause.CUT_SHORT else DEFAULT_POLICY[kind],
         evidence=block.lines if fetch is None else (fetch.line, *block.lines),
         rule=f"{hit.rule.source}: {why}",
         package=package,
@@ -180,8 +189,12 @@ def hash_mismatch(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
         got_hash=got,
         expected_hashes=block.expected,
         from_cache=cached,
-        cause=Cause.CUT_SHORT if why.startswith("the progress bar stopped short") else None,
+        cause=cause,
     )
+
+
+#: Why a hash mismatch is a download cut short (cause ``cut-short``).
+_CUT_WHY = "the download stopped short (progress bar or a broken connection): a truncated download"
 
 
 def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagnosis:  # noqa: PLR0911 - one branch per piece of evidence
@@ -228,13 +241,16 @@ def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagno
             paths=(link,) if link else base.paths,
             evidence=(fetch.line, hit.line),
         )
+    cut = stopped_short(log, fetch.at, hit.index)  # a broken archive because it was cut short
     return replace(
         base,
         kind=K.DOWNLOAD_CORRUPT,
-        policy=DEFAULT_POLICY[K.DOWNLOAD_CORRUPT],
+        policy=RetryPolicy.RETRY if cut else DEFAULT_POLICY[K.DOWNLOAD_CORRUPT],
         urls=urls,
         evidence=(fetch.line, hit.line),
-        rule=hit.rule.source + "; after Downloading",
+        rule=hit.rule.source
+        + ("; after Downloading, which stopped short" if cut else "; after Downloading"),
+        cause=Cause.CUT_SHORT if cut else None,
     )
 
 

@@ -1,7 +1,8 @@
-"""The install loop's cache collaborator: where pip's cache is, and the guarded way out of it.
+"""The install loop's cache collaborator: where pip's cache is, what it holds, the way out.
 
 :class:`CacheOps` is the protocol the loop depends on; :class:`PipCache` is the real one, which
-asks the target interpreter's pip where its cache is and deletes only through
+asks the target interpreter's pip where its cache is, reads what it holds of a download that
+failed its hash through :mod:`safepip.cache.received` and deletes only through
 :mod:`safepip.cache.delete`. Both import the cache code on first use: a clean install never
 loads it.
 """
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
+    from safepip.cache.received import Received
+    from safepip.model import Diagnosis
     from safepip.pipfacts import Query
 
 
@@ -35,6 +38,23 @@ class CacheOps(Protocol):
         Raises:
             CacheRefused: the cache cannot be touched now (the loop then uses a private cache).
         """
+
+    def received(self, root: Path, url: str, sha256: str) -> Received | None:
+        """How much of the failed download of ``url`` (bytes hashing to ``sha256``) is cached."""
+
+
+def judge_download(cache: CacheOps, diagnosis: Diagnosis, root: Path | None) -> Diagnosis:
+    """A download that failed its hash, judged cut short or whole by the copy pip cached of it.
+
+    The question and the answer are the plan's (:func:`safepip.install.remedies.needs_received`,
+    :func:`~safepip.install.remedies.with_received`); only the read of the cache is done here.
+    """
+    from safepip.install.remedies import needs_received, with_received  # noqa: PLC0415
+
+    url = needs_received(diagnosis)
+    if url is None or root is None or not diagnosis.got_hash:
+        return diagnosis
+    return with_received(diagnosis, cache.received(root, url, diagnosis.got_hash))
 
 
 @dataclass(frozen=True)
@@ -66,3 +86,9 @@ class PipCache:
         if report.failed and not report.deleted:
             raise CacheRefused(f"could not remove {report.failed[0]}")
         return report.deleted
+
+    def received(self, root: Path, url: str, sha256: str) -> Received | None:
+        """Read pip's cached copy of a failed download (:func:`safepip.cache.received.received`)."""
+        from safepip.cache.received import received  # noqa: PLC0415
+
+        return received(root, url, sha256)

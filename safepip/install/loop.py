@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 from safepip import pipargs, runner
 from safepip.errors import CacheRefused
-from safepip.install.cacheops import CacheOps, PipCache
+from safepip.install.cacheops import CacheOps, PipCache, judge_download
 from safepip.install.retry import Backoff, Step, retry_loop
 from safepip.model import (
     Attempt,
@@ -227,6 +227,7 @@ class Installer:
             plan = remedies.Plan(again=True, immediate=True)
         else:
             context = self._context(state, diagnosis, facts.cache_dir, log_empty=log_empty)
+            diagnosis = judge_download(self.cache, diagnosis, context.cache_root)
             plan = remedies.plan(diagnosis, state.history, context)
         state.history.append(diagnosis)
         again = plan.again and not self.options.no_remedy
@@ -282,7 +283,9 @@ class Installer:
         from safepip.install.remedies import Context, index_settings  # noqa: PLC0415
 
         kind = diagnosis.kind
-        if kind is FailureKind.NETWORK_TRANSIENT and not state.version_known:
+        # The pip version decides --resume-retries, and whether pip checked a download's length.
+        downloads = (FailureKind.NETWORK_TRANSIENT, FailureKind.DOWNLOAD_CORRUPT)
+        if kind in downloads and not state.version_known:
             from safepip.pipfacts import pip_version  # noqa: PLC0415
 
             state.version = pip_version(self.python, self.env, self.query)

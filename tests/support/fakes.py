@@ -16,6 +16,8 @@ from safepip.model import PipRun
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from safepip.cache.received import Received
+
 
 @dataclasses.dataclass
 class FakeClock:
@@ -90,3 +92,8 @@ class FakeCache:
         from safepip.install.cacheops import PipCache
 
         return PipCache().delete(root, paths, dry_run=dry_run)
+
+    def received(self, root: Path, url: str, sha256: str) -> Received | None:
+        from safepip.install.cacheops import PipCache
+
+        return PipCache().received(root, url, sha256)

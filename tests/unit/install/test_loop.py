@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from support import cachetree as ct
 
 from safepip.cache.layout import http_entry_paths
 from safepip.install.loop import TIMEOUT_STATUS, Installer
-from safepip.model import FailureKind, Options, Outcome, PipRun, RemedyAction
+from safepip.model import Cause, FailureKind, Options, Outcome, PipRun, RemedyAction
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -393,21 +395,92 @@ def test_recurring_cache_failure_switches_to_a_private_cache(
     assert not private.exists()  # removed when the install ended
 
 
-def test_fresh_corrupt_download_retries_once_without_cache_then_stops(
-    clock: FakeClock, tmp_path: Path
-) -> None:
-    """A corrupt download is retried with --no-cache-dir; the same Got twice stops."""
-    installer, runner, _ = make(
-        clock,
-        [(1, hash_block(cached=False, got=BAD)), (1, hash_block(cached=False, got=BAD))],
-        cache_root=tmp_path / "cache",
-    )
+#: A damaged wheel body: the bytes pip "downloaded" in the scripted runs below.
+DAMAGED = b"PK\x03\x04" + b"damaged wheel bytes " * 500
+
+
+def test_the_same_whole_bad_bytes_twice_stop(clock: FakeClock, tmp_path: Path) -> None:
+    """pip cached the whole download before its hash check: the same bytes again stop the run.
+
+    The copy with the Got sha256 holds all of its Content-Length, so the server sent them
+    whole; it is purged, one download without the cache brings the same bytes, and the stop
+    names the host that serves them.
+    """
+    root = tmp_path / "cache"
+    got = hashlib.sha256(DAMAGED).hexdigest()
+    meta, body = ct.add_http_v2(root, URL, DAMAGED)
+    script: list[tuple[int, str] | tuple[int, str, float]] = [
+        (1, hash_block(cached=False, got=got)),
+        (1, hash_block(cached=False, got=got)),
+    ]
+    installer, runner, _ = make(clock, script, cache_root=root)
     result = installer.install(["demo"])
     assert len(runner.calls) == 2
     assert runner.calls[1][-1] == "--no-cache-dir"
     assert result.outcome is Outcome.FAILED
+    first = result.attempts[0].diagnosis
+    assert first is not None
+    assert first.cause is Cause.COMPLETE
+    assert f"holds {len(DAMAGED)} of the {len(DAMAGED)} bytes" in first.evidence[-1]
+    assert set(result.attempts[0].deleted) >= {str(meta), str(body)}
     assert result.diagnosis is not None
     assert result.diagnosis.kind is FailureKind.DOWNLOAD_CORRUPT
+    assert "127.0.0.1:8765 serves a damaged copy" in result.diagnosis.hint
+
+
+def test_the_same_cut_twice_is_retried_as_a_network_failure(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    """pip 24 cut at the same byte twice: no bar, no cached copy, the same Got; a third run.
+
+    Nothing shows that the bytes were whole, so the same Got is no reason to stop: the third
+    attempt runs after the backoff wait and succeeds.
+    """
+    script = [(1, hash_block(cached=False, got=BAD)), (1, hash_block(cached=False, got=BAD))]
+    installer, runner, _ = make(clock, [*script, (0, "")], cache_root=tmp_path / "cache")
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.RECOVERED
+    assert len(runner.calls) == 3
+    assert runner.calls[1][-1] == "--no-cache-dir"
+    assert clock.sleeps[-1] > 0  # the backoff, as for any network failure
+    assert [a.diagnosis.cause for a in result.attempts if a.diagnosis] == [None, None]
+
+
+def test_a_cached_copy_shorter_than_its_length_is_a_cut(clock: FakeClock, tmp_path: Path) -> None:
+    """The copy with the Got sha256 is short of its Content-Length: a cut, purged, retried."""
+    root = tmp_path / "cache"
+    half = DAMAGED[: len(DAMAGED) // 2]
+    meta, body = ct.add_http_v2(root, URL, half, headers={"Content-Length": str(len(DAMAGED))})
+    got = hashlib.sha256(half).hexdigest()
+    installer, runner, _ = make(
+        clock, [(1, hash_block(cached=False, got=got)), (0, "")], cache_root=root
+    )
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.RECOVERED
+    first = result.attempts[0]
+    assert first.diagnosis is not None
+    assert first.diagnosis.cause is Cause.CUT_SHORT
+    assert set(first.deleted) >= {str(meta), str(body)}
+    assert "--no-cache-dir" not in runner.calls[1]  # a network failure: the cache stays on
+    assert clock.sleeps == [1.0]
+
+
+def test_from_pip_25_1_the_same_bad_bytes_twice_stop(clock: FakeClock, tmp_path: Path) -> None:
+    """pip >= 25.1 checks Content-Length itself: a hash mismatch it finished is whole bytes."""
+
+    def pip_26(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]:
+        return 0, "26.3\n"
+
+    script: list[tuple[int, str] | tuple[int, str, float]] = [
+        (1, hash_block(cached=False, got=BAD)),
+        (1, hash_block(cached=False, got=BAD)),
+    ]
+    installer, runner, _ = make(clock, script, cache_root=tmp_path / "cache", query=pip_26)
+    result = installer.install(["demo"])
+    assert len(runner.calls) == 2
+    assert result.outcome is Outcome.FAILED
+    assert result.diagnosis is not None
+    assert "serves a damaged copy" in result.diagnosis.hint
 
 
 def test_users_own_log_is_used_and_not_replaced(clock: FakeClock, tmp_path: Path) -> None:

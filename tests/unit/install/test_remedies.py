@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from safepip.cache.layout import http_entry_paths
+from safepip.cache.received import Received
 from safepip.install.remedies import (
     AFTER_PIP_RETRIES_WAIT,
     EMPTY_PAGE_WAIT,
@@ -14,9 +16,11 @@ from safepip.install.remedies import (
     UNREACHABLE_WAIT,
     Context,
     index_settings,
+    needs_received,
     plan,
     purge_targets,
     setting_for,
+    with_received,
 )
 from safepip.model import (
     DEFAULT_POLICY,
@@ -157,13 +161,85 @@ def test_cache_failure_with_private_cache_twice_stops() -> None:
     assert result.again is False
 
 
-def test_download_corrupt_same_got_twice_stops() -> None:
-    """Identical wrong bytes after a fresh download mean retrying cannot help."""
+def test_download_corrupt_same_got_twice_stops_when_the_bytes_arrived_whole() -> None:
+    """Identical wrong bytes after a fresh download, known whole: retrying cannot help."""
     d = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(URL,), got_hash="b" * 64)
-    assert plan(d, [], Context(cache_root=ROOT)).again is True
-    assert plan(d, [d], Context(cache_root=ROOT, no_cache=True)).again is False
+    whole = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(URL,), got_hash="b" * 64, cause=Cause.COMPLETE)
+    assert plan(whole, [], Context(cache_root=ROOT)).again is True  # one fresh download first
+    # Either attempt's evidence is enough: the same sha256 is the same bytes.
+    assert plan(d, [whole], Context(cache_root=ROOT, no_cache=True)).again is False
+    assert plan(whole, [d], Context(cache_root=ROOT, no_cache=True)).again is False
     other = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(URL,), got_hash="c" * 64)
-    assert plan(other, [d], Context(cache_root=ROOT, no_cache=True)).again is True
+    assert plan(other, [whole], Context(cache_root=ROOT, no_cache=True)).again is True
+
+
+def test_the_same_bytes_twice_not_known_whole_are_retried_with_backoff() -> None:
+    """pip <= 24 does not check Content-Length: the same cut point twice gives the same Got.
+
+    With no progress bar and no cached copy to tell, the same bytes again are retried with
+    the backoff (never as "the server serves them") until the attempts run out.
+    """
+    d = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(URL,), got_hash="b" * 64)
+    for context in (
+        Context(cache_root=ROOT, no_cache=True, pip_version=(24, 0)),
+        Context(no_cache=True),  # pip's version unknown, no cache
+    ):
+        result = plan(d, [d, d], context)
+        assert result.again is True
+        assert result.immediate is False
+        assert result.hint == ""
+        assert "not known to be whole" in result.why
+    assert [r.action for r in plan(d, [d], Context(cache_root=ROOT)).remedies] == [
+        RemedyAction.PURGE
+    ]
+
+
+@pytest.mark.parametrize(
+    ("version", "stops"), [((25, 1), True), ((26, 3), True), ((25, 0, 1), False), ((24, 0), False)]
+)
+def test_from_pip_25_1_a_finished_download_had_every_byte(
+    version: tuple[int, ...], stops: bool
+) -> None:
+    """pip >= 25.1 resumes or fails a download short of its Content-Length.
+
+    A hash mismatch after a fresh download is then whole bytes; a cached copy (Using cached)
+    is not known whole, but the fresh download of the same sha256 vouches for it.
+    """
+    d = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(URL,), got_hash="b" * 64)
+    assert plan(d, [d], Context(no_cache=True, pip_version=version)).again is not stops
+    cached = diag(FailureKind.CACHE_CORRUPT, urls=(URL,), got_hash="b" * 64, from_cache=True)
+    # The fresh download (this one) vouches for the bytes the cache held before.
+    assert plan(d, [cached], Context(no_cache=True, pip_version=version)).again is not stops
+
+
+def test_needs_received_asks_only_about_fresh_downloads_the_log_leaves_open() -> None:
+    fresh = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(URL,), got_hash="b" * 64)
+    assert needs_received(fresh) == URL
+    for other in (
+        replace(fresh, cause=Cause.CUT_SHORT),
+        replace(fresh, cause=Cause.COMPLETE),
+        replace(fresh, from_cache=True),
+        replace(fresh, got_hash=None),
+        replace(fresh, urls=()),
+        replace(fresh, kind=FailureKind.CACHE_CORRUPT),
+    ):
+        assert needs_received(other) is None, other
+
+
+def test_with_received_marks_cut_or_whole_and_adds_the_evidence() -> None:
+    fresh = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(URL,), got_hash="b" * 64, rule="§C")
+    assert with_received(fresh, None) is fresh
+    cut = with_received(fresh, Received(cut=True, size=10, length=20, path="/c/x.body"))
+    assert cut.cause is Cause.CUT_SHORT
+    assert cut.kind is FailureKind.DOWNLOAD_CORRUPT  # the kind stays; the plan retries it
+    assert cut.policy is RetryPolicy.RETRY
+    assert cut.evidence[-1] == (
+        "pip's cached copy of these bytes holds 10 of the 20 bytes of its Content-Length"
+    )
+    assert "cut short" in cut.rule
+    whole = with_received(fresh, Received(cut=False, size=20, length=20, path="/c/x.body"))
+    assert whole.cause is Cause.COMPLETE
+    assert plan(cut, [cut], Context(cache_root=ROOT)).again is True
 
 
 def test_download_corrupt_purges_and_bypasses_cache() -> None:
@@ -218,7 +294,9 @@ DEVPI_FILE = "http://127.0.0.1:3141/root/pypi/%2Bf/16c/58a555755b5bf/demo-1.0-py
 
 def test_same_bad_bytes_twice_names_the_host_and_its_admin() -> None:
     """The stop says which host serves the bad copy, that no client step helps, what to do."""
-    first = diag(FailureKind.DOWNLOAD_CORRUPT, got_hash="c" * 64, urls=(DEVPI_FILE,))
+    first = diag(
+        FailureKind.DOWNLOAD_CORRUPT, got_hash="c" * 64, urls=(DEVPI_FILE,), cause=Cause.COMPLETE
+    )
     result = plan(first, [first], Context(no_cache=True))
     assert result.again is False
     assert "127.0.0.1:3141" in result.why
@@ -239,7 +317,7 @@ def test_same_bad_bytes_twice_names_the_host_and_its_admin() -> None:
 )
 def test_the_admin_step_follows_the_kind_of_server(url: str, admin: str) -> None:
     first = diag(FailureKind.DOWNLOAD_CORRUPT, got_hash="c" * 64, urls=(url,))
-    assert admin in plan(first, [first], Context()).hint
+    assert admin in plan(first, [first], Context(pip_version=(26, 3))).hint
 
 
 def test_a_broken_download_without_hash_gets_one_fresh_download_then_stops() -> None:
