@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips
+from support.runs import safepip_argv
 from support.wheels import build_sdist, build_wheel
 
 if TYPE_CHECKING:
@@ -38,27 +39,14 @@ pytestmark = pytest.mark.integration
 
 DEMO_WHEEL = "demo-1.0-py3-none-any.whl"
 CONCURRENCY = 8
+#: safepip's own bounds for every run here: quick backoff and waits.
+SAFEPIP_BOUNDS = ("--backoff", "0.2", "--max-wait", "1")
 
 
 def _safepip_argv(
     python: Path, report: Path, pip_args: Sequence[str], *, opts: Sequence[str] = ()
 ) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "safepip",
-        "install",
-        "--python",
-        str(python),
-        "--backoff",
-        "0.2",
-        "--max-wait",
-        "1",
-        "--report-json",
-        str(report),
-        *opts,
-        *pip_args,
-    ]
+    return safepip_argv(python, report, [*opts, *pip_args], bounds=SAFEPIP_BOUNDS)
 
 
 def _pip_args(index: FaultIndex, cache: Path, target: Path, *, timeout: int = 3) -> list[str]:

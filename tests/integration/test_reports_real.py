@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips
+from support.runs import safepip_argv
 from support.wheels import build_sdist, build_wheel
 
 if TYPE_CHECKING:
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from support.indexserver import FaultIndex
 
 pytestmark = pytest.mark.integration
+
+#: safepip's own bounds for every run here: quick backoff, a budget that ends any hang.
+SAFEPIP_BOUNDS = ("--backoff", "0.2", "--time-budget", "60")
 
 
 @dataclass(frozen=True)
@@ -96,33 +100,9 @@ def _safepip(
     target: bool = True,
 ) -> Run:
     report = cwd / "report.json"
-    argv = [
-        sys.executable,
-        "-m",
-        "safepip",
-        "install",
-        "--python",
-        str(python),
-        "--backoff",
-        "0.2",
-        "--time-budget",
-        "60",
-        "--report-json",
-        str(report),
-        *opts,
-        "--index-url",
-        index.url,
-        "--trusted-host",
-        "127.0.0.1",
-        "--cache-dir",
-        str(cwd / "pip-cache"),
-        "--retries",
-        "1",
-        "--timeout",
-        "3",
-        *(["--target", str(cwd / "target")] if target else []),
-        *args,
-    ]
+    pip_args = pips.common_args(index.url, cwd / "pip-cache", timeout=3, no_input=False)
+    pip_args += ["--target", str(cwd / "target")] if target else []
+    argv = safepip_argv(python, report, [*opts, *pip_args, *args], bounds=SAFEPIP_BOUNDS)
     proc = subprocess.run(
         argv,
         cwd=cwd,
