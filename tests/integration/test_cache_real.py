@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from support import cachetree as ct
 from support import pips
 from support.indexserver import FaultIndex
-from support.wheels import build_sdist, build_wheel
+from support.wheels import build_sdist, build_wheel, flip_member_byte
 
 from safepip import cli, runner
 from safepip.cache import layout as cache
 from safepip.cache.msgpack_decode import unpackb
 from safepip.cache.verify import (
+    BAD_CRC,
     BODY_WITHOUT_METADATA,
     EMPTY_BODY,
+    HASH_MISMATCH,
     INVALID_WHEEL,
     LENGTH_MISMATCH,
     METADATA_WITHOUT_BODY,
@@ -35,7 +39,6 @@ from safepip.cache.verify import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 pytestmark = pytest.mark.integration
 
@@ -250,6 +253,63 @@ def test_verify_finds_every_damage_and_fix_heals(
     survivors = ct.snapshot(root) - {".safepip.lock"}
     assert survivors == {f for f in damaged if not _under_any(f, gone)}
     _install(python, index, root, tmp_path / "t3", "demo", "other", "built-pkg")
+    assert verify(root).problems == ()
+
+
+def _flip(version: str, root: Path, index: FaultIndex) -> dict[str, set[str]]:
+    """Flip one byte (same length) in demo's cached wheel and the built wheel; return what to fix.
+
+    Returns:
+        ``{cache file or wheels/ entry dir of the damage: the reasons verify may give}``, as
+        paths relative to ``root``.
+    """
+    meta, body, old = cache.http_entry_paths(root, index.file_url(DEMO))
+    if version == "23.2.1":  # one msgpack file: the body sits inside the response
+        entry = unpackb(old.read_bytes()[len(b"cc=4,") :])
+        assert isinstance(entry, dict)
+        entry["response"]["body"] = flip_member_byte(entry["response"]["body"], "_padding.bin")
+        old.write_bytes(b"cc=4," + ct.packb(entry))
+        http = {str(old.relative_to(root))}
+    else:
+        body.write_bytes(flip_member_byte(body.read_bytes(), "_padding.bin"))
+        http = {str(meta.relative_to(root)), str(body.relative_to(root))}
+    (wheel,) = (root / "wheels").rglob("built_pkg-1.0-*.whl")
+    wheel.write_bytes(flip_member_byte(wheel.read_bytes(), "_padding.bin"))
+    return {"http": http, "wheels": {str(wheel.parent.relative_to(root))}}
+
+
+def test_verify_fix_heals_byte_flipped_entries_for_plain_pip(
+    filled: tuple[str, Path, Path, FaultIndex],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """A flipped byte in a cached download and in a built wheel: verify --fix heals the cache.
+
+    Plain pip fails on each from the cache (the lengths are right); ``cache verify --fix``
+    removes exactly those entries, after which plain pip on the same cache succeeds and verify
+    finds nothing.
+    """
+    version, python, root, index = filled
+    damaged = _flip(version, root, index)
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy, symlinks=True)
+    for requirement in ("demo", "built-pkg"):
+        args = ["install", *pips.common_args(index.url, copy), "--target", str(tmp_path / "tx")]
+        failed = pips.run_pip(python, [*args, requirement], timeout=120)
+        assert failed.returncode != 0, failed.output
+
+    found = {
+        str(Path(p).relative_to(root)) for problem in verify(root).problems for p in problem.paths
+    }
+    reasons = {problem.reason for problem in verify(root).problems}
+    assert found == damaged["http"] | damaged["wheels"]
+    assert reasons <= {BAD_CRC, HASH_MISMATCH}, reasons
+    before = ct.snapshot(root)
+    status, out = _main(capsys, "cache", "verify", "--fix", "--cache-dir", str(root))
+    assert status == 0, out
+    gone = damaged["http"] | damaged["wheels"]
+    assert ct.snapshot(root) - {".safepip.lock"} == {f for f in before if not _under_any(f, gone)}
+    _install(python, index, root, tmp_path / "t4", "demo", "built-pkg")
     assert verify(root).problems == ()
 
 

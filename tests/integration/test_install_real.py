@@ -21,14 +21,13 @@ import itertools
 import json
 import os
 import shutil
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips
 from support.runs import Run, run_safepip, safepip_argv
-from support.wheels import build_sdist, build_wheel, sha256_of
+from support.wheels import build_sdist, build_wheel, flip_member_byte, sha256_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -152,6 +151,21 @@ def _assert_stopped(run: Run, plain: Run, kind: str) -> dict[str, Any]:
     return diagnosis
 
 
+def _assert_cache_left_healthy(
+    lab: Lab, index: FaultIndex, run_args: Sequence[str], *requirements: str
+) -> Run:
+    """Plain pip on the cache safepip just recovered with (fresh target) succeeds.
+
+    After any recovered fault safepip must not leave a bad entry behind for the next plain pip:
+    a fault it recovered from with a private cache, or by a fresh download it did not store,
+    would still fail every later run. Returns the plain run, for checks of what it reused.
+    """
+    cache = Path(run_args[run_args.index("--cache-dir") + 1])
+    after = lab.pip(lab.args(index, cache, *requirements))
+    assert after.returncode == 0, f"safepip must leave the user's cache healthy:\n{after.output}"
+    return after
+
+
 def _installed(run_args: Sequence[str], *names: str) -> bool:
     target = Path(run_args[run_args.index("--target") + 1])
     return all((target / name / "__init__.py").is_file() for name in names)
@@ -186,6 +200,7 @@ def test_index_503_burst(
     assert "--log" in run.attempts[1]["args"]
     assert _installed(args, "demo", "dep")
     assert index.hits("/simple/demo/", status=503) == 2 + 4
+    _assert_cache_left_healthy(lab, index, args, "demo")
 
 
 def test_file_500_burst(
@@ -208,6 +223,7 @@ def test_file_500_burst(
     run = lab.safepip(args)
     _assert_recovered(run, ["network-transient"])
     assert _installed(args, "demo", "dep")
+    _assert_cache_left_healthy(lab, index, args, "demo")
 
 
 def test_reset_mid_download(
@@ -239,6 +255,7 @@ def test_reset_mid_download(
         assert "Connection broken" in plain.output
         _assert_recovered(run, ["network-transient"])
     assert _installed(args, "demo", "dep")
+    _assert_cache_left_healthy(lab, index, args, "demo")
 
 
 def test_resets_outlasting_pips_resume(
@@ -266,6 +283,7 @@ def test_resets_outlasting_pips_resume(
     run = lab.safepip(args)
     _assert_recovered(run, ["network-transient"])
     assert _installed(args, "demo", "dep")
+    _assert_cache_left_healthy(lab, index, args, "demo")
 
 
 def test_corrupt_download_cached_is_purged_exactly(
@@ -305,8 +323,8 @@ def test_corrupt_download_cached_is_purged_exactly(
     _assert_others_survive(before, cache, run.deleted)
     assert _installed(args, "demo", "dep")
     assert index.hits(f"/files/{DEMO_WHEEL}") == 2  # the corrupt one, and the one after the purge
-    healed = lab.pip(lab.args(index, cache, "demo"))
-    assert healed.returncode == 0, "safepip must leave the user's cache healthy"
+    _assert_cache_left_healthy(lab, index, args, "demo")
+    assert index.hits(f"/files/{DEMO_WHEEL}") == 2  # served from the good copy cached in its place
 
 
 def test_corrupt_download_is_never_left_in_the_cache(
@@ -325,8 +343,7 @@ def test_corrupt_download_is_never_left_in_the_cache(
     _assert_recovered(run, ["download-corrupt"])
     assert _installed(args, "demo", "dep")
     assert _entry(cache, index.file_url(DEMO_WHEEL)) <= run.deleted
-    after = lab.pip(lab.args(index, cache, "demo"))
-    assert after.returncode == 0, after.output
+    _assert_cache_left_healthy(lab, index, args, "demo")
 
 
 def _damaged_http_cache(
@@ -390,8 +407,46 @@ def test_damaged_cached_body(
         assert run.deleted == entry
         _assert_others_survive(before, cache, run.deleted)
     assert _installed(args, "demo", "dep")
-    healed = lab.pip(lab.args(index, cache, "demo"))
-    assert healed.returncode == 0, "safepip must leave the user's cache healthy"
+    _assert_cache_left_healthy(lab, index, args, "demo")
+
+
+def test_byte_flipped_cached_download_without_link_hashes(
+    lab: Lab,
+    fault_index: Callable[..., FaultIndex],
+    demo_dists: list[Path],
+    pip_version: str,
+) -> None:
+    """A cached wheel body of the right length with one flipped byte, on an index without hashes.
+
+    pip has no hash to check, reuses the body ("Using cached ... (size)") and fails with
+    ``Bad CRC-32`` on every run. pip 24.0's console names the URL (its cache key), so safepip
+    purges at once; pip 26.3's console names only the file, so the rerun with --log finds the
+    URL (``Found link``) and purges then. Only that entry goes; plain pip then works.
+    """
+    index = fault_index(demo_dists, hashes=False)
+    cache = lab.fresh("cache")
+    warm = lab.pip(lab.args(index, cache, "demo"))
+    assert warm.returncode == 0, warm.output
+    entry = _entry(cache, index.file_url(DEMO_WHEEL))
+    body = next(Path(path) for path in entry if path.endswith(".body"))
+    _flip_member_byte(body, "_padding.bin")
+    copy = lab.fresh("cache-copy")
+    shutil.copytree(cache, copy, symlinks=True)
+    plain = lab.pip(lab.args(index, copy, "demo"))
+    assert plain.returncode != 0
+    assert "Bad CRC-32" in plain.output
+    assert "Using cached" in plain.output
+
+    before = _files(cache)
+    args = lab.args(index, cache, "demo")
+    run = lab.safepip(args)
+    url_on_console = index.file_url(DEMO_WHEEL) in plain.output
+    _assert_recovered(run, ["cache-corrupt"] if url_on_console else ["cache-corrupt"] * 2)
+    assert run.deleted == entry
+    assert "private-cache" not in json.dumps(run.report), run.output
+    _assert_others_survive(before, cache, run.deleted)
+    assert _installed(args, "demo", "dep")
+    _assert_cache_left_healthy(lab, index, args, "demo")
 
 
 def test_truncated_wheel_in_wheel_cache(
@@ -425,21 +480,12 @@ def test_truncated_wheel_in_wheel_cache(
     assert run.deleted == {os.path.realpath(wheel.parent)}
     _assert_others_survive(before - {os.path.realpath(wheel)}, cache, run.deleted)
     assert _installed(args, "built_demo")
-    healed = lab.pip(lab.args(index, cache, "built-demo"))
-    assert healed.returncode == 0, "safepip must leave the user's cache healthy"
+    healed = _assert_cache_left_healthy(lab, index, args, "built-demo")
     assert "Using cached built_demo-3.0-py3-none-any.whl" in healed.output  # rebuilt in place
 
 
-def _flip_member_byte(wheel: Path, member_suffix: str) -> None:
-    """Flip one byte inside a member's stored data: same length, the zip's CRC-32 fails."""
-    with zipfile.ZipFile(wheel) as archive:
-        (info,) = [i for i in archive.infolist() if i.filename.endswith(member_suffix)]
-    data = bytearray(wheel.read_bytes())
-    name_length = int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little")
-    extra_length = int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")
-    start = info.header_offset + 30 + name_length + extra_length
-    data[start + info.compress_size // 2] ^= 0xFF
-    wheel.write_bytes(bytes(data))
+def _flip_member_byte(path: Path, member_suffix: str) -> None:
+    path.write_bytes(flip_member_byte(path.read_bytes(), member_suffix))
 
 
 @pytest.mark.parametrize(
@@ -493,8 +539,7 @@ def test_corrupt_wheel_in_wheel_cache_is_located_from_the_log(
     assert run.deleted == {os.path.realpath(wheel.parent)}
     _assert_others_survive(before - {os.path.realpath(wheel)}, cache, run.deleted)
     assert _installed(args, "built_demo")
-    healed = lab.pip(lab.args(index, cache, "built-demo"))
-    assert healed.returncode == 0, "safepip must leave the user's cache healthy"
+    healed = _assert_cache_left_healthy(lab, index, args, "built-demo")
     assert "Using cached built_demo-3.0-py3-none-any.whl" in healed.output  # rebuilt in place
 
 

@@ -59,9 +59,12 @@ class Client:
         cache, target = self.fresh("cache"), self.fresh("target")
         return [*pips.common_args(url, cache, timeout=6), "--target", str(target), *more]
 
-    def pip(self, url: str, *more: str) -> Run:
-        """Plain ``python -m pip install <args>``."""
-        result = pips.run_pip(self.python, ["install", *self.args(url, *more)], timeout=RUN_TIMEOUT)
+    def pip(self, url: str, *more: str, cache: Path | None = None) -> Run:
+        """Plain ``python -m pip install <args>`` (on ``cache`` when given, else a fresh one)."""
+        args = self.args(url, *more)
+        if cache is not None:
+            args[args.index("--cache-dir") + 1] = str(cache)
+        result = pips.run_pip(self.python, ["install", *args], timeout=RUN_TIMEOUT)
         return Run.of(result)
 
     def safepip_argv(self, url: str, *more: str, report: Path) -> list[str]:
@@ -122,10 +125,18 @@ def _files(name: str) -> str:
     return f"/files/{name.replace('-', '_')}-*"
 
 
-def _assert_recovered(run: Run) -> None:
+def _assert_recovered(run: Run, client: Client, url: str, name: str) -> None:
+    """safepip recovered, and plain pip on the cache it used then installs ``name`` too.
+
+    A fault safepip recovered from must not stay in the user's cache (an empty page from a
+    cold mirror that pip cached, a partial download) to fail the next plain pip.
+    """
     assert run.returncode == 0, run.output
     assert run.report is not None, run.output
     assert run.report["outcome"] == "recovered", run.output
+    args = run.attempts[0]["args"]
+    after = client.pip(url, name, cache=Path(args[args.index("--cache-dir") + 1]))
+    assert after.returncode == 0, f"safepip must leave the user's cache healthy:\n{after.output}"
 
 
 # -- caching mirrors in front of a faulty upstream -------------------------------------------------
@@ -149,7 +160,7 @@ def test_upstream_503_burst(mirror: Mirror, client: Client, tmp_path: Path) -> N
         mirror.upstream.fail(f"/simple/{name}*", status=503, times=4)
     pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} upstream 503 x4")
     assert pip_run.returncode != 0, pip_run.output
-    _assert_recovered(safe_run)
+    _assert_recovered(safe_run, client, mirror.url, safe)
     assert set(safe_run.decided) <= {"network-transient"}, safe_run.output
 
 
@@ -175,7 +186,7 @@ def test_upstream_stall(mirror: Mirror, client: Client, tmp_path: Path) -> None:
         mirror.upstream.stall(f"/simple/{name}*", DEVPI_REQUEST_TIMEOUT + 2, times=2)
     pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} upstream stall")
     assert pip_run.returncode != 0, pip_run.output
-    _assert_recovered(safe_run)
+    _assert_recovered(safe_run, client, mirror.url, safe)
     assert set(safe_run.decided) <= {"network-transient"}, safe_run.output
 
 
@@ -204,6 +215,8 @@ def test_cold_mirror_concurrent_installs(devpi: Mirror, client: Client, tmp_path
     for run in safe_runs:
         assert run.returncode == 0, run.output
         assert len(run.attempts) <= 2, run.output
+        if len(run.attempts) > 1:  # the empty page pip cached was purged: the cache is sound
+            _assert_recovered(run, client, mirror.url, safe)
 
 
 def _concurrently(start: Any) -> list[Run]:

@@ -297,3 +297,20 @@ def project_of(filename: str) -> str:
         return normalize(filename.split("-", maxsplit=1)[0])
     stem = filename.removesuffix(".tar.gz").removesuffix(".zip")
     return normalize(stem.rsplit("-", 1)[0])
+
+
+def flip_member_byte(data: bytes, member_suffix: str) -> bytes:
+    """Flip one byte in the middle of a zip member's stored data; same length, bad zip data.
+
+    The archive still opens (its central directory is intact), but reading the member fails:
+    ``Bad CRC-32`` for a stored or still-inflatable member, a zlib ``Error -3`` for a deflated
+    one whose code tables broke. The member is the one whose name ends with ``member_suffix``.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        (info,) = [i for i in archive.infolist() if i.filename.endswith(member_suffix)]
+    at = info.header_offset
+    name_length = int.from_bytes(data[at + 26 : at + 28], "little")
+    extra_length = int.from_bytes(data[at + 28 : at + 30], "little")
+    flipped = bytearray(data)
+    flipped[at + 30 + name_length + extra_length + info.compress_size // 2] ^= 0xFF
+    return bytes(flipped)
