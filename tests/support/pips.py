@@ -136,7 +136,8 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _run_checked(args: Sequence[str], *, env: Mapping[str, str]) -> None:
+def run_checked(args: Sequence[str], *, env: Mapping[str, str]) -> None:
+    """Run a set-up step; raise :class:`RuntimeError` with its output when it fails."""
     proc = subprocess.run(
         list(args), env=dict(env), capture_output=True, text=True, check=False, timeout=300
     )
@@ -183,22 +184,7 @@ def pip_python(version: str) -> Path:
             return _python_in(venv)
         tmp = Path(tempfile.mkdtemp(prefix=f".pip-{version}-", dir=VENVS))
         try:
-            env = isolated_env()
-            _run_checked([sys.executable, "-m", "venv", "--without-pip", str(tmp)], env=env)
-            _run_checked(
-                [
-                    str(_python_in(tmp)),
-                    str(wheel / "pip"),
-                    "install",
-                    "--no-index",
-                    "--no-deps",
-                    "--disable-pip-version-check",
-                    "--no-cache-dir",
-                    "--quiet",
-                    str(wheel),
-                ],
-                env=env,
-            )
+            install_pip_venv(sys.executable, tmp, wheel, env=isolated_env())
             (tmp / _READY).write_text(version + "\n", encoding="utf-8")
             tmp.chmod(0o755)  # mkdtemp made it private
             if venv.exists():  # a leftover: half-made, or its base interpreter is gone
@@ -208,6 +194,42 @@ def pip_python(version: str) -> Path:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
     return _python_in(venv)
+
+
+def install_pip_venv(base_python: str, dest: Path, wheel: Path, *, env: Mapping[str, str]) -> Path:
+    """Create a venv at ``dest`` from ``base_python`` and install the pip ``wheel`` into it.
+
+    pip is installed by running pip from its own wheel with ``--no-index`` (no network).
+
+    Args:
+        base_python: the interpreter the venv is made from.
+        dest: the directory to create.
+        wheel: a pip wheel (:func:`pip_wheel`).
+        env: the environment of both steps.
+
+    Returns:
+        ``dest/bin/python``.
+
+    Raises:
+        RuntimeError: a step failed (its output is in the message).
+    """
+    run_checked([base_python, "-m", "venv", "--without-pip", str(dest)], env=env)
+    python = _python_in(dest)
+    run_checked(
+        [
+            str(python),
+            str(wheel / "pip"),
+            "install",
+            "--no-index",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--no-cache-dir",
+            "--quiet",
+            str(wheel),
+        ],
+        env=env,
+    )
+    return python
 
 
 def new_venv(dest: Path, version: str) -> Path:
@@ -226,7 +248,7 @@ def new_venv(dest: Path, version: str) -> Path:
     """
     base = pip_python(version)
     env = isolated_env()
-    _run_checked([sys.executable, "-m", "venv", "--without-pip", str(dest)], env=env)
+    run_checked([sys.executable, "-m", "venv", "--without-pip", str(dest)], env=env)
     probe = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
     base_site = subprocess.run(
         [str(base), "-c", probe], env=env, capture_output=True, text=True, check=True

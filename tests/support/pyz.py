@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from support import pips
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Mapping
 
 BUILD_SCRIPT = pips.REPO_ROOT / "tools" / "build_pyz.py"
 #: The pip every bare venv gets: old enough for Python 3.9, and one the integration tests know.
@@ -81,31 +81,6 @@ def bare_venv(base_python: str, dest: Path) -> Path:
     # file, and a module-scoped fixture runs before the per-test TMPDIR is set.
     temp = dest.parent / f"{dest.name}-tmp"
     temp.mkdir(parents=True, exist_ok=True)
-    env = pips.isolated_env({"TMPDIR": str(temp)})
-    _check([base_python, "-m", "venv", "--without-pip", str(dest)], env=env)
-    python = dest / "bin" / "python"
-    _check(
-        [
-            str(python),
-            str(wheel / "pip"),
-            "install",
-            "--no-index",
-            "--no-deps",
-            "--disable-pip-version-check",
-            "--no-cache-dir",
-            "--quiet",
-            str(wheel),
-        ],
-        env=env,
+    return pips.install_pip_venv(
+        base_python, dest, wheel, env=pips.isolated_env({"TMPDIR": str(temp)})
     )
-    return python
-
-
-def _check(argv: Sequence[str], *, env: Mapping[str, str]) -> None:
-    proc = subprocess.run(
-        list(argv), env=dict(env), capture_output=True, text=True, check=False, timeout=300
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}"
-        )
