@@ -12,11 +12,13 @@ run. pip 26.3 resumes the cut download by itself, and checks the length of what 
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import pytest
 from support import pips
 from support.runs import Run, run_safepip, safepip_argv
+from support.terminal import run_on_terminal
 from support.wheels import build_wheel
 
 if TYPE_CHECKING:
@@ -128,3 +130,39 @@ def test_whole_bad_bytes_twice_stop_naming_the_host(
         assert attempts[0]["deleted"], "the whole bad copy pip cached is purged"
     host = index.url.split("/")[2]
     assert f"{host} serves a damaged copy of {TINY}" in run.report["diagnosis"]["hint"]
+
+
+def test_on_a_terminal_the_progress_bar_shows_the_cut(
+    pip_python: Path,
+    pip_version: str,
+    fault_index: Callable[..., FaultIndex],
+    tmp_path: Path,
+) -> None:
+    """A 150 kB wheel cut in half twice, safepip on a terminal: pip's own bar shows the cut.
+
+    pip 24.0 redraws its progress bar on the terminal and stops at half the size; safepip reads
+    that from its copy of the console (cause cut-short on both attempts) and installs on the
+    third. pip 26.3 resumes the download itself.
+    """
+    index = fault_index([build_wheel(tmp_path / "dists", "tiny", "1.0", size_kb=150)])
+    index.truncate(f"/files/{TINY}", times=2)
+    report = tmp_path / "report.json"
+    args = _args(index, tmp_path / "cache", tmp_path / "target")
+    env = pips.isolated_env(
+        {"PIP_CACHE_DIR": str(tmp_path / "env-pip-cache"), "COLUMNS": "100", "TERM": "xterm"}
+    )
+    for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI"):  # CI=true hides pip's progress bars
+        env.pop(name, None)
+    argv = safepip_argv(pip_python, report, args, bounds=BOUNDS)
+    returncode, screen = run_on_terminal(argv, env, timeout=RUN_TIMEOUT)
+    run = Run(returncode, screen, 0.0, json.loads(report.read_text("utf-8")))
+    assert run.returncode == 0, screen
+    assert (tmp_path / "target" / "tiny" / "__init__.py").is_file()
+    if pip_version == "24.0":
+        assert "\r" in screen  # the bar was redrawn in place, as on any terminal
+        causes = [a["diagnosis"]["cause"] for a in run.attempts if a["diagnosis"]]
+        assert causes == ["cut-short", "cut-short"], screen
+        assert len(run.attempts) == 3
+        assert all("--no-cache-dir" not in a["args"] for a in run.attempts)
+    else:
+        assert len(run.attempts) == 1, screen

@@ -9,23 +9,18 @@ normalised; nothing else is.
 
 from __future__ import annotations
 
-import fcntl
 import itertools
 import json
-import os
 import re
-import select
-import struct
 import subprocess
 import sys
-import termios
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from support import pips
+from support.terminal import run_on_terminal
 from support.wheels import build_sdist, build_wheel
 
 if TYPE_CHECKING:
@@ -150,31 +145,9 @@ def _through_pipes(argv: Sequence[str], env: dict[str, str]) -> Seen:
 
 
 def _on_terminal(argv: Sequence[str], env: dict[str, str]) -> Seen:
-    """Run with stdin, stdout and stderr on one pseudo-terminal of 40x100; return the screen."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
-    proc = subprocess.Popen(
-        list(argv), env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
-    )
-    os.close(slave)
-    chunks = []
-    deadline = time.monotonic() + RUN_TIMEOUT
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 1.0)
-        if not ready:
-            if proc.poll() is not None:
-                break
-            continue
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: every writer is gone
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    returncode = proc.wait(timeout=30)
-    return Seen(returncode, b"".join(chunks).decode("utf-8", "replace"), "")
+    """Run on one pseudo-terminal of 40x100; return the screen."""
+    returncode, screen = run_on_terminal(argv, env, timeout=RUN_TIMEOUT)
+    return Seen(returncode, screen, "")
 
 
 _NORMALISE = (
