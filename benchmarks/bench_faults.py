@@ -10,7 +10,7 @@ cache state, for every run):
 - ``safepip``: ``python -m safepip install --python <same python>`` with its defaults.
 
 Scenarios: recoverable ones (index 5xx burst, file 5xx burst, reset mid-download once and three
-times, stalled connection, corrupt download cached, empty cached body, truncated wheel in
+times, a download cut at the same byte twice under ``-q``, stalled connection, corrupt download cached, empty cached body, truncated wheel in
 ``wheels/``, 8 concurrent installs on one cold cache) and deterministic ones (missing local
 path, not found, conflicting pins). The table shows success and wall time per peer, and safepip's time as a
 ratio to the fastest successful other peer. Targets: safepip succeeds on every recoverable
@@ -230,6 +230,11 @@ def _reset3(index: FaultIndex) -> object:
     return index.reset(f"/files/{DEMO_WHEEL}", times=3)
 
 
+def _same_cut2(index: FaultIndex) -> object:
+    # A clean close half-way, twice: pip <= 24 gets the same short bytes (the same Got) twice.
+    return index.truncate(f"/files/{DEMO_WHEEL}", times=2)
+
+
 def _stall(index: FaultIndex) -> object:
     return index.stall(f"/files/{DEMO_WHEEL}", 30, after_bytes=4096)
 
@@ -251,6 +256,13 @@ SCENARIOS = (
     ),
     _scenario("reset mid-download", ("demo",), _faulted(_reset), recoverable=True),
     _scenario("reset mid-download x3", ("demo",), _faulted(_reset3), recoverable=True),
+    _scenario(
+        "same cut x2 (-q: no progress bar)",
+        ("demo",),
+        _faulted(_same_cut2),
+        recoverable=True,
+        pip_options=("-q",),
+    ),
     _scenario(
         "stalled connection (--timeout 5)",
         ("demo",),
