@@ -185,12 +185,7 @@ def test_recovers_a_poisoned_cache_and_sets_the_outputs(
     index = fault_index(demo_dists)
     cache = tmp_path / "cache"
     env = _env(tmp_path)
-    index.corrupt(f"/files/{DEMO_WHEEL}", times=1)
-    for _ in range(2):  # poison the cache with plain pip: a corrupt download, then "Using cached"
-        args = _pip_args(index, cache, tmp_path / "plain", "demo")
-        plain = pips.run_pip(python, ["install", "--no-input", *args], env=env)
-        assert plain.returncode == 1, plain.output
-    assert "Using cached" in plain.output
+    pips.poison_cache(python, index, cache, tmp_path, wheel=DEMO_WHEEL, env=env)
     report = tmp_path / "my report.json"
     target = tmp_path / "target"
     run = run_action(

@@ -48,12 +48,7 @@ def _args(index: FaultIndex, cache: Path, target: Path) -> list[str]:
 
 def _poison(pip_python: Path, index: FaultIndex, cache: Path, tmp: Path) -> set[Path]:
     """Cache a corrupt download of demo; return its entry files (plain pip now always fails)."""
-    index.corrupt(f"/files/{DEMO_WHEEL}", times=1)
-    for n in (1, 2):
-        done = pips.run_pip(
-            pip_python, ["install", "--no-input", *_args(index, cache, tmp / f"t{n}")], timeout=60
-        )
-        assert done.returncode == 1, done.output
+    pips.poison_cache(pip_python, index, cache, tmp, wheel=DEMO_WHEEL)
     entry = {p for p in http_entry_paths(cache, index.file_url(DEMO_WHEEL)) if p.exists()}
     assert entry, "pip cached nothing: the scenario needs a cached corrupt download"
     return entry

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.integration
 
-HASH_BLOCK = "THESE PACKAGES DO NOT MATCH THE HASHES"
-
 
 def _install(
     python: Path,
@@ -172,14 +170,14 @@ def test_cached_corrupt_download_fails_every_later_run(
     index.corrupt("/files/demo-1.0-py3-none-any.whl", times=1)
     first = _install(pip_python, index, pip_cache, tmp_path / "t1", "demo")
     assert first.returncode == 1
-    assert HASH_BLOCK in first.output
+    assert pips.HASH_BLOCK in first.output
     assert "Using cached" not in first.output
     got = first.output.split("Got", 1)[1].split()[0]
 
     second = _install(pip_python, index, pip_cache, tmp_path / "t2", "demo")
     assert second.returncode == 1
     assert "Using cached" in second.output
-    assert HASH_BLOCK in second.output
+    assert pips.HASH_BLOCK in second.output
     assert f"Got        {got}" in second.output
     assert index.hits("/files/demo-1.0-py3-none-any.whl") == 1  # served from the cache
 
@@ -263,7 +261,7 @@ def test_damaged_cached_body_heals_only_on_resuming_pip_with_content_length(  # 
     else:
         assert result.returncode == 1
         assert "Using cached" in result.output
-        assert HASH_BLOCK in result.output
+        assert pips.HASH_BLOCK in result.output
         if how == "empty":
             assert (
                 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" in result.output
@@ -306,7 +304,7 @@ def test_truncated_download_fails_once_or_resumes_and_is_never_cached(  # noqa: 
     first = _install(pip_python, index, pip_cache, tmp_path / "t1", "demo")
     if pip_version == "24.0":
         assert first.returncode == 1
-        assert HASH_BLOCK in first.output
+        assert pips.HASH_BLOCK in first.output
         assert "Using cached" not in first.output
     else:
         assert first.returncode == 0, first.output

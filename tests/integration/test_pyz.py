@@ -7,7 +7,6 @@ not given ``--python``: the archive must drive the pip of the interpreter that r
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -20,6 +19,7 @@ from support import pips, pyz
 from support.wheels import build_wheel
 
 import safepip
+from safepip.cache.layout import http_entry_paths
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 DEMO_WHEEL = "demo-1.0-py3-none-any.whl"
-HASH_BLOCK = "THESE PACKAGES DO NOT MATCH THE HASHES"
 CORPUS = pips.REPO_ROOT / "tests" / "data" / "pip-logs"
 
 
@@ -112,20 +111,9 @@ def test_install_recovers_a_poisoned_cache(
     index = fault_index(demo_dists)
     cache = tmp_path / "cache"
     env = _env(tmp_path)
-    index.corrupt(f"/files/{DEMO_WHEEL}", times=1)
-    for _ in range(2):  # the corrupt download, then the same bytes "Using cached"
-        plain = _run(
-            [bare_python, "-m", "pip", "install", "--no-input", *_index_args(index, cache),
-             "--target", tmp_path / "plain", "demo"],
-            env=env,
-            cwd=tmp_path,
-        )  # fmt: skip
-        assert plain.returncode == 1
-        assert HASH_BLOCK in plain.stdout + plain.stderr
-    assert "Using cached" in plain.stdout + plain.stderr
-    key = hashlib.sha224(index.file_url(DEMO_WHEEL).encode()).hexdigest()
-    meta = cache.joinpath("http-v2", *key[:5], key)
-    entry = {os.path.realpath(meta), os.path.realpath(meta.with_name(key + ".body"))}
+    pips.poison_cache(bare_python, index, cache, tmp_path, wheel=DEMO_WHEEL, env=env)
+    meta, body, _old = http_entry_paths(cache, index.file_url(DEMO_WHEEL))
+    entry = {os.path.realpath(meta), os.path.realpath(body)}
 
     report, target = tmp_path / "report.json", tmp_path / "target"
     proc = _run(

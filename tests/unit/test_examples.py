@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "pip-logs"
 BIN = Path(sys.executable).parent
-HASH_BLOCK = "THESE PACKAGES DO NOT MATCH THE HASHES"
 
 EXPECTED_FILES = (
     "README.md",
@@ -295,25 +294,6 @@ def target_venv(tmp_path: Path) -> Path:
     return pips.new_venv(tmp_path / "venv", "26.3").parent.parent
 
 
-def _poison_cache(python: Path, index: FaultIndex, cache: Path, work: Path) -> None:
-    """Plain pip downloads a corrupt wheel once; the cache then fails every later run."""
-    index.corrupt("/files/demo-1.0-py3-none-any.whl", times=1)
-    for run_number in (1, 2):
-        result = pips.run_pip(
-            python,
-            [
-                "install",
-                *pips.common_args(index.url, cache),
-                "--target",
-                str(work / f"t{run_number}"),
-                "demo",
-            ],
-        )
-        assert result.returncode == 1
-        assert HASH_BLOCK in result.output
-    assert "Using cached" in result.output
-
-
 @pytest.mark.integration
 def test_install_sh_recovers_from_a_poisoned_cache(
     target_venv: Path,
@@ -327,7 +307,7 @@ def test_install_sh_recovers_from_a_poisoned_cache(
     index = fault_index(demo_dists)
     cache = tmp_path / "cache"
     python = target_venv / "bin" / "python"
-    _poison_cache(python, index, cache, tmp_path)
+    pips.poison_cache(python, index, cache, tmp_path, wheel="demo-1.0-py3-none-any.whl")
     (tmp_path / "requirements.txt").write_text("demo\n", encoding="utf-8")
     env = pips.isolated_env(
         {
