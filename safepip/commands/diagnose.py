@@ -200,7 +200,16 @@ def describe_remedy(diagnosis: Diagnosis) -> str:
     if not decision.again:
         return f"stop ({decision.why})"
     steps = [remedy.reason for remedy in decision.remedies]
-    if diagnosis.kind is FailureKind.CACHE_CORRUPT and diagnosis.urls:
+    if diagnosis.kind is FailureKind.CACHE_CORRUPT and not (diagnosis.urls or diagnosis.paths):
+        # pip's console names no entry (a wheel built earlier: 'Using cached x.whl'): the retry
+        # runs with --log, whose 'Using cached wheel link:' line names it (install/loop.py).
+        steps = [
+            (
+                "run pip again with --log to locate the entry (its console does not name it) and"
+                " purge it; use a private cache if the log does not name it either"
+            )
+        ]
+    elif diagnosis.kind is FailureKind.CACHE_CORRUPT and diagnosis.urls:
         steps.insert(0, "purge the HTTP-cache entries of " + ", ".join(diagnosis.urls))
     elif diagnosis.kind is FailureKind.CACHE_CORRUPT and diagnosis.paths:
         steps.insert(0, "purge the wheels/ entry " + diagnosis.paths[0])

@@ -185,7 +185,10 @@ def _plan_cache(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Con
     )
     # An empty body: read while another pip was still writing it (pypa/pip#12361, §A Concurrency).
     race = diagnosis.got_hash == EMPTY_SHA256
-    if (recurs or race or not targets) and not context.private_cache and not context.no_cache:
+    # Located: an entry in the cache in use; with no cache known (diagnose reads a saved log),
+    # whatever the log names.
+    located = bool(targets) if context.cache_root else bool(diagnosis.urls or diagnosis.paths)
+    if (recurs or race or not located) and not context.private_cache and not context.no_cache:
         why = (
             "an empty cached body: another pip was writing it (pypa/pip#12361)"
             if race

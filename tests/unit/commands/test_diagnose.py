@@ -38,6 +38,28 @@ def test_text_report_names_kind_evidence_and_remedy() -> None:
     assert "next step:" in out
 
 
+def test_a_located_cache_entry_is_purged_with_no_private_cache() -> None:
+    """An entry the log names is purged; "could not be located" is not said of it."""
+    _, out, _ = _run(str(CACHE_CASE))
+    assert "could not be located" not in out
+    assert "private cache" not in out.split("safepip install would:", 1)[1].split("\n", 1)[0]
+
+
+@pytest.mark.parametrize("pip", ["22.0.4", "24.0", "26.3"])
+def test_a_corrupt_built_wheel_the_console_does_not_name_is_looked_up_in_the_log(pip: str) -> None:
+    """Console: a rerun with --log locates the entry. --log: that wheels/ entry is purged."""
+    case = CORPUS / "cache-corrupt" / f"real-pip{pip}-wheels-cache-bad-crc"
+    _, console, _ = _run(f"{case}-console.txt")
+    would = console.split("safepip install would: ", 1)[1].split("\n", 1)[0]
+    assert would.startswith("run pip again with --log to locate the entry"), would
+    _, logged, _ = _run(f"{case}-log.txt")
+    would = logged.split("safepip install would: ", 1)[1].split("\n", 1)[0]
+    assert would.startswith("purge the wheels/ entry file:///tmp/safepip-corpus/cache/wheels/"), (
+        would
+    )
+    assert "private cache" not in would
+
+
 def test_several_logs_one_result_each_in_json() -> None:
     """Several logs give one JSON result each, in order, with the documented keys."""
     status, out, _ = _run("--json", str(CACHE_CASE), str(NOT_FOUND_CASE))

@@ -147,6 +147,17 @@ def test_a_located_entry_failing_again_after_its_purge_adds_a_private_cache() ->
     assert [r.action for r in result.remedies] == [RemedyAction.PURGE, RemedyAction.PRIVATE_CACHE]
 
 
+def test_with_no_cache_known_an_entry_the_log_names_counts_as_located() -> None:
+    """diagnose plans without a cache: a named URL or wheels/ path needs no private cache."""
+    for located in (
+        diag(FailureKind.CACHE_CORRUPT, urls=(URL,)),
+        diag(FailureKind.CACHE_CORRUPT, paths=(WHEEL_LINK,)),
+    ):
+        assert plan(located, [], Context()).remedies == ()
+    unlocated = plan(diag(FailureKind.CACHE_CORRUPT), [], Context())
+    assert [r.action for r in unlocated.remedies] == [RemedyAction.PRIVATE_CACHE]
+
+
 def test_empty_body_race_purges_and_isolates() -> None:
     """The empty-file hash (pypa/pip#12361) purges and also switches to a private cache."""
     d = diag(FailureKind.CACHE_CORRUPT, urls=(URL,), got_hash=EMPTY_SHA256)
