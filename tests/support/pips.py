@@ -140,15 +140,21 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def run_checked(args: Sequence[str], *, env: Mapping[str, str]) -> None:
-    """Run a set-up step; raise :class:`RuntimeError` with its output when it fails."""
+def run_checked(args: Sequence[str], *, env: Mapping[str, str], timeout: float = 300) -> str:
+    """Run a set-up step and return its standard output.
+
+    Raises:
+        RuntimeError: the step failed (its output is in the message).
+        subprocess.TimeoutExpired: it ran longer than ``timeout`` seconds.
+    """
     proc = subprocess.run(
-        list(args), env=dict(env), capture_output=True, text=True, check=False, timeout=300
+        list(args), env=dict(env), capture_output=True, text=True, check=False, timeout=timeout
     )
     if proc.returncode != 0:
         raise RuntimeError(
             f"command failed ({proc.returncode}): {' '.join(args)}\n{proc.stdout}\n{proc.stderr}"
         )
+    return proc.stdout
 
 
 def _python_in(venv: Path) -> Path:

@@ -30,16 +30,10 @@ def build(
     Raises:
         RuntimeError: the build failed (its output is in the message).
     """
-    proc = subprocess.run(
-        [python, str(BUILD_SCRIPT), "--quiet", "--output", str(output)],
-        env=dict(env) if env is not None else pips.isolated_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    if proc.returncode != 0 or not output.is_file():
-        raise RuntimeError(f"build_pyz failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+    argv = [python, str(BUILD_SCRIPT), "--quiet", "--output", str(output)]
+    pips.run_checked(argv, env=pips.isolated_env() if env is None else env, timeout=120)
+    if not output.is_file():
+        raise RuntimeError(f"build_pyz wrote no {output}")
     return output
 
 

@@ -198,17 +198,8 @@ class Devpi(Server):
         Raises:
             RuntimeError: if it fails.
         """
-        proc = subprocess.run(
-            [str(venv_bin("devpi") / "devpi"), "--clientdir", str(self.clientdir), *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"devpi {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-        return proc.stdout
+        argv = [str(venv_bin("devpi") / "devpi"), "--clientdir", str(self.clientdir), *args]
+        return pips.run_checked(argv, env=os.environ if self.env is None else self.env, timeout=60)
 
     def add_mirror(self, name: str, upstream: str, *, cache_expiry: int = 1800) -> str:
         """Create the mirror index ``root/NAME`` of ``upstream``; returns its simple URL."""
@@ -232,16 +223,8 @@ def start_devpi(workdir: Path) -> Devpi:
     bin_dir = venv_bin("devpi")
     env = server_env(workdir / "home")
     serverdir = workdir / "server"
-    init = subprocess.run(
-        [str(bin_dir / "devpi-init"), "--serverdir", str(serverdir), "--no-root-pypi"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if init.returncode != 0:
-        raise RuntimeError(f"devpi-init failed:\n{init.stdout}\n{init.stderr}")
+    init = [str(bin_dir / "devpi-init"), "--serverdir", str(serverdir), "--no-root-pypi"]
+    pips.run_checked(init, env=env, timeout=120)
     port = free_port()
     server = _spawn(
         "devpi",
