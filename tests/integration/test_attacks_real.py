@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from support import cachetree as ct
 from support import pips
 
 from safepip.cache.layout import http_entry_paths
@@ -28,13 +29,6 @@ pytestmark = pytest.mark.integration
 
 DEMO_WHEEL = "demo-1.0-py3-none-any.whl"
 RUN_TIMEOUT = 120
-_HOLDER = """
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT, 0o666)
-fcntl.flock(fd, fcntl.LOCK_EX)
-print("locked", flush=True)
-time.sleep(120)
-"""
 
 
 def _args(index: FaultIndex, cache: Path, target: Path) -> list[str]:
@@ -101,15 +95,8 @@ def held(tmp_path: Path) -> Iterator[Path]:
     """A cache directory whose ``.safepip.lock`` another process holds (read-only descriptor)."""
     cache = tmp_path / "cache"
     cache.mkdir()
-    with subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(cache / ".safepip.lock")], stdout=subprocess.PIPE
-    ) as holder:
-        try:
-            assert holder.stdout is not None
-            assert holder.stdout.readline().strip() == b"locked"
-            yield cache
-        finally:
-            holder.kill()
+    with ct.lock_held(cache):
+        yield cache
 
 
 def test_a_held_lock_means_a_private_cache_not_a_stall(

@@ -3,15 +3,19 @@
 Used by the cache unit tests and by ``benchmarks/bench_cache_verify.py``. Entries are written the
 way pip's CacheControl does: metadata ``b"cc=4," + msgpack({...})``, the body raw, in
 ``http-v2/h0/h1/h2/h3/h4/<h>`` (+ ``.body``) or in the old one-file ``http/`` layout.
+:func:`lock_held` has another process hold a cache's lock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
 import json
 import struct
+import subprocess
+import sys
 import tarfile
 import zipfile
 from typing import TYPE_CHECKING
@@ -19,8 +23,34 @@ from typing import TYPE_CHECKING
 from safepip.cache import layout as cache
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
     from pathlib import Path
+
+_HOLDER = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT, 0o666)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(int(sys.argv[2]))
+"""
+
+
+@contextlib.contextmanager
+def lock_held(root: Path, *, seconds: int = 120) -> Iterator[None]:
+    """Another process holds the lock of the cache at ``root`` until the block ends.
+
+    It opens the lock file read-only, as a reader would, takes ``flock(LOCK_EX)`` and keeps it
+    for ``seconds`` at most; the block starts once the lock is taken.
+    """
+    lock = root / cache.LOCK_NAME
+    argv = [sys.executable, "-c", _HOLDER, str(lock), str(seconds)]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE) as holder:
+        try:
+            assert holder.stdout is not None
+            assert holder.stdout.readline().strip() == b"locked"
+            yield
+        finally:
+            holder.kill()
 
 
 def packb(obj: object) -> bytes:  # noqa: PLR0911 - one return per msgpack type

@@ -212,14 +212,6 @@ def test_a_root_holding_the_current_directory_is_refused(
 
 # --- 3. the lock held by someone else -----------------------------------------------------
 
-_HOLDER = """
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT, 0o666)
-fcntl.flock(fd, fcntl.LOCK_EX)
-print("locked", flush=True)
-time.sleep(60)
-"""
-
 
 @pytest.fixture
 def held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -227,15 +219,8 @@ def held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     root = tmp_path / "cache"
     ct.add_http_v2(root, URL, b"", headers={})
     monkeypatch.setattr(guarded, "LOCK_TIMEOUT", 0.3)
-    with subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(root / ".safepip.lock")], stdout=subprocess.PIPE
-    ) as holder:
-        try:
-            assert holder.stdout is not None
-            assert holder.stdout.readline().strip() == b"locked"
-            yield root
-        finally:
-            holder.kill()
+    with ct.lock_held(root, seconds=60):
+        yield root
 
 
 def test_a_held_lock_makes_the_install_use_a_private_cache(held: Path, clock: FakeClock) -> None:
