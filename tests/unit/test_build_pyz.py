@@ -80,14 +80,7 @@ def test_the_archive_holds_safepip_and_the_pinned_wheels_only(archive: Path) -> 
 
 
 def test_it_runs_and_says_its_version(archive: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, str(archive), "--version"],
-        env=pips.isolated_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    proc = _python(archive, "--version")
     assert (proc.returncode, proc.stdout, proc.stderr) == (
         0,
         f"safepip {safepip.__version__}\n",
@@ -101,14 +94,7 @@ def test_a_wheel_that_does_not_match_its_pin_stops_the_build(tmp_path: Path) -> 
     victim = min(wheels.glob("*.whl"))
     victim.write_bytes(victim.read_bytes() + b"\0")
     output = tmp_path / "out.pyz"
-    proc = subprocess.run(
-        [sys.executable, str(pyz.BUILD_SCRIPT), "--wheels", str(wheels), "--output", str(output)],
-        env=pips.isolated_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    proc = _python(pyz.BUILD_SCRIPT, "--wheels", str(wheels), "--output", str(output))
     assert proc.returncode == 2
     assert proc.stderr.startswith("build_pyz: error: ")
     assert victim.name in proc.stderr
@@ -119,21 +105,7 @@ def test_a_wheel_that_does_not_match_its_pin_stops_the_build(tmp_path: Path) -> 
 
 
 def test_a_missing_wheel_names_the_download_step(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(pyz.BUILD_SCRIPT),
-            "--wheels",
-            str(tmp_path),
-            "--output",
-            str(tmp_path / "x.pyz"),
-        ],
-        env=pips.isolated_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    proc = _python(pyz.BUILD_SCRIPT, "--wheels", str(tmp_path), "--output", str(tmp_path / "x.pyz"))
     assert proc.returncode == 2
     assert "--download" in proc.stderr
     assert len(proc.stderr.splitlines()) == 1
@@ -153,3 +125,15 @@ def test_every_runtime_dependency_is_pinned_for_the_archive() -> None:
         )
     assert sorted(WHEELS.glob("*.whl")), f"{WHEELS} is empty"
     assert {canonicalize_name(w.name.split("-")[0]) for w in WHEELS.glob("*.whl")} == set(pins)
+
+
+def _python(script: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python SCRIPT ARGS`` (the archive, or its build script), isolated, under a timeout."""
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        env=pips.isolated_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )

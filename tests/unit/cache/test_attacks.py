@@ -309,19 +309,14 @@ def test_an_immutable_file_is_not_claimed_removed(immutable: tuple[Path, Path]) 
 def _unshare_ro(root: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` in a private mount namespace where ``root`` is bind-mounted read-only."""
     script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+    private = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"]
+    return _run([*private, str(root), *argv])
+
+
+def _run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` under a timeout, with this test's ``sys.path`` (a hang fails the test)."""
     return subprocess.run(
-        [
-            "unshare",
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            script,
-            "sh",
-            str(root),
-            *argv,
-        ],
+        list(argv),
         capture_output=True,
         text=True,
         timeout=60,
@@ -397,14 +392,7 @@ def test_a_read_only_cache_makes_the_install_use_a_private_cache(read_only: Path
 
 def _safepip(*argv: str, user: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
     """Run safepip in a subprocess under a timeout: a hang fails the test instead of the run."""
-    return subprocess.run(
-        [*user, sys.executable, "-m", "safepip", *argv],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-        check=False,
-    )
+    return _run([*user, sys.executable, "-m", "safepip", *argv])
 
 
 @pytest.fixture
