@@ -199,6 +199,7 @@ def stopped_short(log: Log, start: int, end: int) -> bool:
     broke mid-body (``IncompleteRead(``, ``Connection broken:``, pip >= 25.1's ``Connection
     interrupted while downloading``; never a ``Retrying`` line, which is another request).
     """
+    end = _span_end(log, start, end)
     if progress_done(log, start, end) is False:
         return True
     return any(
@@ -207,13 +208,28 @@ def stopped_short(log: Log, start: int, end: int) -> bool:
     )
 
 
+def _span_end(log: Log, start: int, end: int) -> int:
+    """Where the download announced at line ``start`` ends: the next fetch or ``Collecting``.
+
+    pip checks a hash right after the download, but installs (and finds a broken archive)
+    after every download: the bars in between are other files'.
+    """
+    for i in range(start + 1, end):
+        raw = log.lines[i]
+        if ("Downloading" in raw or "Using cached" in raw or "Collecting" in raw) and (
+            pat.FETCH.match(log.clean(i)) or pat.COLLECTING.match(log.clean(i))
+        ):
+            return i
+    return end
+
+
 def progress_done(log: Log, start: int, end: int) -> bool | None:
     """Whether the last progress bar between two lines reached its total; None: no bar.
 
     A full bar is whole to the bar's precision (one decimal of its unit). pip draws no bar for
     files under 40 kB, with ``-q``, and (pip >= 25) on a console that is not a terminal.
     """
-    for i in range(end - 1, start, -1):
+    for i in range(_span_end(log, start, end) - 1, start, -1):
         m = pat.PROGRESS.search(log.clean(i))
         if m:
             return float(m.group(1)) >= float(m.group(2))

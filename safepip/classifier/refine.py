@@ -241,7 +241,9 @@ def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagno
             paths=(link,) if link else base.paths,
             evidence=(fetch.line, hit.line),
         )
-    cut = stopped_short(log, fetch.at, hit.index)  # a broken archive because it was cut short
+    # A broken archive because it was cut short, or one that arrived whole (its bar full).
+    cut = stopped_short(log, fetch.at, hit.index)
+    whole = not cut and progress_done(log, fetch.at, hit.index) is True
     return replace(
         base,
         kind=K.DOWNLOAD_CORRUPT,
@@ -250,7 +252,7 @@ def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagno
         evidence=(fetch.line, hit.line),
         rule=hit.rule.source
         + ("; after Downloading, which stopped short" if cut else "; after Downloading"),
-        cause=Cause.CUT_SHORT if cut else None,
+        cause=Cause.CUT_SHORT if cut else Cause.COMPLETE if whole else None,
     )
 
 

@@ -282,13 +282,20 @@ def _plan_download(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: 
             why="the same bytes again, not known to be whole: perhaps cut at the same point;"
             " retried as a network failure",
         )
-    if got is None and _seen(history, FailureKind.DOWNLOAD_CORRUPT):
+    broken = [p for p in history if p.kind is FailureKind.DOWNLOAD_CORRUPT and not p.got_hash]
+    if got is None and broken and any(_whole(d, context) for d in (diagnosis, *broken)):
         # No hash to compare: one fresh download was the test, and it came back broken too.
         return Plan(
             again=False,
             why=f"a fresh download came back broken again: {host_of(url) or 'the index'}"
             " serves a bad copy",
             hint=hints.bad_copy(url, diagnosis.package),
+        )
+    if got is None and broken:
+        return Plan(
+            again=True,
+            why="a fresh download came back broken again, not known to be whole: perhaps cut;"
+            " retried as a network failure",
         )
     remedies: list[Remedy] = []
     # A corrupt download is stored in the HTTP cache before the hash check fails and poisons

@@ -96,4 +96,28 @@ ERROR: Wheel 'demo' located at /tmp/pip-unpack-abc/demo-1.0-py3-none-any.whl is 
     assert diagnosis.cause is Cause.CUT_SHORT
     whole = classify(text.replace("77.4/", "154.7/"), returncode=1)
     assert whole.kind is FailureKind.DOWNLOAD_CORRUPT
-    assert whole.cause is None
+    assert whole.cause is Cause.COMPLETE
+    no_bar = classify(text.replace(BAR.format(done="77.4") + "\n", ""), returncode=1)
+    assert no_bar.kind is FailureKind.DOWNLOAD_CORRUPT
+    assert no_bar.cause is None
+
+
+def test_a_broken_archive_is_judged_by_its_own_bar_not_a_later_download() -> None:
+    """pip installs after every download: the bar before the error may be another file's."""
+    text = """\
+Collecting demo
+  Downloading {url} (154 kB)
+{demo}
+Collecting dep
+  Downloading http://127.0.0.1:40451/files/dep-2.0-py3-none-any.whl (154 kB)
+{dep}
+Installing collected packages: dep, demo
+ERROR: Wheel 'demo' located at /tmp/pip-unpack-abc/demo-1.0-py3-none-any.whl is invalid.
+"""
+    cut, whole = BAR.format(done="77.4"), BAR.format(done="154.7")
+    diagnosis = classify(text.format(url=URL, demo=cut, dep=whole), returncode=1)
+    assert diagnosis.kind is FailureKind.DOWNLOAD_CORRUPT
+    assert diagnosis.cause is Cause.CUT_SHORT
+    other = classify(text.format(url=URL, demo=whole, dep=cut), returncode=1)
+    assert other.kind is FailureKind.DOWNLOAD_CORRUPT
+    assert other.cause is Cause.COMPLETE

@@ -332,15 +332,28 @@ def test_the_admin_step_follows_the_kind_of_server(url: str, admin: str) -> None
 
 
 def test_a_broken_download_without_hash_gets_one_fresh_download_then_stops() -> None:
-    """No hash to compare: retried once with --no-cache-dir, then the host is named."""
+    """No hash to compare: retried once with --no-cache-dir, then the host is named.
+
+    The stop needs a download known whole (its bar full, or pip >= 25.1); a broken archive
+    whose bytes nothing shows whole may have been cut, and is retried with the backoff.
+    """
     broken = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(DEVPI_FILE,))
-    first = plan(broken, [], Context(cache_root=ROOT))
+    whole = replace(broken, cause=Cause.COMPLETE)
+    first = plan(whole, [], Context(cache_root=ROOT))
     assert first.again is True
     assert RemedyAction.NO_CACHE_DIR in [r.action for r in first.remedies]
-    second = plan(broken, [broken], Context(cache_root=ROOT, no_cache=True))
-    assert second.again is False
-    assert "127.0.0.1:3141" in second.why
-    assert "damaged copy" in second.hint
+    for second in (
+        plan(whole, [broken], Context(cache_root=ROOT, no_cache=True)),
+        plan(broken, [whole], Context(cache_root=ROOT, no_cache=True)),
+        plan(broken, [broken], Context(no_cache=True, pip_version=(26, 3))),
+    ):
+        assert second.again is False
+        assert "127.0.0.1:3141" in second.why
+        assert "damaged copy" in second.hint
+    unknown = plan(broken, [broken], Context(cache_root=ROOT, no_cache=True, pip_version=(24, 0)))
+    assert unknown.again is True
+    assert unknown.immediate is False
+    assert "not known to be whole" in unknown.why
 
 
 def test_a_download_cut_short_is_retried_with_backoff_whatever_its_bytes() -> None:
