@@ -28,20 +28,17 @@ if TYPE_CHECKING:
 
     from support.indexserver import FaultIndex
 
-pytestmark = pytest.mark.integration
-
 #: The pips whose console behaviour differs most (rich progress from 22.0, --report from 22.2).
 FIDELITY_PIPS = ("22.0.4", "24.0", "26.3")
 RUN_TIMEOUT = 120
 
-
-@pytest.fixture(params=FIDELITY_PIPS, ids=[f"pip{v}" for v in FIDELITY_PIPS])
-def pip_version(request: pytest.FixtureRequest) -> str:
-    """The pip version under test; skips when the wheelhouse lacks it."""
-    version: str = request.param
-    if version not in pips.available_pip_versions():
-        pytest.skip(f"pip {version} is not in .ci/wheelhouse: run .ci/prepare-pips")
-    return version
+pytestmark = [
+    pytest.mark.integration,
+    # conftest's pip_version fixture (it skips a pip the wheelhouse lacks), over these pips
+    pytest.mark.parametrize(
+        "pip_version", FIDELITY_PIPS, indirect=True, ids=[f"pip{v}" for v in FIDELITY_PIPS]
+    ),
+]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,16 +21,6 @@ NOT_FOUND = (
     " (from versions: 1.0, 2.0)\n"
     "ERROR: No matching distribution found for nosuchpkg\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """safepip's temp dirs (and the fake pip's) go under the test's own directory."""
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    monkeypatch.setenv("TMPDIR", str(tmp))
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    return tmp
 
 
 def test_version_and_help() -> None:
