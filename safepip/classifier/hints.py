@@ -372,12 +372,29 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc.rsplit("@", 1)[-1] or "the index host"
 
 
-def bad_copy(url: str | None, package: str | None) -> str:
-    """The next step when the index keeps serving the same damaged file."""
+#: The next step when the bad bytes came back but nothing shows they were all of the file.
+UNSURE_COPY = (
+    "{host} sent {file} damaged again, and nothing shows whether it was all of the file: pip "
+    "<= 24 does not check a download's length, so a connection cut at the same point looks "
+    "the same every time. Try again later or from another network, or use pip >= 25.1 (it "
+    "resumes a cut download). If the bytes are whole, {host} or a proxy on the way serves a "
+    "damaged copy: {admin}"
+)
+
+
+def bad_copy(url: str | None, package: str | None, *, whole: bool = True) -> str:
+    """The next step when the index keeps serving the same damaged file.
+
+    Args:
+        url: the file's URL.
+        package: its package, when the URL names no file.
+        whole: the bytes are known to be all of the file; else the advice allows for a cut.
+    """
     parts = urlsplit(url or "")
     host = parts.netloc.rsplit("@", 1)[-1] or "the index"
     file = parts.path.rsplit("/", 1)[-1] or package or "the file"
-    return BAD_COPY.format(host=host, file=file, admin=_ADMIN[server_kind(url or "")])
+    text = BAD_COPY if whole else UNSURE_COPY
+    return text.format(host=host, file=file, admin=_ADMIN[server_kind(url or "")])
 
 
 def next_step(diagnosis: Diagnosis, facts: Facts | None = None) -> str:

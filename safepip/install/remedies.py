@@ -281,6 +281,7 @@ def _plan_download(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: 
             remedies=(purge,) if targets else (),
             why="the same bytes again, not known to be whole: perhaps cut at the same point;"
             " retried as a network failure",
+            hint=hints.bad_copy(url, diagnosis.package, whole=False),
         )
     broken = [p for p in history if p.kind is FailureKind.DOWNLOAD_CORRUPT and not p.got_hash]
     if got is None and broken and any(_whole(d, context) for d in (diagnosis, *broken)):
@@ -296,6 +297,7 @@ def _plan_download(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: 
             again=True,
             why="a fresh download came back broken again, not known to be whole: perhaps cut;"
             " retried as a network failure",
+            hint=hints.bad_copy(url, diagnosis.package, whole=False),
         )
     remedies: list[Remedy] = []
     # A corrupt download is stored in the HTTP cache before the hash check fails and poisons

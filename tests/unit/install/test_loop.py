@@ -446,6 +446,28 @@ def test_the_same_cut_twice_is_retried_as_a_network_failure(
     assert [a.diagnosis.cause for a in result.attempts if a.diagnosis] == [None, None]
 
 
+def test_the_same_bytes_until_the_attempts_run_out_end_with_advice_for_both(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    """Not known whole, the same Got on every attempt: safepip gives up at the attempt cap.
+
+    The last next step allows for a cut (try again, pip >= 25.1) and for a bad copy; it does
+    not tell the user to "retry once with --no-cache-dir", which safepip did.
+    """
+    script: list[tuple[int, str] | tuple[int, str, float]] = [
+        (1, hash_block(cached=False, got=BAD))
+    ] * 4
+    installer, runner, _ = make(clock, script, cache_root=tmp_path / "cache", attempts=4)
+    result = installer.install(["demo"])
+    assert len(runner.calls) == 4
+    assert result.outcome is Outcome.GAVE_UP
+    assert result.diagnosis is not None
+    assert "nothing shows whether it was all of the file" in result.diagnosis.hint
+    assert "retry once" not in result.diagnosis.hint
+    assert clock.sleeps[0] == 0.0  # --no-cache-dir first: no wait
+    assert clock.sleeps[1:] == [2.0, 4.0]  # then the backoff of a network failure
+
+
 def test_a_cached_copy_shorter_than_its_length_is_a_cut(clock: FakeClock, tmp_path: Path) -> None:
     """The copy with the Got sha256 is short of its Content-Length: a cut, purged, retried."""
     root = tmp_path / "cache"

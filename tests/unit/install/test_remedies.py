@@ -198,8 +198,11 @@ def test_the_same_bytes_twice_not_known_whole_are_retried_with_backoff() -> None
         result = plan(d, [d, d], context)
         assert result.again is True
         assert result.immediate is False
-        assert result.hint == ""
         assert "not known to be whole" in result.why
+        # The next step if these were the last attempt: a cut is as likely as a bad copy.
+        assert "127.0.0.1:8765 sent demo-1.0-py3-none-any.whl damaged again" in result.hint
+        assert "pip >= 25.1" in result.hint
+        assert "serves a damaged copy" in result.hint
     assert [r.action for r in plan(d, [d], Context(cache_root=ROOT)).remedies] == [
         RemedyAction.PURGE
     ]
