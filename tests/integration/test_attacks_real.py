@@ -8,15 +8,13 @@ process holds its lock, or it is the user's home directory. Each time the run mu
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from support import cachetree as ct
 from support import pips
+from support.runs import run_safepip, safepip_argv
 
 from safepip.cache.layout import http_entry_paths
 
@@ -29,6 +27,8 @@ pytestmark = pytest.mark.integration
 
 DEMO_WHEEL = "demo-1.0-py3-none-any.whl"
 RUN_TIMEOUT = 120
+#: safepip's own bounds for every run here: quick backoff, a budget that ends any hang.
+SAFEPIP_BOUNDS = ("--backoff", "0.2", "--max-wait", "1", "--time-budget", "90")
 
 
 def _args(index: FaultIndex, cache: Path, target: Path) -> list[str]:
@@ -52,33 +52,10 @@ def _safepip(
     pip_python: Path, args: list[str], tmp: Path, env: dict[str, str]
 ) -> tuple[int, str, dict[str, object]]:
     report = tmp / "report.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "safepip",
-            "install",
-            "--python",
-            str(pip_python),
-            "--backoff",
-            "0.2",
-            "--max-wait",
-            "1",
-            "--time-budget",
-            "90",
-            "--report-json",
-            str(report),
-            *args,
-        ],
-        env=env,
-        cwd=tmp,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        check=False,
-    )
-    return proc.returncode, proc.stdout + proc.stderr, json.loads(report.read_text("utf-8"))
+    argv = safepip_argv(pip_python, report, args, bounds=SAFEPIP_BOUNDS)
+    run = run_safepip(argv, report=report, env=env, cwd=tmp, timeout=RUN_TIMEOUT)
+    assert run.report is not None, run.output
+    return run.returncode, run.output, run.report
 
 
 def _first_remedy(doc: dict[str, object]) -> dict[str, object]:
