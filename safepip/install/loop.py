@@ -326,7 +326,7 @@ class Installer:
                         continue  # a purge that found nothing changed nothing: not reported
                     deleted.extend(removed)
                 except CacheRefused as exc:  # locked, read-only, not pip's: never wait, never fail
-                    why = f"{exc}: the next attempt uses a private cache instead"
+                    why = f"{exc}: the next attempt uses a private cache instead{_left(remedy)}"
                     remedy = Remedy(RemedyAction.PRIVATE_CACHE, why)  # noqa: PLW2901
                     self._use_private_cache(state)
             elif action is RemedyAction.NO_CACHE_DIR:
@@ -404,6 +404,17 @@ def _needs_debug_lines(diagnosis: Diagnosis) -> bool:
         return False
     listed = [line for line in diagnosis.evidence if "(from versions:" in line]
     return not listed or any("versions: none" in line or "versions: )" in line for line in listed)
+
+
+def _left(purge: Remedy) -> str:
+    """Name the corrupt entries a refused purge leaves in the cache (plain pip fails on them)."""
+    if not purge.paths:
+        return ""
+    more = f" and {len(purge.paths) - 1} more" if len(purge.paths) > 1 else ""
+    return (
+        f"; the corrupt entry stays in the cache ({purge.paths[0]}{more}), and plain pip fails"
+        " on it until it is removed"
+    )
 
 
 def _pip_started(python: str, pip: PipRun) -> None:

@@ -94,6 +94,9 @@ def test_a_held_lock_means_a_private_cache_not_a_stall(
     remedy = _first_remedy(doc)
     assert remedy["action"] == "private-cache"
     assert "locked by another process" in str(remedy["reason"])
+    # The user is told that the poisoned entry stays, and where: plain pip still fails on it.
+    assert "the corrupt entry stays in the cache" in str(remedy["reason"])
+    assert any(str(path) in str(remedy["reason"]) for path in entry)
     assert sum("locked by another process" in line for line in output.splitlines()) == 1
     assert all(p.exists() for p in entry)  # nothing deleted under someone else's lock
 
@@ -122,6 +125,7 @@ def test_a_home_directory_as_the_cache_is_never_deleted_in(
     remedy = _first_remedy(doc)
     assert remedy["action"] == "private-cache"
     assert "home directory" in str(remedy["reason"])
+    assert "the corrupt entry stays in the cache" in str(remedy["reason"])
     assert all(p.read_bytes() == b"mine" for p in mine)
     assert all(p.exists() for p in entry)
     assert not (home / ".safepip.lock").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ import pytest
 from support import cachetree as ct
 
 from safepip.cache.layout import http_entry_paths
+from safepip.errors import CacheRefused
 from safepip.install.loop import TIMEOUT_STATUS, Installer
 from safepip.model import Cause, FailureKind, Options, Outcome, PipRun, RemedyAction
 
@@ -711,3 +713,37 @@ def test_a_built_wheel_the_log_does_not_locate_either_gets_a_private_cache(
     assert [r.action for r in result.attempts[1].remedies] == [RemedyAction.PRIVATE_CACHE]
     assert "--cache-dir" in runner.calls[2]
     assert entry.exists()  # nothing located, nothing deleted
+
+
+@dataclass
+class _RefusingCache(FakeCache):
+    """A cache whose every delete is refused (another process holds its lock)."""
+
+    def delete(self, root: Path, paths: Sequence[str], *, dry_run: bool) -> Sequence[str]:
+        raise CacheRefused(f"the pip cache {root} is locked by another process")
+
+
+def test_a_refused_purge_says_which_corrupt_entry_stays(clock: FakeClock, tmp_path: Path) -> None:
+    """A purge the cache refuses becomes a private cache, and the reason names what stays."""
+    root = tmp_path / "cache"
+    bad = _fill(root, URL)
+    runner = FakeRunner([(1, hash_block(cached=True, got=BAD)), (0, "")], clock)
+    installer = Installer(
+        "python3",
+        Options(),
+        env={},
+        run=runner,
+        query=no_query,
+        sleep=clock.sleep,
+        clock=clock,
+        rand=lambda: 0.0,
+        cache=_RefusingCache(root),
+    )
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.RECOVERED
+    (remedy,) = result.attempts[0].remedies
+    assert remedy.action is RemedyAction.PRIVATE_CACHE
+    assert remedy.reason.startswith(f"the pip cache {root} is locked by another process")
+    assert f"the corrupt entry stays in the cache ({bad[0]} and 2 more)" in remedy.reason
+    assert bad[0].exists()
+    assert "--cache-dir" in runner.calls[1]
