@@ -163,6 +163,14 @@ def _pip_args(index: FaultIndex, cache: Path, target: Path, *more: str) -> list[
     return [*args, "--target", str(target), *more]
 
 
+def _install(
+    action: dict[str, Any], python: Path, index: FaultIndex, tmp: Path, project: str, **inputs: str
+) -> ActionRun:
+    """The action installing ``project`` from ``index`` into ``tmp/target`` (cache ``tmp/cache``)."""
+    args = shlex.join(_pip_args(index, tmp / "cache", tmp / "target", project))
+    return run_action(action, {"args": args, "python": str(python), **inputs}, tmp, _env(tmp))
+
+
 def test_the_action_is_composite_with_the_documented_interface(action: dict[str, Any]) -> None:
     assert action["runs"]["using"] == "composite"
     assert set(action["inputs"]) == {"args", "python", "attempts", "time-budget", "report"}
@@ -226,16 +234,7 @@ def test_the_attempts_input_bounds_the_retries(
     """A 503 burst that safepip would retry: with attempts 1 it gives up after one pip run."""
     index = fault_index(demo_dists)
     index.fail("/simple/demo/", status=503, times=50)
-    run = run_action(
-        action,
-        {
-            "args": shlex.join(_pip_args(index, tmp_path / "cache", tmp_path / "target", "demo")),
-            "python": str(python),
-            "attempts": "1",
-        },
-        tmp_path,
-        _env(tmp_path),
-    )
+    run = _install(action, python, index, tmp_path, "demo", attempts="1")
     assert run.status == 1, run.output
     assert run.outputs["outcome"] == "gave-up"
     assert run.outputs["attempts"] == "1"
@@ -258,17 +257,7 @@ def test_a_deterministic_failure_fails_the_step_with_the_kind(
     demo_dists: list[Path],
 ) -> None:
     index = fault_index(demo_dists)
-    run = run_action(
-        action,
-        {
-            "args": shlex.join(
-                _pip_args(index, tmp_path / "cache", tmp_path / "target", "no-such-project")
-            ),
-            "python": str(python),
-        },
-        tmp_path,
-        _env(tmp_path),
-    )
+    run = _install(action, python, index, tmp_path, "no-such-project")
     assert run.status == 1, run.output
     assert run.outputs["outcome"] == "failed"
     assert run.outputs["kind"] == "not-found"

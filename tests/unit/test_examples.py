@@ -287,6 +287,15 @@ def test_custom_reporter_events_are_json_lines_and_redacted() -> None:
 
 
 @pytest.fixture
+def console_script() -> Path:
+    """The ``safepip`` console script beside this Python; the test is skipped without one."""
+    found = shutil.which("safepip", path=str(BIN))
+    if found is None:
+        pytest.skip(f"no safepip console script beside {sys.executable}")
+    return Path(found)
+
+
+@pytest.fixture
 def target_venv(tmp_path: Path) -> Path:
     """A fresh venv whose pip is 26.3: the environment the examples install into."""
     if "26.3" not in pips.available_pip_versions():
@@ -295,6 +304,7 @@ def target_venv(tmp_path: Path) -> Path:
 
 
 @pytest.mark.integration
+@pytest.mark.usefixtures("console_script")
 def test_install_sh_recovers_from_a_poisoned_cache(
     target_venv: Path,
     fault_index: Callable[..., FaultIndex],
@@ -302,8 +312,6 @@ def test_install_sh_recovers_from_a_poisoned_cache(
     tmp_path: Path,
 ) -> None:
     """install.sh: safepip purges the cached corrupt wheel, succeeds, and the script says so."""
-    if shutil.which("safepip", path=str(BIN)) is None:
-        pytest.skip(f"no safepip console script beside {sys.executable}")
     index = fault_index(demo_dists)
     cache = tmp_path / "cache"
     python = target_venv / "bin" / "python"
@@ -335,6 +343,7 @@ def test_install_sh_recovers_from_a_poisoned_cache(
 
 
 @pytest.mark.integration
+@pytest.mark.usefixtures("console_script")
 def test_install_sh_reports_a_deterministic_failure(
     target_venv: Path,
     fault_index: Callable[..., FaultIndex],
@@ -342,8 +351,6 @@ def test_install_sh_reports_a_deterministic_failure(
     tmp_path: Path,
 ) -> None:
     """install.sh: a requirement the index lacks stops at once; pip's status and the kind are shown."""
-    if shutil.which("safepip", path=str(BIN)) is None:
-        pytest.skip(f"no safepip console script beside {sys.executable}")
     index = fault_index(demo_dists)
     (tmp_path / "requirements.txt").write_text("no-such-project\n", encoding="utf-8")
     (tmp_path / "safepip-report.json").write_text("stale", encoding="utf-8")
@@ -379,10 +386,9 @@ def test_install_sh_reports_a_deterministic_failure(
 
 
 @pytest.mark.integration
+@pytest.mark.usefixtures("console_script")
 def test_install_sh_without_a_report_passes_safepips_status_on(tmp_path: Path) -> None:
     """A safepip usage error (no report written) is reported and its status 2 passed on."""
-    if shutil.which("safepip", path=str(BIN)) is None:
-        pytest.skip(f"no safepip console script beside {sys.executable}")
     env = pips.isolated_env({"PATH": f"{BIN}:/usr/bin:/bin", "SAFEPIP_ATTEMPTS": "zero"})
     result = run(["sh", str(EXAMPLES / "install.sh")], env=env, cwd=tmp_path)
     assert result.returncode == 2
@@ -454,6 +460,7 @@ def _adapted(tool: str, project: Path) -> None:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("tool", ["tox", "nox"])
+@pytest.mark.usefixtures("console_script")
 def test_tox_and_nox_install_through_safepip(
     tool: str,
     fault_index: Callable[..., FaultIndex],
@@ -468,8 +475,6 @@ def test_tox_and_nox_install_through_safepip(
     executable = shutil.which(tool)
     if executable is None:
         pytest.skip(f"{tool} is not installed")
-    if shutil.which("safepip", path=str(BIN)) is None:
-        pytest.skip(f"no safepip console script beside {sys.executable}")
     index = fault_index(demo_dists)
     index.fail("/simple/demo/", status=503, times=1)
     project = tmp_path / "project"
