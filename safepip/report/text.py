@@ -70,8 +70,10 @@ class TextReporter(Reporter):
         diagnosis = attempt.diagnosis
         if diagnosis is None:
             return
+        # The finer cause, when the log showed one: "download-corrupt, cut short".
+        cause = f", {diagnosis.cause.value.replace('-', ' ')}" if diagnosis.cause else ""
         self._line(
-            f"attempt {attempt.number} failed: {self._paint(diagnosis.kind.value, '33')}"
+            f"attempt {attempt.number} failed: {self._paint(diagnosis.kind.value, '33')}{cause}"
             f" (pip exit {attempt.returncode}, {attempt.duration:.1f}s)"
         )
         from safepip.report.lines import shown  # noqa: PLC0415 - only after a failure
