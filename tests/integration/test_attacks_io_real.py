@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
 from support import pips
+from support.runs import run_cli
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -30,16 +30,7 @@ TOKEN = "tokQ7XZ9Kvalue"
 
 def _safepip(python: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = pips.isolated_env({"PIP_CACHE_DIR": str(tmp_path / "env-cache")})
-    return subprocess.run(
-        [sys.executable, "-m", "safepip", "install", "--python", str(python), *args],
-        env=env,
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_cli(["install", "--python", str(python), *args], env=env, cwd=tmp_path, timeout=180)
 
 
 def _safepip_lines(output: str) -> str:

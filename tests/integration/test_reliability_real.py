@@ -19,7 +19,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips
-from support.runs import safepip_argv
+from support.runs import run_cli, safepip_argv
 from support.wheels import build_sdist, build_wheel
 
 if TYPE_CHECKING:
@@ -184,14 +183,7 @@ def test_concurrent_installs_share_one_cold_cache(
 
     served = {path.name: path.read_bytes() for path in files}
     assert _cache_problems(cache, served, index.base_url) == []
-    verify = subprocess.run(
-        [sys.executable, "-m", "safepip", "cache", "verify", "--cache-dir", str(cache), "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    verify = run_cli(["cache", "verify", "--cache-dir", str(cache), "--json"], env=env, timeout=60)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     document = json.loads(verify.stdout)
     assert document["problems"] == []

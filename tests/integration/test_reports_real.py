@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips
-from support.runs import safepip_argv
+from support.runs import install_args, run_cli
 from support.wheels import build_sdist, build_wheel
 
 if TYPE_CHECKING:
@@ -102,19 +102,9 @@ def _safepip(
     report = cwd / "report.json"
     pip_args = pips.common_args(index.url, cwd / "pip-cache", timeout=3, no_input=False)
     pip_args += ["--target", str(cwd / "target")] if target else []
-    argv = safepip_argv(python, report, [*opts, *pip_args, *args], bounds=SAFEPIP_BOUNDS)
-    proc = subprocess.run(
-        argv,
-        cwd=cwd,
-        env=pips.isolated_env(
-            {"PIP_CACHE_DIR": str(cwd / "env-cache"), "PIP_TRUSTED_HOST": "127.0.0.1"}
-        ),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    argv = install_args(python, report, [*opts, *pip_args, *args], bounds=SAFEPIP_BOUNDS)
+    env = {"PIP_CACHE_DIR": str(cwd / "env-cache"), "PIP_TRUSTED_HOST": "127.0.0.1"}
+    proc = run_cli(argv, cwd=cwd, env=pips.isolated_env(env))
     return Run(proc.returncode, proc.stderr, json.loads(report.read_text("utf-8")))
 
 
@@ -251,14 +241,7 @@ def test_env_broken_names_the_dist_info_and_its_repair_works(
     site = next((tmp_path / "venv").glob("lib/python*/site-packages"))
     (site / "bench_e-1.0.dist-info" / "RECORD").unlink()
 
-    doctor = subprocess.run(
-        [sys.executable, "-m", "safepip", "doctor", "--python", str(python), "--offline"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    doctor = run_cli(["doctor", "--python", str(python), "--offline"], env=env)
     assert doctor.returncode == 1, doctor.stdout
     assert "fail  site-packages" in doctor.stdout
     assert "--ignore-installed --no-deps bench_e==1.0" in doctor.stdout
@@ -280,16 +263,7 @@ def test_env_broken_names_the_dist_info_and_its_repair_works(
 
 
 def _plain_run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "safepip", "install", *args],
-        cwd=cwd,
-        env=pips.isolated_env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(["install", *args], cwd=cwd, env=pips.isolated_env())
 
 
 def test_python_without_pip_or_missing_is_a_usage_error(tmp_path: Path) -> None:
@@ -327,15 +301,8 @@ def test_fix_requirements_fixes_a_conda_freeze_file_in_a_fresh_venv(
     env = pips.isolated_env({"PIP_INDEX_URL": index.url, "PIP_TRUSTED_HOST": "127.0.0.1"})
 
     def fix(*more: str) -> subprocess.CompletedProcess[str]:
-        argv = [sys.executable, "-m", "safepip", "fix-requirements", str(frozen), "--python"]
-        return subprocess.run(
-            [*argv, str(python), "--conda-prefix", str(conda), *more],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        argv = ["fix-requirements", str(frozen), "--python", str(python)]
+        return run_cli([*argv, "--conda-prefix", str(conda), *more], env=env)
 
     done = fix("-o", str(tmp_path / "fixed.txt"))
     assert done.returncode == 1, done.stderr  # no-such-project is on no index: left unfixed

@@ -1,15 +1,17 @@
 """Running ``safepip install`` the way a user does, and reading what it reports.
 
 The integration scenarios run plain pip and safepip with the same arguments and compare the two
-:class:`Run` results; a safepip run also carries its ``--report-json`` document.
+:class:`Run` results; a safepip run also carries its ``--report-json`` document. :func:`run_cli`
+runs any safepip command with its two output streams apart.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from support import pips
 
@@ -76,10 +78,10 @@ class Run:
         )
 
 
-def safepip_argv(
+def install_args(
     python: Path, report: Path, args: Sequence[str], *, bounds: Sequence[str] = ()
 ) -> list[str]:
-    """``python -m safepip install --python PYTHON BOUNDS --report-json REPORT ARGS``.
+    """``install --python PYTHON BOUNDS --report-json REPORT ARGS``: safepip's arguments.
 
     Args:
         python: the interpreter whose pip safepip drives.
@@ -87,18 +89,14 @@ def safepip_argv(
         args: safepip options and pip arguments, after the report.
         bounds: safepip's backoff, wait and budget options for the scenario.
     """
-    return [
-        sys.executable,
-        "-m",
-        "safepip",
-        "install",
-        "--python",
-        str(python),
-        *bounds,
-        "--report-json",
-        str(report),
-        *args,
-    ]
+    return ["install", "--python", str(python), *bounds, "--report-json", str(report), *args]
+
+
+def safepip_argv(
+    python: Path, report: Path, args: Sequence[str], *, bounds: Sequence[str] = ()
+) -> list[str]:
+    """``python -m safepip`` with :func:`install_args`."""
+    return [sys.executable, "-m", "safepip", *install_args(python, report, args, bounds=bounds)]
 
 
 def run_safepip(
@@ -106,3 +104,28 @@ def run_safepip(
 ) -> Run:
     """Run a :func:`safepip_argv` command (output merged, no stdin) and read its report."""
     return Run.of(pips.run_merged(argv, env=env, cwd=cwd, timeout=timeout), report)
+
+
+def run_cli(
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    timeout: float = 120,
+    stdin: int | IO[bytes] = subprocess.DEVNULL,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m safepip ARGS`` with stdout and stderr kept apart.
+
+    Under a timeout: a hang fails the test instead of the run. Standard input is /dev/null
+    unless given.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "safepip", *args],
+        env=dict(env),
+        cwd=cwd,
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -20,6 +20,7 @@ from typing import IO
 
 import pytest
 from support.fakepip import fake_pip
+from support.runs import run_cli
 
 from safepip.cli import main
 
@@ -272,16 +273,7 @@ def _safepip(
 ) -> subprocess.CompletedProcess[str]:
     """``python -m safepip ARGS`` with a timeout: a hang fails the test instead of the run."""
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
-    return subprocess.run(
-        [sys.executable, "-m", "safepip", *args],
-        stdin=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-        timeout=60,
-    )
+    return run_cli(args, env=env, cwd=tmp_path, timeout=60, stdin=stdin)
 
 
 def _one_line_usage_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
