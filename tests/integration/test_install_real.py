@@ -488,6 +488,13 @@ def _flip_member_byte(path: Path, member_suffix: str) -> None:
     path.write_bytes(flip_member_byte(path.read_bytes(), member_suffix))
 
 
+#: pip 22.0.4 too: the oldest pip whose console and --log lines docs/failure-kinds.md §A quotes.
+WHEEL_LINK_PIPS = ("22.0.4", "24.0", "26.3")
+
+
+@pytest.mark.parametrize(
+    "pip_version", WHEEL_LINK_PIPS, indirect=True, ids=[f"pip{v}" for v in WHEEL_LINK_PIPS]
+)
 @pytest.mark.parametrize(
     ("member", "error"),
     [
