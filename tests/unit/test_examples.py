@@ -303,6 +303,24 @@ def target_venv(tmp_path: Path) -> Path:
     return pips.new_venv(tmp_path / "venv", "26.3").parent.parent
 
 
+def _install_sh(
+    python: Path, index: FaultIndex, cache: Path, work: Path, requirement: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``sh examples/install.sh requirements.txt`` in ``work``, installing with ``python``'s pip.
+
+    ``requirements.txt`` holds ``requirement``; ``env`` adds variables (``SAFEPIP_*``).
+    """
+    (work / "requirements.txt").write_text(f"{requirement}\n", encoding="utf-8")
+    variables = {"PATH": f"{BIN}:/usr/bin:/bin", "SAFEPIP_PYTHON": str(python), **env}
+    variables["PYTHON"] = sys.executable
+    where = ["--index-url", index.url, "--trusted-host", "127.0.0.1", "--cache-dir", str(cache)]
+    return run(
+        ["sh", str(EXAMPLES / "install.sh"), "requirements.txt", *where],
+        env=pips.isolated_env(variables),
+        cwd=work,
+    )
+
+
 @pytest.mark.integration
 @pytest.mark.usefixtures("console_script")
 def test_install_sh_recovers_from_a_poisoned_cache(
@@ -316,19 +334,7 @@ def test_install_sh_recovers_from_a_poisoned_cache(
     cache = tmp_path / "cache"
     python = target_venv / "bin" / "python"
     pips.poison_cache(python, index, cache, tmp_path, wheel="demo-1.0-py3-none-any.whl")
-    (tmp_path / "requirements.txt").write_text("demo\n", encoding="utf-8")
-    env = pips.isolated_env(
-        {
-            "PATH": f"{BIN}:/usr/bin:/bin",
-            "SAFEPIP_PYTHON": str(python),
-            "SAFEPIP_BACKOFF": "0",
-            "PYTHON": sys.executable,
-        }
-    )
-    common = ["--index-url", index.url, "--trusted-host", "127.0.0.1", "--cache-dir", str(cache)]
-    result = run(
-        ["sh", str(EXAMPLES / "install.sh"), "requirements.txt", *common], env=env, cwd=tmp_path
-    )
+    result = _install_sh(python, index, cache, tmp_path, "demo", SAFEPIP_BACKOFF="0")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads((tmp_path / "safepip-report.json").read_text(encoding="utf-8"))
     assert report["outcome"] == "recovered"
@@ -352,26 +358,9 @@ def test_install_sh_reports_a_deterministic_failure(
 ) -> None:
     """install.sh: a requirement the index lacks stops at once; pip's status and the kind are shown."""
     index = fault_index(demo_dists)
-    (tmp_path / "requirements.txt").write_text("no-such-project\n", encoding="utf-8")
     (tmp_path / "safepip-report.json").write_text("stale", encoding="utf-8")
-    env = pips.isolated_env(
-        {
-            "PATH": f"{BIN}:/usr/bin:/bin",
-            "SAFEPIP_PYTHON": str(target_venv / "bin" / "python"),
-            "PYTHON": sys.executable,
-        }
-    )
-    common = [
-        "--index-url",
-        index.url,
-        "--trusted-host",
-        "127.0.0.1",
-        "--cache-dir",
-        str(tmp_path / "c"),
-    ]
-    result = run(
-        ["sh", str(EXAMPLES / "install.sh"), "requirements.txt", *common], env=env, cwd=tmp_path
-    )
+    python = target_venv / "bin" / "python"
+    result = _install_sh(python, index, tmp_path / "c", tmp_path, "no-such-project")
     assert result.returncode == 1, result.stdout + result.stderr
     report = json.loads((tmp_path / "safepip-report.json").read_text(encoding="utf-8"))
     assert report["outcome"] == "failed"
