@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import pips
 from support.fakepip import fake_pip
 
 from safepip import pipargs
@@ -125,7 +126,7 @@ def test_pip_quiet_flag_quiets_safepip_until_the_final_failure(
 def _run_and_signal(tmp_path: Path, sig: int) -> tuple[int, int]:
     pidfile = tmp_path / "pip.pid"
     python = fake_pip(tmp_path, f'echo $$ > "{pidfile}"\nexec sleep 60\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "SAFEPIP_"))}
+    env = pips.isolated_env()
     proc = subprocess.Popen(
         [sys.executable, "-m", "safepip", "install", "--python", str(python), "demo"], env=env
     )

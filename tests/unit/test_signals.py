@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from support import pips
 
 from safepip.runner import GRACE_SECONDS
 
@@ -70,12 +71,16 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
 
 
-def _start(tmp_path: Path, *, stubborn: bool) -> tuple[subprocess.Popen[bytes], int, int, Path]:
-    python = _fake_python(tmp_path, stubborn=stubborn)
+def _private_tmp_env(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment isolated from pip's config, with a TMPDIR of its own (returned too)."""
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "SAFEPIP_"))}
-    env["TMPDIR"] = str(tmp)
+    return pips.isolated_env({"TMPDIR": str(tmp)}), tmp
+
+
+def _start(tmp_path: Path, *, stubborn: bool) -> tuple[subprocess.Popen[bytes], int, int, Path]:
+    python = _fake_python(tmp_path, stubborn=stubborn)
+    env, tmp = _private_tmp_env(tmp_path)
     proc = subprocess.Popen(
         [sys.executable, "-m", "safepip", "install", "--python", str(python), "demo"],
         env=env,
@@ -153,10 +158,7 @@ def test_ctrl_c_at_the_terminal_reaches_safepip_which_forwards_it(tmp_path: Path
     import pty
 
     python = _fake_python(tmp_path, stubborn=False)
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "SAFEPIP_"))}
-    env["TMPDIR"] = str(tmp)
+    env, tmp = _private_tmp_env(tmp_path)
     pid, master = pty.fork()
     if pid == 0:  # pragma: no cover - the child: safepip in the terminal's foreground group
         os.execve(  # noqa: S606 - the interpreter running the tests, fixed arguments
@@ -250,10 +252,7 @@ def test_ctrl_z_stops_pip_with_safepip_and_fg_resumes_both(tmp_path: Path) -> No
     import pty
 
     python = _fake_python(tmp_path, stubborn=False)
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "SAFEPIP_"))}
-    env["TMPDIR"] = str(tmp)
+    env, _tmp = _private_tmp_env(tmp_path)
     launcher = LAUNCHER.replace("FAKE", repr(str(python)))
     pid, master = pty.fork()
     if pid == 0:  # pragma: no cover - the child: a shell stand-in, session leader of the pty
