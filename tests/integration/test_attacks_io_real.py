@@ -55,18 +55,9 @@ def test_secrets_in_a_failing_direct_url_stay_out_of_safepip_output(
     (tmp_path / "report.json.tmp").symlink_to(victim)
     mine = tmp_path / "mine.log"
     pip_args = [
-        "--index-url",
-        index.url,
-        "--trusted-host",
-        "127.0.0.1",
-        "--cache-dir",
-        str(tmp_path / "cache"),
+        *pips.common_args(index.url, tmp_path / "cache", retries=0, no_input=False),
         "--target",
         str(tmp_path / "target"),
-        "--retries",
-        "0",
-        "--timeout",
-        "5",
         f"dep @ {url}",
         *(["--log", str(mine)] if own_log else []),
     ]
