@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.integration
 
-HASH_BLOCK = "THESE PACKAGES DO NOT MATCH THE HASHES"
 DEMO_WHEEL = "demo-1.0-py3-none-any.whl"
 DEP_WHEEL = "dep-2.0-py3-none-any.whl"
 #: The classic conda `pip freeze` artefact (docs/failure-kinds.md §D, local-path-missing).
@@ -305,12 +304,12 @@ def test_corrupt_download_cached_is_purged_exactly(
     index.corrupt(f"/files/{DEMO_WHEEL}", times=1)
     first = lab.pip(lab.args(index, cache, "demo"))
     assert first.returncode == 1
-    assert HASH_BLOCK in first.output
+    assert pips.HASH_BLOCK in first.output
     assert "Using cached" not in first.output
     second = lab.pip(lab.args(index, cache, "demo"))
     assert second.returncode == 1
     assert "Using cached" in second.output
-    assert HASH_BLOCK in second.output
+    assert pips.HASH_BLOCK in second.output
 
     entry = _entry(cache, index.file_url(DEMO_WHEEL))
     before = _files(cache)
@@ -402,7 +401,7 @@ def test_damaged_cached_body(
     else:
         assert plain.returncode == 1
         assert "Using cached" in plain.output
-        assert HASH_BLOCK in plain.output
+        assert pips.HASH_BLOCK in plain.output
         _assert_recovered(run, ["cache-corrupt"])
         assert run.deleted == entry
         _assert_others_survive(before, cache, run.deleted)
@@ -636,7 +635,7 @@ def test_hash_pin_mismatch(
     assert sha256_of(demo) != stale
     pin = ("--require-hashes", "-r", str(requirements))
     plain = lab.pip(lab.args(index, lab.fresh("cache"), *pin))
-    assert HASH_BLOCK in plain.output
+    assert pips.HASH_BLOCK in plain.output
     run = lab.safepip(lab.args(index, lab.fresh("cache"), *pin))
     _assert_stopped(run, plain, "hash-pin-mismatch")
 
