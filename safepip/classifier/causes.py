@@ -15,8 +15,10 @@ reads the whole top-level log (never nested build output):
   a retry budget that ran out on 5xx answers ("too many 503 error responses", no Retrying
   lines) counts as pip's default 5.
 
-A cut-short download is marked by :func:`safepip.classifier.refine.hash_mismatch`, which
-decides its kind.
+A download that failed its hash or arrived as a broken archive is marked ``cut-short`` or
+``complete-download`` by :mod:`safepip.classifier.refine` (from its progress bar and the lines
+between it and the error), which decides its kind; the install loop may add the same marks from
+pip's cached copy of the failed bytes (:func:`safepip.install.remedies.with_received`).
 """
 
 from __future__ import annotations

@@ -296,8 +296,9 @@ def test_truncated_download_fails_once_or_resumes_and_is_never_cached(  # noqa: 
     """A download cut short of its Content-Length fails once (24.0) or resumes (26.3), uncached.
 
     pip 24.0 does not notice the short read (clean close) and reports a hash mismatch after
-    "Downloading": download-corrupt, not a network error. pip 26.3 resumes with a Range request.
-    Either way nothing bad is cached: the next run succeeds.
+    "Downloading", not a network error (safepip: download-corrupt, cut short). pip 26.3 resumes
+    with a Range request. Either way nothing bad is cached (CacheControl keeps no body shorter
+    than its Content-Length): the next run succeeds.
     """
     index = fault_index(demo_dists)
     index.truncate("/files/demo-1.0-py3-none-any.whl", times=1)
