@@ -165,17 +165,33 @@ def _install(args: Sequence[str]) -> int:
     if ci_systems(os.environ):  # CI sections open before pip's output: the loop runs it all
         return _recover(values, pip_args, python, first=None)
     from safepip import runner  # noqa: PLC0415
+    from safepip.install.warm import FAILURE_PATH, Warmup  # noqa: PLC0415
 
     budget = values.get("time_budget")
-    first = runner.run(
-        pipargs.build_argv(python, pip_args, log_path=None),
-        env=os.environ,
-        log_path=pipargs.option_value(pip_args, pipargs.LOG_OPTIONS),
-        timeout=pipargs.run_timeout(budget if isinstance(budget, float) else None, 0.0),
-    )
+    warmup = Warmup(RECOVERY_PATH + FAILURE_PATH).start()  # loads them if pip runs for long
+    try:
+        first = runner.run(
+            pipargs.build_argv(python, pip_args, log_path=None),
+            env=os.environ,
+            log_path=pipargs.option_value(pip_args, pipargs.LOG_OPTIONS),
+            timeout=pipargs.run_timeout(budget if isinstance(budget, float) else None, 0.0),
+        )
+    finally:
+        warmup.settle()  # from here this thread imports alone
     if first.succeeded and not values.get("report_json"):
         return 0
     return _recover(values, pip_args, python, first=first.record())
+
+
+#: What :func:`_recover` imports after a failed first attempt (loaded in the background while
+#: a long one runs, with the loop's own :data:`safepip.install.warm.FAILURE_PATH`).
+RECOVERY_PATH = (
+    "safepip.install.loop",
+    "safepip.model",
+    "safepip.report.ci",
+    "safepip.report.hooks",
+    "safepip.report.text",
+)
 
 
 def _recover(

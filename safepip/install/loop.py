@@ -16,6 +16,7 @@ from safepip import pipargs, runner
 from safepip.errors import CacheRefused
 from safepip.install.cacheops import CacheOps, PipCache, judge_download
 from safepip.install.retry import Backoff, Step, retry_loop
+from safepip.install.warm import Warmup
 from safepip.model import (
     Attempt,
     Cause,
@@ -80,6 +81,7 @@ class _State:
     text: str = ""
     origins: dict[str, str] | None = None
     first: PipRun | None = None
+    warmup: Warmup = field(default_factory=Warmup)
 
     @property
     def workdir(self) -> Path:
@@ -142,6 +144,8 @@ class Installer:
             resume=facts.resume_retries,
             first=first,
         )
+        if first is None:  # the failure path loads while a long first attempt runs
+            state.warmup.start()
         options = self.options
         backoff = Backoff(
             base=options.backoff_base,
@@ -172,6 +176,7 @@ class Installer:
                 _remove_own(state.workdir_path)
             raise
         finally:
+            state.warmup.settle()
             if state.private_cache is not None:
                 _remove_own(state.private_cache)
         result = self._result(state)
@@ -196,6 +201,7 @@ class Installer:
             attempt = Attempt(number, 0, pip.duration, None, args=tuple(argv))
             state.attempts.append(attempt)
             return Step(attempt, again=False)
+        state.warmup.settle()  # from here this thread imports the failure path, alone
         _pip_started(self.python, pip)
         from safepip.classifier import hints  # noqa: PLC0415
         from safepip.classifier.normalize import hidden_build_output  # noqa: PLC0415

@@ -1,0 +1,134 @@
+"""The background import of the failure path: when it runs, that it never races its caller."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from support.fakepip import fake_pip
+
+from safepip.install.warm import WARM_AFTER, Warmup
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@dataclass
+class Recorder:
+    """A ``load`` that records the names, can fail on one and can block until released."""
+
+    fail: str = ""
+    gate: threading.Event | None = None
+    loaded: list[str] = field(default_factory=list)
+    entered: threading.Event = field(default_factory=threading.Event)
+
+    def __call__(self, name: str) -> object:
+        self.entered.set()
+        if self.gate is not None:
+            self.gate.wait(10)
+        if name == self.fail:
+            raise ImportError(name)
+        self.loaded.append(name)
+        return name
+
+
+def test_a_short_pip_run_imports_nothing() -> None:
+    """Settled before the delay (pip already finished): the thread never imports, even later."""
+    load = Recorder()
+    warm = Warmup(("a", "b"), after=0.2, load=load).start()
+    warm.settle()
+    time.sleep(0.4)
+    assert not warm.began
+    assert load.loaded == []
+    assert WARM_AFTER >= 2.0  # a small clean install pays nothing
+
+
+def test_settle_waits_for_an_import_under_way() -> None:
+    """Once it began, settle returns only after every module was imported."""
+    gate = threading.Event()
+    load = Recorder(gate=gate)
+    warm = Warmup(("a", "b", "c"), after=0, load=load).start()
+    assert load.entered.wait(10)
+    done = threading.Event()
+
+    def settle() -> None:
+        warm.settle()
+        done.set()
+
+    waiter = threading.Thread(target=settle)
+    waiter.start()
+    assert not done.wait(0.2)  # the caller must not import while the thread does
+    gate.set()
+    waiter.join(10)
+    assert done.is_set()
+    assert load.loaded == ["a", "b", "c"]
+    warm.settle()  # settling again is a no-op
+
+
+def test_a_module_that_fails_to_import_does_not_stop_the_rest() -> None:
+    """The failure is left to the caller's own import, which reports it; nothing escapes here."""
+    load = Recorder(fail="b")
+    warm = Warmup(("a", "b", "c"), after=0, load=load).start()
+    assert load.entered.wait(10)
+    warm.settle()
+    assert load.loaded == ["a", "c"]
+
+
+def test_a_warmup_never_started_settles_at_once() -> None:
+    warm = Warmup(("a",), after=0, load=Recorder())
+    warm.settle()
+    assert not warm.began
+
+
+#: A failed first attempt (pip's retries of a file ran out on 500s), then a recovery, through
+#: `safepip install` with a stand-in python, in a fresh interpreter that imported everything
+#: the warm-up would: it prints the safepip and tenacity modules the failure still imported.
+_AFTER_WARM = textwrap.dedent(
+    """
+    import sys
+    from safepip import cli
+    from safepip.install.warm import FAILURE_PATH
+    for name in cli.RECOVERY_PATH + FAILURE_PATH:
+        __import__(name)
+    before = set(sys.modules)
+    status = cli.main(["install", "--python", sys.argv[1], "demo"])
+    print(status, *sorted(
+        name for name in set(sys.modules) - before if name.startswith(("safepip", "tenacity"))
+    ))
+    """
+)
+
+_BURST_THEN_SUCCESS = """\
+case "$*" in *"import pip"*) echo 26.3; exit 0;; esac
+if [ -e "$0.failed" ]; then echo "Successfully installed demo-1.0"; exit 0; fi
+touch "$0.failed"
+echo "ERROR: Could not install packages due to an OSError: HTTPConnectionPool(host='127.0.0.1',\
+ port=8765): Max retries exceeded with url: /files/demo-1.0-py3-none-any.whl (Caused by\
+ ResponseError('too many 500 error responses'))" >&2
+exit 1
+"""
+
+
+def test_the_lists_cover_what_a_network_failure_imports(tmp_path: Path) -> None:
+    """After the warm-up, classifying and retrying a network failure imports nothing more."""
+    python = fake_pip(tmp_path, _BURST_THEN_SUCCESS)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SAFEPIP_")}
+    for ci in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "TF_BUILD", "BUILDKITE", "JENKINS_URL"):
+        env.pop(ci, None)
+    done = subprocess.run(
+        [sys.executable, "-c", _AFTER_WARM, str(python)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "attempt 1 failed: network-transient" in done.stderr
+    assert done.stdout.splitlines()[-1].split() == ["0"]  # nothing imported after pip
