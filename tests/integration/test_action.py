@@ -150,14 +150,6 @@ def run_action(
     return result
 
 
-def _env(tmp: Path) -> dict[str, str]:
-    home = tmp / "home"
-    home.mkdir()
-    env = pips.isolated_env({"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")})
-    env.pop("VIRTUAL_ENV", None)
-    return env
-
-
 def _pip_args(index: FaultIndex, cache: Path, target: Path, *more: str) -> list[str]:
     args = pips.common_args(index.url, cache, timeout=3, no_input=False)
     return [*args, "--target", str(target), *more]
@@ -168,7 +160,9 @@ def _install(
 ) -> ActionRun:
     """The action installing ``project`` from ``index`` into ``tmp/target`` (cache ``tmp/cache``)."""
     args = shlex.join(_pip_args(index, tmp / "cache", tmp / "target", project))
-    return run_action(action, {"args": args, "python": str(python), **inputs}, tmp, _env(tmp))
+    return run_action(
+        action, {"args": args, "python": str(python), **inputs}, tmp, pips.private_env(tmp)
+    )
 
 
 def test_the_action_is_composite_with_the_documented_interface(action: dict[str, Any]) -> None:
@@ -192,7 +186,7 @@ def test_recovers_a_poisoned_cache_and_sets_the_outputs(
 ) -> None:
     index = fault_index(demo_dists)
     cache = tmp_path / "cache"
-    env = _env(tmp_path)
+    env = pips.private_env(tmp_path)
     pips.poison_cache(python, index, cache, tmp_path, wheel=DEMO_WHEEL, env=env)
     report = tmp_path / "my report.json"
     target = tmp_path / "target"
@@ -271,7 +265,10 @@ def test_args_that_are_not_shell_words_are_a_one_line_error(
     action: dict[str, Any], python: Path, tmp_path: Path
 ) -> None:
     run = run_action(
-        action, {"args": "-r 'requirements.txt", "python": str(python)}, tmp_path, _env(tmp_path)
+        action,
+        {"args": "-r 'requirements.txt", "python": str(python)},
+        tmp_path,
+        pips.private_env(tmp_path),
     )
     assert run.status == 2
     errors = [line for line in run.output.splitlines() if line.startswith("::error")]

@@ -56,19 +56,6 @@ def bare_python(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     return pyz.bare_venv(base, tmp_path_factory.mktemp(f"bare-{request.param}") / "venv")
 
 
-def _env(tmp: Path) -> dict[str, str]:
-    """Isolated from the machine, with HOME and TMPDIR of its own under ``tmp``; no active venv."""
-    home, temp = tmp / "home", tmp / "tmp"
-    home.mkdir(parents=True, exist_ok=True)
-    temp.mkdir(exist_ok=True)
-    env = pips.isolated_env(
-        {"HOME": str(home), "TMPDIR": str(temp), "XDG_CACHE_HOME": str(home / ".cache")}
-    )
-    for key in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
-        env.pop(key, None)
-    return env
-
-
 def _run(
     argv: Sequence[str | Path], *, env: Mapping[str, str], cwd: Path
 ) -> subprocess.CompletedProcess[str]:
@@ -89,7 +76,7 @@ def _index_args(index: FaultIndex, cache: Path) -> list[str]:
 
 
 def test_version_with_nothing_installed(archive: Path, bare_python: Path, tmp_path: Path) -> None:
-    env = _env(tmp_path)
+    env = pips.private_env(tmp_path)
     missing = _run([bare_python, "-c", "import packaging"], env=env, cwd=tmp_path)
     assert missing.returncode != 0, "the bare venv must not have safepip's dependencies"
     proc = _run([bare_python, archive, "--version"], env=env, cwd=tmp_path)
@@ -110,7 +97,7 @@ def test_install_recovers_a_poisoned_cache(
     """A corrupt download cached by plain pip: the archive purges exactly that entry and installs."""
     index = fault_index(demo_dists)
     cache = tmp_path / "cache"
-    env = _env(tmp_path)
+    env = pips.private_env(tmp_path)
     pips.poison_cache(bare_python, index, cache, tmp_path, wheel=DEMO_WHEEL, env=env)
     meta, body, _old = http_entry_paths(cache, index.file_url(DEMO_WHEEL))
     entry = {os.path.realpath(meta), os.path.realpath(body)}
@@ -159,7 +146,7 @@ def test_the_environment_gains_the_package_and_nothing_else(
     python = pyz.bare_venv(sys.executable, tmp_path / "venv")
     venv = tmp_path / "venv"
     index = fault_index(demo_dists)
-    env = _env(tmp_path)
+    env = pips.private_env(tmp_path)
     env.pop("PYTHONDONTWRITEBYTECODE")
     before = _snapshot(venv)
     proc = _run(
@@ -185,7 +172,7 @@ def test_the_environment_gains_the_package_and_nothing_else(
     # HOME: whatever plain pip leaves there by itself (pip 24.0's user agent runs
     # `rustc --version`, and a rustup shim creates ~/.rustup), and nothing more.
     plain_home = tmp_path / "plain" / "home"
-    plain_env = _env(tmp_path / "plain")
+    plain_env = pips.private_env(tmp_path / "plain")
     plain = _run(
         [python, "-m", "pip", "install", "--no-input", *_index_args(index, tmp_path / "cache2"),
          "--target", tmp_path / "plain-target", "dep"],
@@ -207,7 +194,7 @@ def test_diagnose_corpus_logs(archive: Path, bare_python: Path, tmp_path: Path) 
     assert len(logs) >= 20
     proc = _run(
         [bare_python, archive, "diagnose", "--json", *logs.values()],
-        env=_env(tmp_path),
+        env=pips.private_env(tmp_path),
         cwd=tmp_path,
     )
     assert proc.returncode in {0, 1}, proc.stderr
@@ -244,7 +231,7 @@ def test_a_conflict_is_explained_and_a_verified_fix_proposed(
         [bare_python, archive, "install", "--report-json", report,
          *_index_args(index, tmp_path / "cache"), "--target", tmp_path / "target",
          "a==1.0", "c==2.0"],
-        env=_env(tmp_path),
+        env=pips.private_env(tmp_path),
         cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -264,7 +251,7 @@ def test_the_start_up_benchmark_runs(tmp_path: Path) -> None:
     """
     proc = _run(
         [sys.executable, pips.REPO_ROOT / "benchmarks" / "bench_pyz.py", "--runs", "1"],
-        env=_env(tmp_path),
+        env=pips.private_env(tmp_path),
         cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -290,7 +277,7 @@ def test_nothing_is_imported_from_the_environments_site_packages(
     python = pyz.bare_venv(sys.executable, tmp_path / "venv")
     site = _run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        env=_env(tmp_path),
+        env=pips.private_env(tmp_path),
         cwd=tmp_path,
     ).stdout.strip()
     mark = tmp_path / "tornado-was-imported"
@@ -306,7 +293,7 @@ def test_nothing_is_imported_from_the_environments_site_packages(
     proc = _run(
         [python, archive, "install", "--backoff", "0.1", "--report-json", report,
          *_index_args(index, tmp_path / "cache"), "--target", tmp_path / "target", "dep"],
-        env=_env(tmp_path),
+        env=pips.private_env(tmp_path),
         cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -91,6 +91,27 @@ def isolated_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def private_env(base: Path) -> dict[str, str]:
+    """:func:`isolated_env` with a HOME and TMPDIR of its own, and no active venv or Python path.
+
+    Args:
+        base: the directory under which ``home/`` (also holding ``XDG_CACHE_HOME``, as
+            ``home/.cache``) and ``tmp/`` are created.
+
+    Returns:
+        A fresh dict, safe to mutate.
+    """
+    home, temp = base / "home", base / "tmp"
+    home.mkdir(parents=True, exist_ok=True)
+    temp.mkdir(exist_ok=True)
+    env = isolated_env(
+        {"HOME": str(home), "TMPDIR": str(temp), "XDG_CACHE_HOME": str(home / ".cache")}
+    )
+    for key in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
+        env.pop(key, None)
+    return env
+
+
 def common_args(
     index_url: str,
     cache_dir: Path | None,
