@@ -7,7 +7,9 @@ nothing of the cut, and CacheControl keeps no copy of a body shorter than its Co
 Nothing shows that those bytes were whole, so safepip retries them as a network failure. Whole
 bad bytes (the ``corrupt`` fault: the right length, other bytes) are cached by pip before its
 check; that copy shows they arrived whole, and the same bytes from a fresh download stop the
-run. pip 26.3 resumes the cut download by itself, and checks the length of what it keeps.
+run. pip 26.3 resumes the cut download by itself, and checks the length of what it keeps. A
+server that sends no Content-Length makes a cut look whole to every pip: pip caches the short
+body, and that copy (a zip without its end record) shows the cut.
 """
 
 from __future__ import annotations
@@ -97,6 +99,40 @@ def test_the_same_cut_twice_is_retried_until_it_succeeds(
         assert run.report["outcome"] == "success", run.output
         assert "Attempting to resume incomplete download" in run.output
         assert len(attempts) == 1
+
+
+def test_a_cut_cached_without_content_length_is_purged_and_retried(
+    pip_python: Path,
+    fault_index: Callable[..., FaultIndex],
+    tiny: Path,
+    tmp_path: Path,
+) -> None:
+    """A server that sends no Content-Length ends the body by closing the connection.
+
+    A cut then looks like a whole response to every pip (26.3 too): pip caches the short body
+    and fails its hash. safepip reads that copy (these very bytes, a zip without its end
+    record): a cut, so it purges the copy and retries with the backoff, and the cache it leaves
+    serves plain pip.
+    """
+    index = fault_index([tiny], content_length=False)
+    index.truncate(f"/files/{TINY}", times=2)
+    cache = tmp_path / "cache"
+    run = _safepip(pip_python, _args(index, cache, tmp_path / "target"), tmp_path)
+    assert run.returncode == 0, run.output
+    assert run.report is not None
+    assert run.report["outcome"] == "recovered", run.output
+    assert len(run.attempts) == 3, run.output
+    for attempt in run.attempts[:2]:
+        diagnosis = attempt["diagnosis"]
+        assert diagnosis["cause"] == "cut-short", diagnosis
+        assert "no length) is a zip cut short" in diagnosis["evidence"][-1], diagnosis
+        assert attempt["deleted"], "the cut copy pip cached is purged"
+        assert "--no-cache-dir" not in attempt["args"]
+    assert run.attempts[1]["wait"] > 0
+    plain = pips.run_pip(
+        pip_python, ["install", *_args(index, cache, tmp_path / "plain")], timeout=RUN_TIMEOUT
+    )
+    assert plain.returncode == 0, plain.output
 
 
 def test_whole_bad_bytes_twice_stop_naming_the_host(
