@@ -112,6 +112,10 @@ class Cause(str, enum.Enum):
     """A download that failed its hash arrived whole (its progress line reached the size, or
     pip's cached copy of these very bytes holds all of its Content-Length): the bad bytes are
     what the server sends, so the same ones from a fresh download stop the run."""
+    UNSIZED = "unsized-download"
+    """A download that failed its hash or its archive check with no size announced (no
+    Content-Length: the body ended when the connection closed). No pip can tell a cut from it,
+    so the same bytes again are not known whole."""
     NO_CREDENTIALS = "no-credentials"
     """A 401 where pip sent no credentials (and ``--no-input`` kept it from asking)."""
     CREDENTIALS_REFUSED = "credentials-refused"

@@ -172,10 +172,9 @@ def hash_mismatch(log: Log, hit: Hit, base: Diagnosis) -> Diagnosis:
     cause = None
     if why is _CUT_WHY:
         cause = Cause.CUT_SHORT
-    elif (
-        kind is K.DOWNLOAD_CORRUPT and fetch is not None and progress_done(log, fetch.at, hit.index)
-    ):
-        cause, why = Cause.COMPLETE, f"{why} (the progress bar reached the file's size)"
+    elif kind is K.DOWNLOAD_CORRUPT and fetch is not None:
+        cause = _whole_or_unsized(log, fetch, hit.index)
+        why += _CAUSE_WHY.get(cause, "") if cause else ""
     return replace(
         base,
         kind=kind,
@@ -243,7 +242,6 @@ def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagno
         )
     # A broken archive because it was cut short, or one that arrived whole (its bar full).
     cut = stopped_short(log, fetch.at, hit.index)
-    whole = not cut and progress_done(log, fetch.at, hit.index) is True
     return replace(
         base,
         kind=K.DOWNLOAD_CORRUPT,
@@ -252,8 +250,27 @@ def corrupt_file(log: Log, hit: Hit, hits: list[Hit], base: Diagnosis) -> Diagno
         evidence=(fetch.line, hit.line),
         rule=hit.rule.source
         + ("; after Downloading, which stopped short" if cut else "; after Downloading"),
-        cause=Cause.CUT_SHORT if cut else Cause.COMPLETE if whole else None,
+        cause=Cause.CUT_SHORT if cut else _whole_or_unsized(log, fetch, hit.index),
     )
+
+
+_CAUSE_WHY = {
+    Cause.COMPLETE: " (the progress bar reached the file's size)",
+    Cause.UNSIZED: " (no size announced: a cut would look the same)",
+}
+
+
+def _whole_or_unsized(log: Log, fetch: Fetch, end: int) -> Cause | None:
+    """A fresh download not cut short: whole (its bar full), unsized (no length), or not known.
+
+    Without a size (no Content-Length: the body ended when the connection closed) no pip can
+    tell a cut, so the same bytes again prove nothing (docs/failure-kinds.md §C).
+    """
+    if fetch.verb != "Downloading":
+        return None
+    if progress_done(log, fetch.at, end):
+        return Cause.COMPLETE
+    return None if fetch.sized else Cause.UNSIZED
 
 
 #: The zip member a wheel error names (``Bad CRC-32 for file 'pkg/mod.py'``).

@@ -211,7 +211,7 @@ def needs_received(diagnosis: Diagnosis) -> str | None:
     """
     if (
         diagnosis.kind is not FailureKind.DOWNLOAD_CORRUPT
-        or diagnosis.cause is not None
+        or diagnosis.cause not in (None, Cause.UNSIZED)
         or diagnosis.from_cache
         or not diagnosis.got_hash
         or not diagnosis.urls
@@ -239,6 +239,7 @@ def _whole(diagnosis: Diagnosis, context: Context) -> bool:
     """Whether the download of ``diagnosis`` is known to have arrived whole."""
     if diagnosis.cause is Cause.COMPLETE:
         return True
+    # pip >= 25.1 checks what it received against the Content-Length, when there was one.
     version = context.pip_version
     fresh = diagnosis.kind is FailureKind.DOWNLOAD_CORRUPT and diagnosis.cause is None
     return fresh and version is not None and version >= LENGTH_CHECKED_SINCE

@@ -121,3 +121,12 @@ ERROR: Wheel 'demo' located at /tmp/pip-unpack-abc/demo-1.0-py3-none-any.whl is 
     other = classify(text.format(url=URL, demo=whole, dep=cut), returncode=1)
     assert other.kind is FailureKind.DOWNLOAD_CORRUPT
     assert other.cause is Cause.COMPLETE
+
+
+def test_a_download_with_no_size_announced_is_unsized() -> None:
+    """No Content-Length: pip prints no size and no pip can tell a cut (a spinner, no total)."""
+    text = _mismatch("     - 4.7 kB ? 0:00:00").replace(f"{URL} (154 kB)", URL)
+    diagnosis = classify(text, returncode=1)
+    assert diagnosis.kind is FailureKind.DOWNLOAD_CORRUPT
+    assert diagnosis.cause is Cause.UNSIZED
+    assert "no size announced" in diagnosis.rule

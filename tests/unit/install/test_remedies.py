@@ -226,9 +226,18 @@ def test_from_pip_25_1_a_finished_download_had_every_byte(
     assert plan(d, [cached], Context(no_cache=True, pip_version=version)).again is not stops
 
 
+def test_an_unsized_download_is_not_whole_on_any_pip() -> None:
+    """No Content-Length: pip >= 25.1 cannot check the length either; the same Got retries."""
+    d = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(URL,), got_hash="b" * 64, cause=Cause.UNSIZED)
+    result = plan(d, [d], Context(no_cache=True, pip_version=(26, 3)))
+    assert result.again is True
+    assert "not known to be whole" in result.why
+
+
 def test_needs_received_asks_only_about_fresh_downloads_the_log_leaves_open() -> None:
     fresh = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(URL,), got_hash="b" * 64)
     assert needs_received(fresh) == URL
+    assert needs_received(replace(fresh, cause=Cause.UNSIZED)) == URL  # the cache may tell
     for other in (
         replace(fresh, cause=Cause.CUT_SHORT),
         replace(fresh, cause=Cause.COMPLETE),
