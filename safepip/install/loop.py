@@ -37,7 +37,7 @@ from safepip.report.hooks import Reporter
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from safepip.install.remedies import Context
+    from safepip.install.remedies import Context, Plan
     from safepip.pipfacts import Query
 
 # The cache module, remedy planning and the classifier are imported on the first failure
@@ -235,9 +235,12 @@ class Installer:
             context = self._context(state, diagnosis, facts.cache_dir, log_empty=log_empty)
             diagnosis = judge_download(self.cache, diagnosis, context.cache_root)
             plan = remedies.plan(diagnosis, state.history, context)
+            # pip >= 26.1's console names a download by its file only: the next log names its
+            # URL, so that what pip cached of a bad download can be removed.
+            state.debug_log |= log_path is None and _download_unlocated(diagnosis)
         state.history.append(diagnosis)
         again = plan.again and not self.options.no_remedy
-        applied, deleted = self._apply(plan.remedies if again else (), state)
+        applied, deleted = self._apply(_to_apply(plan, again, self.options), state, again=again)
         attempt = Attempt(
             number,
             pip.returncode,
@@ -316,9 +319,13 @@ class Installer:
         )
 
     def _apply(
-        self, planned: Sequence[Remedy], state: _State
+        self, planned: Sequence[Remedy], state: _State, *, again: bool = True
     ) -> tuple[tuple[Remedy, ...], list[str]]:
-        """Apply the remedies; return those really applied and the paths deleted."""
+        """Apply the remedies; return those really applied and the paths deleted.
+
+        On a stop (not ``again``) a refused purge changes nothing: no attempt follows that a
+        private cache could serve.
+        """
         applied: list[Remedy] = []
         deleted: list[str] = []
         for remedy in planned:
@@ -332,6 +339,8 @@ class Installer:
                         continue  # a purge that found nothing changed nothing: not reported
                     deleted.extend(removed)
                 except CacheRefused as exc:  # locked, read-only, not pip's: never wait, never fail
+                    if not again:
+                        continue
                     why = f"{exc}: the next attempt uses a private cache instead{_left(remedy)}"
                     remedy = Remedy(RemedyAction.PRIVATE_CACHE, why)  # noqa: PLW2901
                     self._use_private_cache(state)
@@ -421,6 +430,20 @@ def _left(purge: Remedy) -> str:
         f"; the corrupt entry stays in the cache ({purge.paths[0]}{more}), and plain pip fails"
         " on it until it is removed"
     )
+
+
+def _download_unlocated(diagnosis: Diagnosis) -> bool:
+    """A corrupt download whose URL the output does not give (pip >= 26.1 prints file names)."""
+    return diagnosis.kind is FailureKind.DOWNLOAD_CORRUPT and not diagnosis.urls
+
+
+def _to_apply(plan: Plan, again: bool, options: Options) -> tuple[Remedy, ...]:
+    """The plan's remedies; a stop's purges only (a bad copy pip cached); none if --no-remedy."""
+    if again:
+        return plan.remedies
+    if options.no_remedy:
+        return ()
+    return tuple(remedy for remedy in plan.remedies if remedy.action is RemedyAction.PURGE)
 
 
 def _pip_started(python: str, pip: PipRun) -> None:

@@ -391,8 +391,23 @@ def plan(  # noqa: RET503 - exhaustive over RetryPolicy; ends in assert_never
     if policy is RetryPolicy.STOP:
         return Plan(again=False, why=f"{diagnosis.kind.value}: a retry cannot fix this")
     if policy is RetryPolicy.RETRY or policy is RetryPolicy.AFTER_REMEDY:
-        return _plan_retry(diagnosis, history, context)
+        return _on_the_way_out(_plan_retry(diagnosis, history, context), diagnosis, context)
     assert_never(policy)
+
+
+def _on_the_way_out(decided: Plan, diagnosis: Diagnosis, context: Context) -> Plan:
+    """A stop after a bad download still removes what pip cached of it.
+
+    pip stores a download before it checks it: left in the cache, the bad copy fails every
+    later plain pip, also after the index is fixed. The loop applies a stop's purges.
+    """
+    if decided.again or diagnosis.kind is not FailureKind.DOWNLOAD_CORRUPT:
+        return decided
+    targets = purge_targets(diagnosis, context.cache_root) if context.cache_root else ()
+    if not targets:
+        return decided
+    purge = Remedy(RemedyAction.PURGE, "remove the bad copy pip cached", paths=targets)
+    return replace(decided, remedies=(*decided.remedies, purge))
 
 
 def _plan_retry(  # noqa: PLR0911 - one branch per kind

@@ -345,6 +345,31 @@ def test_corrupt_download_is_never_left_in_the_cache(
     _assert_cache_left_healthy(lab, index, args, "demo")
 
 
+@pytest.mark.parametrize("hashes", [True, False], ids=["link-hashes", "no-link-hashes"])
+def test_a_bad_copy_is_not_left_in_the_cache_when_the_run_stops(
+    lab: Lab, fault_index: Callable[..., FaultIndex], demo_dists: list[Path], hashes: bool
+) -> None:
+    """The index keeps serving a broken wheel: safepip stops, and leaves no copy of it cached.
+
+    pip stores a download before it checks it. Once the index serves the right file again, a
+    plain pip on the same cache must get it, not the bad copy from the cache. Without link
+    hashes pip 26.3's console names the file only; the --no-cache-dir retry then runs with
+    --log, whose ``Found link`` gives the URL to purge.
+    """
+    index = fault_index(demo_dists, hashes=hashes)
+    index.corrupt(f"/files/{DEMO_WHEEL}", times=10_000)
+    args = lab.args(index, lab.fresh("cache"), "demo")
+    run = lab.safepip(args)
+    assert run.returncode != 0, run.output
+    assert run.report is not None, run.output
+    assert run.report["outcome"] == "failed", run.output
+    assert run.kinds == ["download-corrupt", "download-corrupt"], run.output
+    cache = Path(args[args.index("--cache-dir") + 1])
+    assert not any(Path(path).exists() for path in _entry(cache, index.file_url(DEMO_WHEEL)))
+    index.clear_faults()
+    _assert_cache_left_healthy(lab, index, args, "demo")
+
+
 def _damaged_http_cache(
     lab: Lab, index: FaultIndex, damage: Callable[[Path], None]
 ) -> tuple[Path, Path, set[str]]:

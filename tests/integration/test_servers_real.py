@@ -27,6 +27,8 @@ from support.runs import Run, run_safepip, safepip_argv
 from support.servers import DEVPI_REQUEST_TIMEOUT, free_port
 from support.wheels import build_wheel
 
+from safepip.cache.layout import http_entry_paths
+
 if TYPE_CHECKING:
     from integration.conftest import Mirror, PrivateIndex
 
@@ -123,6 +125,20 @@ def publish(
 
 def _files(name: str) -> str:
     return f"/files/{name.replace('-', '_')}-*"
+
+
+def _assert_no_bad_copy_cached(run: Run) -> None:
+    """The files the failed attempts named have no entry left in the cache safepip used.
+
+    pip stores a download before it checks it; a bad copy left there would fail every later
+    plain pip, also once the server is fixed.
+    """
+    args = run.attempts[0]["args"]
+    cache = Path(args[args.index("--cache-dir") + 1])
+    named = {url for a in run.attempts if a["diagnosis"] for url in a["diagnosis"]["urls"]}
+    assert named, run.output
+    left = [p for url in named for p in http_entry_paths(cache, url) if p.exists()]
+    assert left == [], run.output
 
 
 def _assert_recovered(run: Run, client: Client, url: str, name: str) -> None:
@@ -251,6 +267,7 @@ def test_corrupt_upstream_file_with_link_hashes(
     assert safe_run.report is not None
     assert safe_run.report["outcome"] == "failed", safe_run.output
     assert safe_run.kinds == ["download-corrupt", "download-corrupt"], safe_run.output
+    _assert_no_bad_copy_cached(safe_run)
     hint = safe_run.report["diagnosis"]["hint"]
     host = mirror.url.split("/")[2]
     assert f"{host} serves a damaged copy" in hint or "serves a damaged copy" in hint, hint
@@ -275,6 +292,7 @@ def test_corrupt_upstream_file_without_hashes(
     assert safe_run.report is not None
     assert safe_run.kinds == ["download-corrupt", "download-corrupt"], safe_run.output
     assert "--no-cache-dir" in safe_run.attempts[1]["args"]
+    _assert_no_bad_copy_cached(safe_run)
     diagnosis = safe_run.report["diagnosis"]
     assert diagnosis["package"] is not None
     assert diagnosis["package"].replace("_", "-") == safe, diagnosis

@@ -747,3 +747,50 @@ def test_a_refused_purge_says_which_corrupt_entry_stays(clock: FakeClock, tmp_pa
     assert f"the corrupt entry stays in the cache ({bad[0]} and 2 more)" in remedy.reason
     assert bad[0].exists()
     assert "--cache-dir" in runner.calls[1]
+
+
+DOWNLOAD_CORPUS = CORPUS.parent / "download-corrupt"
+DEMO_FILE = "http://127.0.0.1:8765/files/demo-1.0-py3-none-any.whl"
+
+
+def pip_26_3(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]:
+    assert "import pip" in " ".join(argv), f"unexpected query {argv}"
+    return 0, "26.3\n"
+
+
+@pytest.mark.parametrize("no_remedy", [False, True])
+def test_a_bad_copy_pip_cached_is_removed_when_the_run_stops(
+    clock: FakeClock, tmp_path: Path, no_remedy: bool
+) -> None:
+    """pip 26.3, an index without hashes serving a broken wheel (real pip text).
+
+    The console names the file only, so the --no-cache-dir retry also runs with --log; its
+    'Found link' names the URL, and the stop removes what attempt 1 cached of the bad copy
+    (plain pip would fail from it even once the index is fixed). --no-remedy touches nothing.
+    """
+    root = tmp_path / "cache"
+    entry = _fill(root, DEMO_FILE)
+    other = _fill(root, "http://127.0.0.1:8765/files/dep-2.0-py3-none-any.whl")
+    texts = [
+        (DOWNLOAD_CORPUS / f"real-pip26.3-corrupt-download-no-link-hash-{fmt}.txt").read_text(
+            encoding="utf-8"
+        )
+        for fmt in ("console", "log")
+    ]
+    script: list[tuple[int, str] | tuple[int, str, float]] = [(2, texts[0]), (2, texts[1])]
+    installer, runner, _ = make(clock, script, cache_root=root, query=pip_26_3, no_remedy=no_remedy)
+    result = installer.install(["demo"])
+    assert result.outcome is Outcome.FAILED
+    if no_remedy:
+        assert len(runner.calls) == 1
+        assert all(path.exists() for path in entry[:2])
+        return
+    assert "--log" not in runner.calls[0]
+    assert "--log" in runner.calls[1]
+    assert "--no-cache-dir" in runner.calls[1]
+    first, second = result.attempts
+    assert first.deleted == ()
+    assert [r.action for r in second.remedies] == [RemedyAction.PURGE]
+    assert set(second.deleted) == {str(entry[0]), str(entry[1])}
+    assert not entry[0].exists()
+    assert other[0].exists()

@@ -368,6 +368,33 @@ def test_a_broken_download_without_hash_gets_one_fresh_download_then_stops() -> 
     assert "not known to be whole" in unknown.why
 
 
+def test_a_stop_on_a_bad_copy_still_purges_what_pip_cached_of_it() -> None:
+    """pip cached the bad download before it failed: the stop removes it.
+
+    Left there, it fails every later plain pip from the cache, also once the index is fixed.
+    """
+    broken = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(DEVPI_FILE,), cause=Cause.COMPLETE)
+    stop = plan(broken, [broken], Context(cache_root=ROOT, no_cache=True))
+    assert stop.again is False
+    (purge,) = stop.remedies
+    assert purge.action is RemedyAction.PURGE
+    assert purge.paths == tuple(str(p) for p in http_entry_paths(ROOT, DEVPI_FILE))
+    got = diag(FailureKind.DOWNLOAD_CORRUPT, urls=(URL,), got_hash="c" * 64, cause=Cause.COMPLETE)
+    same = plan(got, [got], Context(cache_root=ROOT, no_cache=True))
+    assert same.again is False
+    assert [r.action for r in same.remedies] == [RemedyAction.PURGE]
+    # Nothing to name: no cache, or no URL. A stop of another kind purges nothing.
+    assert plan(broken, [broken], Context(no_cache=True, pip_version=(26, 3))).remedies == ()
+    unnamed = replace(broken, urls=())
+    assert plan(unnamed, [unnamed], Context(cache_root=ROOT, no_cache=True)).remedies == ()
+    assert (
+        plan(
+            diag(FailureKind.HASH_PIN_MISMATCH, urls=(URL,)), [], Context(cache_root=ROOT)
+        ).remedies
+        == ()
+    )
+
+
 def test_a_download_cut_short_is_retried_with_backoff_whatever_its_bytes() -> None:
     """Cut short: a network failure; the same cut point twice is no reason to stop."""
     cut = diag(FailureKind.DOWNLOAD_CORRUPT, got_hash="c" * 64, urls=(URL,), cause=Cause.CUT_SHORT)
