@@ -297,8 +297,10 @@ CAUSE_HINTS: dict[Cause, str] = {
         "points pip at it (--index-url/--extra-index-url, PIP_INDEX_URL, `pip config list`)."
     ),
     Cause.CUT_SHORT: (
-        "The download of {package} ended before its announced size ({url}): the connection "
-        "broke mid-file; retry (pip >= 25.1: --resume-retries), or raise --timeout/--retries."
+        "The download of {package} was cut short ({url}): the connection broke mid-file, so "
+        "its bytes fail the hash whatever the index holds. Retry (pip >= 25.1 resumes a cut "
+        "download: --resume-retries), or raise --timeout/--retries; if it stops at the same "
+        "point every time, a proxy or the server ends it there."
     ),
     Cause.NO_CREDENTIALS: (
         "The index wants credentials and pip sent none ({url}); --no-input kept pip from "

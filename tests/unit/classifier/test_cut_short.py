@@ -49,6 +49,7 @@ def test_a_download_cut_short_is_marked_cut_and_retried(between: str) -> None:
     assert diagnosis.policy is RetryPolicy.RETRY
     assert diagnosis.got_hash == GOT
     assert diagnosis.urls == (URL,)
+    assert diagnosis.hint.startswith(f"The download of demo was cut short ({URL})")
 
 
 def test_a_full_progress_bar_is_a_whole_download() -> None:
