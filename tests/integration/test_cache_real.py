@@ -185,15 +185,16 @@ def test_purge_built_package_and_dry_run(
 
 
 def test_purge_by_content_without_index_option(
-    filled: tuple[str, Path, Path, FaultIndex], capsys: pytest.CaptureFixture[str]
+    filled: tuple[str, Path, Path, FaultIndex], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """Without -i (default PyPI), the local index's page and files are still found by content."""
-    _version, _python, root, index = filled
+    _version, python, root, index = filled
     before = ct.snapshot(root)
     dep = _entry_files(root, index.page_url("dep")) | _entry_files(root, index.file_url(DEP))
     status, _out = _main(capsys, "cache", "purge", "dep", "--cache-dir", str(root))
     assert status == 0
     assert ct.snapshot(root) - {".safepip.lock"} == before - dep
+    _install(python, index, root, tmp_path / "t2", "demo")  # plain pip on the purged cache
 
 
 def _damage(version: str, root: Path, index: FaultIndex) -> dict[str, set[str]]:
@@ -320,19 +321,30 @@ def _under_any(path: str, prefixes: set[str]) -> bool:
 
 @pytest.mark.parametrize("pip_version", ["24.0", "26.3"])
 def test_verify_truncated_zip_without_content_length(
-    pip_version: str, dists: list[Path], tmp_path: Path
+    pip_version: str, dists: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """When the server sent no Content-Length, a truncated wheel body is found by its zip tail."""
+    """When the server sent no Content-Length, a truncated wheel body is found by its zip tail.
+
+    ``--fix`` removes it, and plain pip on that cache then installs again.
+    """
     if pip_version not in pips.available_pip_versions():
         pytest.skip(f"pip {pip_version} is not in .ci/wheelhouse")
     root = tmp_path / "pip-cache"
+    python = pips.pip_python(pip_version)
     with FaultIndex(dists, content_length=False) as index:
-        _install(pips.pip_python(pip_version), index, root, tmp_path / "t", "dep")
+        _install(python, index, root, tmp_path / "t", "dep")
         meta, body, _old = cache.http_entry_paths(root, index.file_url(DEP))
+        assert verify(root).problems == ()
+        body.write_bytes(body.read_bytes()[:-300])
+        problems = verify(root).problems
+        assert [(p.reason, set(p.paths)) for p in problems] == [
+            (TRUNCATED_ZIP, {str(meta), str(body)})
+        ]
+        status, out = _main(capsys, "cache", "verify", "--fix", "--cache-dir", str(root))
+        assert status == 0, out
+        assert not body.exists()
+        _install(python, index, root, tmp_path / "t2", "dep")
     assert verify(root).problems == ()
-    body.write_bytes(body.read_bytes()[:-300])
-    problems = verify(root).problems
-    assert [(p.reason, set(p.paths)) for p in problems] == [(TRUNCATED_ZIP, {str(meta), str(body)})]
 
 
 def test_fix_requirements_against_a_real_environment(
