@@ -39,10 +39,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 _CHUNK = 1024 * 1024
-# O_PATH (Linux) resolves a name without opening the file itself: no side effect on a device.
-_PROBE_FLAGS = getattr(os, "O_PATH", os.O_RDONLY | os.O_NONBLOCK) | getattr(os, "O_NOCTTY", 0)
 _NOCTTY = getattr(os, "O_NOCTTY", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+# O_PATH (Linux) resolves a name without opening the file itself: no side effect on a device.
+_PROBE_FLAGS = getattr(os, "O_PATH", os.O_RDONLY | _NONBLOCK) | _NOCTTY
 #: ``os.O_NOFOLLOW``, or 0 where the platform has none (Windows): every open that must not
 #: follow a planted link uses this one definition.
 O_NOFOLLOW: int = getattr(os, "O_NOFOLLOW", 0)

@@ -14,20 +14,18 @@ file, up to a cap (:func:`open_entry`, :func:`read_capped`, both on the one boun
 from __future__ import annotations
 
 import os
-import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from safepip.cache.layout import BODY_SUFFIX, HTTP_V1, HTTP_V2, TEMP_NAME, WHEELS
+from safepip.cache.layout import BODY_SUFFIX, HTTP_V1, HTTP_V2, KEY, TEMP_NAME, WHEELS
 from safepip.cache.msgpack_decode import MsgpackError, MsgpackTruncated, unpackb
 from safepip.files import TooLarge, open_regular
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-_KEY = re.compile(r"[0-9a-f]{56}")
 _SERDE_PREFIX = b"cc=4,"
 #: A zip's End-Of-Central-Directory signature, and how far from the end the record can start.
 EOCD = b"PK\x05\x06"
@@ -206,9 +204,9 @@ def _group_leaf(layout: str, leaf: str, levels: str) -> Iterator[HttpEntry]:
             name = entry.name
             if not name.startswith(levels):
                 continue
-            if _KEY.fullmatch(name):
+            if KEY.fullmatch(name):
                 metas[name] = entry.path
-            elif name.endswith(BODY_SUFFIX) and _KEY.fullmatch(name[: -len(BODY_SUFFIX)]):
+            elif name.endswith(BODY_SUFFIX) and KEY.fullmatch(name[: -len(BODY_SUFFIX)]):
                 bodies[name[: -len(BODY_SUFFIX)]] = entry.path
             else:
                 temp = TEMP_NAME.fullmatch(name)

@@ -38,7 +38,8 @@ BODY_SUFFIX = ".body"
 #: RFC 3986 appendix B, the regex CacheControl's ``parse_uri`` uses.
 _URI = re.compile(r"^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?")
 _HEX = re.compile(r"[0-9a-f]+")
-_KEY = re.compile(r"[0-9a-f]{56}")
+#: A key: the 56 hex digits of a sha224 (an HTTP-cache file name, a ``wheels/`` entry's levels).
+KEY = re.compile(r"[0-9a-f]{56}")
 #: pip writes every cache file through ``adjacent_tmp_file``: ``NamedTemporaryFile(prefix=<name>,
 #: suffix=".tmp")`` beside it, then ``os.replace`` (pip's ``utils/filesystem.py``). A crash or a
 #: kill between the two leaves ``<h>XXXXXXXX.tmp`` / ``<h>.bodyXXXXXXXX.tmp`` behind.
@@ -129,7 +130,7 @@ def entry_kind(parts: Sequence[str]) -> str | None:
     """
     if len(parts) == 5 and parts[0] == WHEELS:
         levels = "".join(parts[1:])
-        ok = [len(p) for p in parts[1:]] == [2, 2, 2, 50] and _KEY.fullmatch(levels)
+        ok = [len(p) for p in parts[1:]] == [2, 2, 2, 50] and KEY.fullmatch(levels)
         return WHEELS if ok else None
     if len(parts) != 7 or parts[0] not in (HTTP_V2, HTTP_V1):
         return None
@@ -140,7 +141,7 @@ def entry_kind(parts: Sequence[str]) -> str | None:
         if parts[0] != HTTP_V2:
             return None
         key = key[: -len(BODY_SUFFIX)]
-    if not _KEY.fullmatch(key) or tuple(parts[1:6]) != tuple(key[:5]):
+    if not KEY.fullmatch(key) or tuple(parts[1:6]) != tuple(key[:5]):
         return None
     return parts[0]
 
