@@ -108,21 +108,19 @@ def _judge(meta: str, body_path: str | None, sha256: str) -> Received | None:
 def _compare(
     f: BinaryIO, size: int, response: CachedResponse, path: str, sha256: str
 ) -> Received | None:
-    if size == 0 or size > MAX_HASHED:
-        return None
+    """Judge the copy first (cheap), then hash it only when the judgement would be evidence."""
+    length = response.content_length
+    if size == 0 or size > MAX_HASHED or (length is not None and size > length):
+        return None  # nothing to judge, too large to hash, or longer than its length: odd
+    if length is not None:
+        found = Received(cut=size < length, size=size, length=length, path=path)
+    else:
+        if f.read(2) != b"PK":
+            return None  # no length to compare and no zip tail to read: no evidence
+        found = Received(cut=not zip_is_intact(f, size), size=size, length=None, path=path)
+    f.seek(0)
     digest = hashlib.sha256()
     for chunk in iter(lambda: f.read(_CHUNK), b""):
         digest.update(chunk)
-    if digest.hexdigest() != sha256:
-        return None  # another copy of this URL: it says nothing about the failed download
-    length = response.content_length
-    if length is not None:
-        return (
-            Received(cut=size < length, size=size, length=length, path=path)
-            if size <= length
-            else None
-        )
-    f.seek(0)
-    if f.read(2) != b"PK":
-        return None  # no length to compare and no zip tail to read: no evidence
-    return Received(cut=not zip_is_intact(f, size), size=size, length=None, path=path)
+    # Another copy of this URL (another sha256) says nothing about the failed download.
+    return found if digest.hexdigest() == sha256 else None
