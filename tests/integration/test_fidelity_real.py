@@ -80,19 +80,7 @@ class Bench:
         # bars even on a terminal, and CI variables would add safepip's CI reporters.
         for name in ("CI", "GITHUB_ACTIONS", "GITLAB_CI"):
             env.pop(name, None)
-        args = [
-            "--index-url",
-            self.index.url,
-            "--trusted-host",
-            "127.0.0.1",
-            "--cache-dir",
-            str(dirs["cache"]),
-            "--disable-pip-version-check",
-            "--retries",
-            "1",
-            "--timeout",
-            "5",
-        ]
+        args = pips.common_args(self.index.url, dirs["cache"], no_input=False)
         return env, args, [run]
 
     def both(
