@@ -194,7 +194,8 @@ def _plan_cache(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: Con
             if race
             else "the cache failure recurred"
             if recurs
-            else "the corrupt entry could not be located"
+            else "the corrupt entry could not be located, and stays in the cache"
+            " (`safepip cache verify --fix` finds and removes damaged entries)"
         )
         remedies.append(Remedy(RemedyAction.PRIVATE_CACHE, f"use a private cache: {why}"))
     return Plan(

@@ -98,9 +98,11 @@ def test_paths_outside_the_cache_are_not_targets() -> None:
 
 
 def test_unlocatable_cache_entry_falls_back_to_private_cache() -> None:
-    """With nothing to purge, the retry runs with a private cache."""
+    """With nothing to purge, the retry runs with a private cache; the entry stays, said so."""
     result = plan(diag(FailureKind.CACHE_CORRUPT), [], Context(cache_root=ROOT))
     assert [r.action for r in result.remedies] == [RemedyAction.PRIVATE_CACHE]
+    assert "stays in the cache" in result.remedies[0].reason
+    assert "safepip cache verify --fix" in result.remedies[0].reason
 
 
 ENTRY = "/cache/wheels/c2/62/90/3d9a127e3313ad838bfebfddfe48fc051e5e874b03f14a612b"
