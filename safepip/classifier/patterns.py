@@ -78,9 +78,10 @@ FETCH = re.compile(
 CACHED_WHEEL_LINK = re.compile(
     r"^\s{0,12}Using\x20cached\x20wheel\x20link:\x20(file:\S{1,4096})", re.VERBOSE
 )
-#: A progress bar's ``done/total unit`` (rich ``━━╸ 402.7/755.5 MB``; the console only).
+#: A progress bar's ``done/total unit`` (rich ``━━╸ 402.7/755.5 MB``; the console only; pip
+#: 22.0's rich wrote ``KB``).
 PROGRESS = re.compile(
-    r"\x20(\d{1,9}(?:\.\d{1,3})?)/(\d{1,9}(?:\.\d{1,3})?)\x20(?:bytes|kB|MB|GB)\b", re.VERBOSE
+    r"\x20(\d{1,9}(?:\.\d{1,3})?)/(\d{1,9}(?:\.\d{1,3})?)\x20(?:bytes|[kK]B|MB|GB)\b", re.VERBOSE
 )
 #: A connection that broke mid-body: urllib3's ``IncompleteRead(`` / ``ProtocolError('Connection
 #: broken: ...')``, pip >= 25.1's ``Connection interrupted while downloading`` (§C step 4).
