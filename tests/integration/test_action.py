@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips
+from support.runs import poison_cache
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -187,7 +188,7 @@ def test_recovers_a_poisoned_cache_and_sets_the_outputs(
     index = fault_index(demo_dists)
     cache = tmp_path / "cache"
     env = pips.private_env(tmp_path)
-    pips.poison_cache(python, index, cache, tmp_path, wheel=DEMO_WHEEL, env=env)
+    poison_cache(python, index, cache, tmp_path, wheel=DEMO_WHEEL, env=env)
     report = tmp_path / "my report.json"
     target = tmp_path / "target"
     run = run_action(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from support import cachetree as ct
 from support import pips
-from support.runs import run_safepip, safepip_argv
+from support.runs import poison_cache, run_safepip, safepip_argv
 
 from safepip.cache.layout import http_entry_paths
 
@@ -42,7 +42,7 @@ def _args(index: FaultIndex, cache: Path, target: Path) -> list[str]:
 
 def _poison(pip_python: Path, index: FaultIndex, cache: Path, tmp: Path) -> set[Path]:
     """Cache a corrupt download of demo; return its entry files (plain pip now always fails)."""
-    pips.poison_cache(pip_python, index, cache, tmp, wheel=DEMO_WHEEL)
+    poison_cache(pip_python, index, cache, tmp, wheel=DEMO_WHEEL)
     entry = {p for p in http_entry_paths(cache, index.file_url(DEMO_WHEEL)) if p.exists()}
     assert entry, "pip cached nothing: the scenario needs a cached corrupt download"
     return entry

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips, pyz
+from support.runs import poison_cache
 from support.wheels import build_wheel
 
 import safepip
@@ -98,7 +99,7 @@ def test_install_recovers_a_poisoned_cache(
     index = fault_index(demo_dists)
     cache = tmp_path / "cache"
     env = pips.private_env(tmp_path)
-    pips.poison_cache(bare_python, index, cache, tmp_path, wheel=DEMO_WHEEL, env=env)
+    poison_cache(bare_python, index, cache, tmp_path, wheel=DEMO_WHEEL, env=env)
     meta, body, _old = http_entry_paths(cache, index.file_url(DEMO_WHEEL))
     entry = {os.path.realpath(meta), os.path.realpath(body)}
 

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
-    from support.indexserver import FaultIndex
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WHEELHOUSE = REPO_ROOT / ".ci" / "wheelhouse"
@@ -365,41 +364,3 @@ def run_merged(
         timeout=timeout,
     )
     return PipResult(tuple(argv), proc.returncode, proc.stdout, time.monotonic() - start)
-
-
-def poison_cache(
-    python: Path,
-    index: FaultIndex,
-    cache: Path,
-    work: Path,
-    *,
-    wheel: str,
-    env: Mapping[str, str] | None = None,
-) -> PipResult:
-    """Have plain pip cache a corrupt download of ``wheel``: every later plain pip then fails.
-
-    The index corrupts the file once; plain pip fails on its hash, and the next run fails on
-    the same bytes "Using cached" (docs/failure-kinds.md §I). The project of ``wheel`` is
-    installed by name, each run into a ``--target`` of its own under ``work``.
-
-    Args:
-        python: the interpreter whose pip runs.
-        index: the fault index serving ``/files/<wheel>``.
-        cache: the ``--cache-dir`` to poison.
-        work: where the two targets go.
-        wheel: the file name of the wheel.
-        env: the environment; :func:`isolated_env` when None.
-
-    Returns:
-        The second (cached) run.
-    """
-    index.corrupt(f"/files/{wheel}", times=1)
-    project = wheel.split("-", 1)[0]
-    for number in (1, 2):
-        target = work / f"poisoned-{number}"
-        args = ["install", *common_args(index.url, cache, timeout=3), "--target", str(target)]
-        result = run_pip(python, [*args, project], env=env)
-        assert result.returncode == 1, result.output
-        assert HASH_BLOCK in result.output, result.output
-    assert "Using cached" in result.output, result.output
-    return result

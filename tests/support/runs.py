@@ -2,7 +2,8 @@
 
 The integration scenarios run plain pip and safepip with the same arguments and compare the two
 :class:`Run` results; a safepip run also carries its ``--report-json`` document. :func:`run_cli`
-runs any safepip command with its two output streams apart.
+runs any safepip command with its two output streams apart; :func:`poison_cache` has plain pip
+set up the commonest fault, a corrupt download in the cache.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from support import pips
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
+
+    from support.indexserver import FaultIndex
 
 
 @dataclass(frozen=True)
@@ -129,3 +132,41 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+def poison_cache(
+    python: Path,
+    index: FaultIndex,
+    cache: Path,
+    work: Path,
+    *,
+    wheel: str,
+    env: Mapping[str, str] | None = None,
+) -> pips.PipResult:
+    """Have plain pip cache a corrupt download of ``wheel``: every later plain pip then fails.
+
+    The index corrupts the file once; plain pip fails on its hash, and the next run fails on
+    the same bytes "Using cached" (docs/failure-kinds.md §I). The project of ``wheel`` is
+    installed by name, each run into a ``--target`` of its own under ``work``.
+
+    Args:
+        python: the interpreter whose pip runs.
+        index: the fault index serving ``/files/<wheel>``.
+        cache: the ``--cache-dir`` to poison.
+        work: where the two targets go.
+        wheel: the file name of the wheel.
+        env: the environment; :func:`support.pips.isolated_env` when None.
+
+    Returns:
+        The second (cached) run.
+    """
+    index.corrupt(f"/files/{wheel}", times=1)
+    project = wheel.split("-", 1)[0]
+    for number in (1, 2):
+        target = work / f"poisoned-{number}"
+        args = ["install", *pips.common_args(index.url, cache, timeout=3), "--target", str(target)]
+        result = pips.run_pip(python, [*args, project], env=env)
+        assert result.returncode == 1, result.output
+        assert pips.HASH_BLOCK in result.output, result.output
+    assert "Using cached" in result.output, result.output
+    return result

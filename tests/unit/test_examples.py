@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips
+from support.runs import poison_cache
 
 from safepip.classifier import classify
 from safepip.model import (
@@ -333,7 +334,7 @@ def test_install_sh_recovers_from_a_poisoned_cache(
     index = fault_index(demo_dists)
     cache = tmp_path / "cache"
     python = target_venv / "bin" / "python"
-    pips.poison_cache(python, index, cache, tmp_path, wheel="demo-1.0-py3-none-any.whl")
+    poison_cache(python, index, cache, tmp_path, wheel="demo-1.0-py3-none-any.whl")
     result = _install_sh(python, index, cache, tmp_path, "demo", SAFEPIP_BACKOFF="0")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads((tmp_path / "safepip-report.json").read_text(encoding="utf-8"))
