@@ -46,6 +46,29 @@ import safepip
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+#: The least any wrapper written in Python costs: an interpreter that starts pip with pipes for
+#: its output, copies them through and exits with pip's status. Timed as a third tool ("bare"),
+#: so that the table shows how much of safepip's cost is safepip and how much is any wrapper.
+BARE_WRAPPER = """\
+import os, select, sys
+r1, w1 = os.pipe(); r2, w2 = os.pipe()
+argv = [sys.argv[1], "-m", "pip", "install", "--no-input", *sys.argv[2:]]
+actions = [(os.POSIX_SPAWN_DUP2, w1, 1), (os.POSIX_SPAWN_DUP2, w2, 2)]
+pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions, setsid=True)
+os.close(w1); os.close(w2)
+routes = {r1: 1, r2: 2}
+poller = select.poll()
+for fd in routes:
+    poller.register(fd, select.POLLIN)
+while routes:
+    for fd, _ in poller.poll():
+        data = os.read(fd, 65536)
+        if data:
+            os.write(routes[fd], data)
+        else:
+            poller.unregister(fd); os.close(fd); del routes[fd]
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
 REQUIREMENTS = ("app",)
 #: Small real projects for the registry row (requests brings four more).
 REGISTRY_REQUIREMENTS = ("requests==2.32.3", "attrs", "six")
@@ -117,29 +140,34 @@ def _run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
     return elapsed, cpu
 
 
+#: Each tool's median (wall, CPU) runs: plain pip, safepip, the bare wrapper.
+Measured = tuple[list[Times], list[Times], list[Times]]
+
+
 def _alternate(
     python: Path, args_for: Callable[[int], list[str]], runs: int, env: dict[str, str] | None
-) -> tuple[list[Times], list[Times]]:
-    """Run pip and safepip alternately ``runs`` times each; ``args_for(n)`` gives run n's args."""
+) -> Measured:
+    """Run pip, safepip and the bare wrapper in turn ``runs`` times each (run n: args_for(n))."""
     plain: list[Times] = []
     safe: list[Times] = []
+    bare: list[Times] = []
     counter = 0
     for _ in range(runs):
-        for tool in ("pip", "safepip"):
+        for tool in ("pip", "safepip", "bare"):
             counter += 1
             args = args_for(counter)
             if tool == "pip":
                 argv = [str(python), "-m", "pip", "install", "--no-input", *args]
                 plain.append(_run(argv, env))
-            else:
+            elif tool == "safepip":
                 argv = [sys.executable, "-m", "safepip", "install", "--python", str(python)]
                 safe.append(_run([*argv, *args], env))
-    return plain, safe
+            else:
+                bare.append(_run([sys.executable, "-c", BARE_WRAPPER, str(python), *args], env))
+    return plain, safe, bare
 
 
-def _measure(
-    python: Path, index: FaultIndex, work: Path, *, warm: bool, runs: int
-) -> tuple[list[Times], list[Times]]:
+def _measure(python: Path, index: FaultIndex, work: Path, *, warm: bool, runs: int) -> Measured:
     shared = work / "warm-cache"
     if warm:
         _timed([str(python), "-m", "pip", "install", *_pip_args(index, shared, work / "t-warm")])
@@ -156,7 +184,7 @@ def _registry_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.upper().startswith("SAFEPIP_")}
 
 
-def _measure_registry(python: Path, work: Path, runs: int) -> tuple[list[Times], list[Times]] | str:
+def _measure_registry(python: Path, work: Path, runs: int) -> Measured | str:
     """The registry row, or why it was skipped."""
     cache = work / "registry-cache"
     env = _registry_env()
@@ -212,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     # An installed safepip has its bytecode compiled; the isolated environment sets
     # PYTHONDONTWRITEBYTECODE, so stale .pyc files would be recompiled on every run.
     compileall.compile_dir(Path(safepip.__file__).parent, quiet=1)
-    rows: list[tuple[str, str, list[Times], list[Times]]] = []
+    rows: list[tuple[str, str, Measured]] = []
     load_before = os.getloadavg()[0]
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="safepip-bench-") as tmp:
@@ -223,37 +251,42 @@ def main(argv: list[str] | None = None) -> int:
                 for warm in (False, True):
                     case = work / f"{version}-{'warm' if warm else 'cold'}"
                     case.mkdir()
-                    plain, safe = _measure(python, index, case, warm=warm, runs=options.runs)
-                    rows.append((version, "local " + ("warm" if warm else "cold"), plain, safe))
+                    measured = _measure(python, index, case, warm=warm, runs=options.runs)
+                    rows.append((version, "local " + ("warm" if warm else "cold"), measured))
         if options.offline:
             notes.append("registry row skipped: --offline")
         else:
             version = versions[0]
-            measured = _measure_registry(pips.pip_python(version), work, options.runs)
-            if isinstance(measured, str):
-                notes.append(f"registry row {measured}")
+            registry = _measure_registry(pips.pip_python(version), work, options.runs)
+            if isinstance(registry, str):
+                notes.append(f"registry row {registry}")
             else:
-                rows.append((version, "registry warm", *measured))
+                rows.append((version, "registry warm", registry))
     print(
         f"safepip / plain pip on installs that need no retry, median of {options.runs}"
         f" alternating runs; local: {len(REQUIREMENTS)} requirement ({options.wheels} wheels,"
         f" {options.size_kb} kB each); registry: {' '.join(REGISTRY_REQUIREMENTS)}"
     )
     header = f"{'pip':<6} | {'case':<13} | {'pip s':>7} | {'safepip s':>9} | {'ratio':>6} |"
-    print(header + f" {'extra ms':>8} | {'CPU ratio':>9} | {'CPU +ms':>7} | target (wall)")
-    print("-" * (len(header) + 46))
+    header += f" {'extra ms':>8} | {'bare ratio':>10} | {'CPU +ms':>7} | target (wall)"
+    print(header)
+    print("-" * len(header))
     missed = 0
-    for version, name, plain, safe in rows:
-        p, s = (statistics.median(t[0] for t in runs) for runs in (plain, safe))
+    for version, name, (plain, safe, bare) in rows:
+        p, s, b = (statistics.median(t[0] for t in runs) for runs in (plain, safe, bare))
         pc, sc = (statistics.median(t[1] for t in runs) for runs in (plain, safe))
         ratio, extra = s / p, s - p
         ok = ratio <= TARGET_RATIO and extra <= TARGET_EXTRA_SECONDS
         missed += not ok
         print(
             f"{version:<6} | {name:<13} | {p:7.3f} | {s:9.3f} | {ratio:6.3f} |"
-            f" {extra * 1000:+8.0f} | {sc / pc:9.3f} | {(sc - pc) * 1000:+7.0f} |"
+            f" {extra * 1000:+8.0f} | {b / p:10.3f} | {(sc - pc) * 1000:+7.0f} |"
             f" {'ok' if ok else 'MISSED'}"
         )
+    print(
+        "bare ratio: a do-nothing wrapper (python, posix_spawn, pipes copied through) / plain pip,"
+        " the least any wrapper costs; CPU +ms: safepip's CPU time (its process tree) minus pip's"
+    )
     for note in notes:
         print(note)
     print(f"load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
