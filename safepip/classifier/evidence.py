@@ -229,11 +229,24 @@ def progress_done(log: Log, start: int, end: int) -> bool | None:
     A full bar is whole to the bar's precision (one decimal of its unit). pip draws no bar for
     files under 40 kB, with ``-q``, and (pip >= 25) on a console that is not a terminal.
     """
+    announced = pat.ANNOUNCED_SIZE.search(log.clean(start))
     for i in range(_span_end(log, start, end) - 1, start, -1):
-        m = pat.PROGRESS.search(log.clean(i))
+        line = log.clean(i)
+        m = pat.PROGRESS.search(line)
         if m:
             return float(m.group(1)) >= float(m.group(2))
+        legacy = pat.LEGACY_PROGRESS.search(line) if announced else None
+        if legacy and announced:  # pip <= 21: the bytes so far against the announced size
+            return _bytes(*legacy.groups()) >= _bytes(*announced.groups())
     return None
+
+
+_UNITS = {"bytes": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3}
+
+
+def _bytes(number: str, unit: str) -> float:
+    """A size as pip's ``format_size`` writes it (decimal units), in bytes."""
+    return float(number) * _UNITS[unit.lower()]
 
 
 def project_spelling(name: str) -> str:

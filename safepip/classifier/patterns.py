@@ -83,6 +83,13 @@ CACHED_WHEEL_LINK = re.compile(
 PROGRESS = re.compile(
     r"\x20(\d{1,9}(?:\.\d{1,3})?)/(\d{1,9}(?:\.\d{1,3})?)\x20(?:bytes|[kK]B|MB|GB)\b", re.VERBOSE
 )
+#: pip <= 21's bar (``|██████▏ | 10.6 MB 10 kB/s``): the bytes so far, no total; the total is the
+#: size its ``Downloading`` line announced (both written by pip's ``format_size``).
+LEGACY_PROGRESS = re.compile(
+    r"\|[\u2588-\u258f\x20]{1,200}\|\x20(\d{1,9}(?:\.\d{1,3})?)\x20(bytes|[kK]B|MB|GB)\b"
+)
+#: The size a ``Downloading`` line announced: ``(11.2 MB)``.
+ANNOUNCED_SIZE = re.compile(r"\((\d{1,9}(?:\.\d{1,3})?)\x20(bytes|[kK]B|MB|GB)\)")
 #: A connection that broke mid-body: urllib3's ``IncompleteRead(`` / ``ProtocolError('Connection
 #: broken: ...')``, pip >= 25.1's ``Connection interrupted while downloading`` (§C step 4).
 BROKE_MID_BODY = re.compile(

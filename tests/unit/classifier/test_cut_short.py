@@ -132,3 +132,15 @@ def test_a_download_with_no_size_announced_is_unsized() -> None:
     assert diagnosis.kind is FailureKind.DOWNLOAD_CORRUPT
     assert diagnosis.cause is Cause.UNSIZED
     assert "no size announced" in diagnosis.rule
+
+
+@pytest.mark.parametrize(
+    ("done", "cause"), [("10.6 MB", Cause.CUT_SHORT), ("11.2 MB", Cause.COMPLETE)]
+)
+def test_pip_21s_bar_is_read_against_the_announced_size(done: str, cause: Cause) -> None:
+    """pip <= 21 drew a bar without a total: the Downloading line's size is the total."""
+    bar = f"     |\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u258f | {done} 10 kB/s eta 0:01:01"
+    text = _mismatch(bar).replace("(154 kB)", "(11.2 MB)")
+    diagnosis = classify(text, returncode=1)
+    assert diagnosis.kind is FailureKind.DOWNLOAD_CORRUPT
+    assert diagnosis.cause is cause
