@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import IO
 
@@ -32,13 +31,8 @@ NOT_FOUND_BODY = (
 
 
 @pytest.fixture(autouse=True)
-def _private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """safepip's own temp dirs (kept pip logs) go under the test's directory."""
-    private = tmp_path / "tmp"
-    private.mkdir()
-    monkeypatch.setenv("TMPDIR", str(private))
-    monkeypatch.setattr(tempfile, "tempdir", str(private))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+def _no_pip_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip's config files are off (HOME and TMPDIR are the suite's hermetic ones)."""
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     for name in ("GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
@@ -165,8 +159,8 @@ def _in_namespace(script: str, tmp_path: Path) -> subprocess.CompletedProcess[st
         pytest.skip(reason)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path / "home"),
-        "TMPDIR": str(tmp_path / "tmp"),
+        "HOME": os.environ["HOME"],
+        "TMPDIR": os.environ["TMPDIR"],
         "PIP_CONFIG_FILE": "/proc/self/fd/nonexistent",
         "PY": sys.executable,
         "T": str(tmp_path),
