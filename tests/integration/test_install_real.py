@@ -716,13 +716,38 @@ def test_env_broken_missing_metadata_is_tolerated_by_pip(
 # -- the guarded delete, against a hostile log ------------------------------------------------
 
 
-def test_hostile_log_paths_delete_nothing_outside_the_cache(tmp_path: Path) -> None:
+def _hostile_blocks(paths: Sequence[str], style: str) -> tuple[str, list[str]]:
+    """A cache-corrupt log naming each path, and the paths as the classifier should take them.
+
+    ``located-at``: pip's ``Wheel 'x' located at <path> is invalid``. ``wheel-link``: the
+    ``Using cached wheel link: file://<path>`` debug line before ``Using cached x.whl`` and a
+    ``Bad CRC-32`` (a byte-flipped built wheel), plus a link on another host.
+    """
+    stamp = "2026-11-25T20:00:00,000 "
+    if style == "located-at":
+        return "".join(
+            f"{stamp}Using cached x-1.0-py3-none-any.whl\n"
+            f"{stamp}ERROR: Wheel 'x' located at {path} is invalid.\n"
+            for path in paths
+        ), list(paths)
+    links = [f"file://evil.example{paths[1]}", *(f"file://{path}" for path in paths)]
+    return "".join(
+        f"{stamp}Using cached wheel link: {link}\n"
+        f"{stamp}Using cached x-1.0-py3-none-any.whl\n"
+        f"{stamp}zipfile.BadZipFile: Bad CRC-32 for file 'x/_padding.bin'\n"
+        for link in links
+    ), links
+
+
+@pytest.mark.parametrize("style", ["located-at", "wheel-link"])
+def test_hostile_log_paths_delete_nothing_outside_the_cache(tmp_path: Path, style: str) -> None:
     """Paths in a hostile pip log never make safepip delete anything outside the cache.
 
     A pip log is untrusted input. A fake pip writes a cache-corrupt log naming wheel paths
     that escape the cache (``..``, an absolute path elsewhere, a symlinked ``wheels/`` dir and
-    a symlinked entry dir pointing outside): safepip may unlink the symlinks inside the cache,
-    but every file outside the cache survives and nothing outside is reported deleted.
+    a symlinked entry dir pointing outside), as invalid-wheel paths or as cached wheel links:
+    safepip may unlink the symlinks inside the cache, but every file outside the cache
+    survives and nothing outside is reported deleted.
     """
     cache = tmp_path / "cache"
     outside = tmp_path / "outside"
@@ -747,11 +772,7 @@ def test_hostile_log_paths_delete_nothing_outside_the_cache(tmp_path: Path) -> N
         f"{wheels}/12/34/56/789abc/x-1.0-py3-none-any.whl",
         f"{wheels}/ab/cd/ef/0123abcd/x-1.0-py3-none-any.whl",
     ]
-    log = "".join(
-        "2026-11-25T20:00:00,000 Using cached x-1.0-py3-none-any.whl\n"
-        f"2026-11-25T20:00:00,001 ERROR: Wheel 'x' located at {path} is invalid.\n"
-        for path in hostile
-    )
+    log, hostile = _hostile_blocks(hostile, style)
     (tmp_path / "pip.log.txt").write_text(log, encoding="utf-8")
     fake = tmp_path / "fakepy"
     fake.write_text(
