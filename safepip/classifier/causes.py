@@ -18,7 +18,7 @@ reads the whole top-level log (never nested build output):
 A download that failed its hash or arrived as a broken archive is marked ``cut-short`` or
 ``complete-download`` by :mod:`safepip.classifier.refine` (from its progress bar and the lines
 between it and the error), which decides its kind; the install loop may add the same marks from
-pip's cached copy of the failed bytes (:func:`safepip.install.remedies.with_received`).
+pip's cached copy of the failed bytes (:func:`safepip.install.downloads.with_received`).
 """
 
 from __future__ import annotations

@@ -46,13 +46,15 @@ class CacheOps(Protocol):
 def judge_download(cache: CacheOps, diagnosis: Diagnosis, root: Path | None) -> Diagnosis:
     """A download that failed its hash, judged cut short or whole by the copy pip cached of it.
 
-    The question and the answer are the plan's (:func:`safepip.install.remedies.needs_received`,
-    :func:`~safepip.install.remedies.with_received`); only the read of the cache is done here.
+    The question and the answer are the plan's (:func:`safepip.install.downloads.needs_received`,
+    :func:`~safepip.install.downloads.with_received`); only the read of the cache is done here.
     """
-    from safepip.install.remedies import needs_received, with_received  # noqa: PLC0415
+    if root is None or not diagnosis.got_hash:  # no cache, or no bytes to match a copy with
+        return diagnosis
+    from safepip.install.downloads import needs_received, with_received  # noqa: PLC0415
 
     url = needs_received(diagnosis)
-    if url is None or root is None or not diagnosis.got_hash:
+    if url is None:
         return diagnosis
     return with_received(diagnosis, cache.received(root, url, diagnosis.got_hash))
 
