@@ -13,114 +13,31 @@ retries cut to ``--retries 1 --timeout 6``; everything talks to 127.0.0.1 only.
 
 from __future__ import annotations
 
-import itertools
 import json
-import threading
-import time
-import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
-from support import pips
-from support.runs import Run, run_safepip, safepip_argv
+from support.runs import Client, Run, concurrently
 from support.servers import DEVPI_REQUEST_TIMEOUT, free_port
-from support.wheels import build_wheel
 
 from safepip.cache.layout import http_entry_paths
 
 if TYPE_CHECKING:
-    from integration.conftest import Mirror, PrivateIndex
+    from support.server_setups import Mirror, PrivateIndex
 
 pytestmark = pytest.mark.integration
 
 #: safepip's bounds here: quick backoff, a budget that ends any hang.
 SAFEPIP_OPTS = ("--backoff", "0.2", "--max-wait", "1", "--time-budget", "90")
 RUN_TIMEOUT = 150
-#: Seconds after publishing until both mirrors list a new project (their caches expire in 1 s).
-SETTLE = 1.3
 CONCURRENCY = 8
-
-
-class Client:
-    """Runs plain pip and safepip the same way, each run with a fresh cache and target."""
-
-    def __init__(self, python: Path, version: str, tmp: Path) -> None:
-        """Bind the interpreter under test and a scratch directory."""
-        self.python = python
-        self.version = version
-        self.tmp = tmp
-        self._numbers = itertools.count(1)
-
-    def fresh(self, stem: str) -> Path:
-        """A new, not yet existing path under the scratch directory."""
-        return self.tmp / f"{stem}-{next(self._numbers)}"
-
-    def args(self, url: str, *more: str) -> list[str]:
-        """The pip arguments of one run (its own cache and target)."""
-        cache, target = self.fresh("cache"), self.fresh("target")
-        return [*pips.common_args(url, cache, timeout=6), "--target", str(target), *more]
-
-    def pip(self, url: str, *more: str, cache: Path | None = None) -> Run:
-        """Plain ``python -m pip install <args>`` (on ``cache`` when given, else a fresh one)."""
-        args = self.args(url, *more)
-        if cache is not None:
-            args[args.index("--cache-dir") + 1] = str(cache)
-        result = pips.run_pip(self.python, ["install", *args], timeout=RUN_TIMEOUT)
-        return Run.of(result)
-
-    def safepip_argv(self, url: str, *more: str, report: Path) -> list[str]:
-        """``python -m safepip install --python <pip under test> ...`` with a JSON report."""
-        return safepip_argv(self.python, report, self.args(url, *more), bounds=SAFEPIP_OPTS)
-
-    def safepip(self, url: str, *more: str) -> Run:
-        """Run safepip once and read its report."""
-        report = self.fresh("report").with_suffix(".json")
-        argv = self.safepip_argv(url, *more, report=report)
-        env = pips.isolated_env()
-        return run_safepip(argv, report=report, env=env, cwd=self.tmp, timeout=RUN_TIMEOUT)
-
-    def both(self, url: str, plain: str, safe: str, scenario: str, *more: str) -> tuple[Run, Run]:
-        """Plain pip on project ``plain``, safepip on ``safe``; prints the scenario line."""
-        pip_run = self.pip(url, *more, plain)
-        safe_run = self.safepip(url, *more, safe)
-        print(
-            f"SCENARIO {scenario} pip {self.version}: pip {pip_run.summary()};"
-            f" safepip {safe_run.summary()}"
-        )
-        return pip_run, safe_run
 
 
 @pytest.fixture
 def client(pip_python: Path, pip_version: str, tmp_path: Path) -> Client:
     """Plain pip and safepip runners for the pip version under test."""
-    return Client(pip_python, pip_version, tmp_path)
-
-
-def publish(
-    mirror: Mirror, tmp: Path, *stems: str, requires: tuple[str, ...] = (), hashes: bool = True
-) -> list[str]:
-    """Put one new project per stem on the upstream (unique names); wait until mirrors list them.
-
-    Args:
-        mirror: the mirror whose upstream gets the projects.
-        tmp: where the wheels are built.
-        stems: readable name parts.
-        requires: ``Requires-Dist`` of each project.
-        hashes: whether the upstream's links carry ``#sha256=``.
-
-    Returns:
-        The project names, in order.
-    """
-    names = []
-    for stem in stems:
-        name = f"{stem}-{uuid.uuid4().hex[:8]}"
-        mirror.upstream.add(build_wheel(tmp / "dists", name, "1.0", requires=requires, size_kb=60))
-        if not hashes:
-            mirror.upstream.unhashed.add(name)
-        names.append(name)
-    time.sleep(SETTLE)
-    return names
+    return Client(pip_python, pip_version, tmp_path, bounds=SAFEPIP_OPTS, run_timeout=RUN_TIMEOUT)
 
 
 def _files(name: str) -> str:
@@ -160,7 +77,7 @@ def _assert_recovered(run: Run, client: Client, url: str, name: str) -> None:
 
 def test_healthy(mirror: Mirror, client: Client, tmp_path: Path) -> None:
     """Nothing wrong: both succeed at once, safepip in one attempt."""
-    plain, safe = publish(mirror, tmp_path, "healthy-a", "healthy-b")
+    plain, safe = mirror.publish(tmp_path, "healthy-a", "healthy-b")
     pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} healthy")
     assert pip_run.returncode == 0, pip_run.output
     assert safe_run.returncode == 0, safe_run.output
@@ -171,7 +88,7 @@ def test_healthy(mirror: Mirror, client: Client, tmp_path: Path) -> None:
 
 def test_upstream_503_burst(mirror: Mirror, client: Client, tmp_path: Path) -> None:
     """The upstream answers 503 for a while: the mirror fails too; safepip waits it out."""
-    plain, safe = publish(mirror, tmp_path, "burst-a", "burst-b")
+    plain, safe = mirror.publish(tmp_path, "burst-a", "burst-b")
     for name in (plain, safe):
         mirror.upstream.fail(f"/simple/{name}*", status=503, times=4)
     pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} upstream 503 x4")
@@ -182,7 +99,7 @@ def test_upstream_503_burst(mirror: Mirror, client: Client, tmp_path: Path) -> N
 
 def test_upstream_endless_503(mirror: Mirror, client: Client, tmp_path: Path) -> None:
     """The upstream is down for good: safepip gives up after its attempts, in bounded time."""
-    plain, safe = publish(mirror, tmp_path, "down-a", "down-b")
+    plain, safe = mirror.publish(tmp_path, "down-a", "down-b")
     for name in (plain, safe):
         mirror.upstream.fail(f"/simple/{name}*", status=503, times=10_000)
     pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} endless 503")
@@ -197,7 +114,7 @@ def test_upstream_endless_503(mirror: Mirror, client: Client, tmp_path: Path) ->
 
 def test_upstream_stall(mirror: Mirror, client: Client, tmp_path: Path) -> None:
     """The upstream stalls longer than the mirror waits for it (twice): safepip retries."""
-    plain, safe = publish(mirror, tmp_path, "stall-a", "stall-b")
+    plain, safe = mirror.publish(tmp_path, "stall-a", "stall-b")
     for name in (plain, safe):
         mirror.upstream.stall(f"/simple/{name}*", DEVPI_REQUEST_TIMEOUT + 2, times=2)
     pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} upstream stall")
@@ -215,11 +132,15 @@ def test_cold_mirror_concurrent_installs(devpi: Mirror, client: Client, tmp_path
     the scenario runs on devpi only, to keep CI short.)
     """
     mirror = devpi
-    plain, safe = publish(mirror, tmp_path, "cold-a", "cold-b")
+    plain, safe = mirror.publish(tmp_path, "cold-a", "cold-b")
     for name in (plain, safe):
         mirror.upstream.stall(f"/simple/{name}*", 1.0, times=1)
-    plain_runs = _concurrently(lambda: client.pip(mirror.url, plain))
-    safe_runs = _concurrently(lambda: client.safepip(mirror.url, safe))
+    plain_runs = concurrently(
+        lambda: client.pip(mirror.url, plain), CONCURRENCY, timeout=RUN_TIMEOUT + 10
+    )
+    safe_runs = concurrently(
+        lambda: client.safepip(mirror.url, safe), CONCURRENCY, timeout=RUN_TIMEOUT + 10
+    )
     ok = sum(run.returncode == 0 for run in plain_runs)
     attempts = sorted(len(run.attempts) for run in safe_runs if run.report)
     print(
@@ -235,21 +156,6 @@ def test_cold_mirror_concurrent_installs(devpi: Mirror, client: Client, tmp_path
             _assert_recovered(run, client, mirror.url, safe)
 
 
-def _concurrently(start: Any) -> list[Run]:
-    runs: list[Run | None] = [None] * CONCURRENCY
-
-    def one(i: int) -> None:
-        runs[i] = start()
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(CONCURRENCY)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(RUN_TIMEOUT + 10)
-    assert all(run is not None for run in runs), "a concurrent install did not finish"
-    return [run for run in runs if run is not None]
-
-
 def test_corrupt_upstream_file_with_link_hashes(
     mirror: Mirror, client: Client, tmp_path: Path
 ) -> None:
@@ -258,7 +164,7 @@ def test_corrupt_upstream_file_with_link_hashes(
     After one fresh download brings the same bytes, it names the host that serves them and
     what its admin does.
     """
-    plain, safe = publish(mirror, tmp_path, "badfile-a", "badfile-b")
+    plain, safe = mirror.publish(tmp_path, "badfile-a", "badfile-b")
     for name in (plain, safe):
         mirror.upstream.corrupt(_files(name), times=10_000)
     pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} corrupt file, hashed")
@@ -281,9 +187,9 @@ def test_corrupt_upstream_file_without_hashes(
 
     safepip blames that wheel (not the dependency downloaded after it).
     """
-    dep_a, dep_b = publish(mirror, tmp_path, "okdep-a", "okdep-b", hashes=False)
-    (plain,) = publish(mirror, tmp_path, "broken-a", requires=(dep_a,), hashes=False)
-    (safe,) = publish(mirror, tmp_path, "broken-b", requires=(dep_b,), hashes=False)
+    dep_a, dep_b = mirror.publish(tmp_path, "okdep-a", "okdep-b", hashes=False)
+    (plain,) = mirror.publish(tmp_path, "broken-a", requires=(dep_a,), hashes=False)
+    (safe,) = mirror.publish(tmp_path, "broken-b", requires=(dep_b,), hashes=False)
     for name in (plain, safe):
         mirror.upstream.corrupt(_files(name), times=10_000)
     pip_run, safe_run = client.both(mirror.url, plain, safe, f"{mirror.kind} corrupt file, no hash")
@@ -302,13 +208,8 @@ def test_corrupt_upstream_file_without_hashes(
 # -- pypiserver: credentials ----------------------------------------------------------------------
 
 
-def _with_credentials(url: str, user: str, password: str) -> str:
-    scheme, rest = url.split("://", 1)
-    return f"{scheme}://{user}:{password}@{rest}"
-
-
 def test_private_index_right_credentials(pypiserver: PrivateIndex, client: Client) -> None:
-    url = _with_credentials(pypiserver.url, pypiserver.user, pypiserver.password)
+    url = pypiserver.url_with()
     pip_run, safe_run = client.both(url, "private-pkg", "private-pkg", "pypiserver right creds")
     assert pip_run.returncode == 0, pip_run.output
     assert safe_run.returncode == 0, safe_run.output
@@ -316,7 +217,7 @@ def test_private_index_right_credentials(pypiserver: PrivateIndex, client: Clien
 
 
 def test_private_index_wrong_credentials(pypiserver: PrivateIndex, client: Client) -> None:
-    url = _with_credentials(pypiserver.url, pypiserver.user, "wrong-Passw0rd")
+    url = pypiserver.url_with("wrong-Passw0rd")
     pip_run, safe_run = client.both(url, "private-pkg", "private-pkg", "pypiserver wrong creds")
     assert pip_run.returncode != 0, pip_run.output
     assert safe_run.returncode == 1, safe_run.output
@@ -343,12 +244,7 @@ def test_private_index_credentials_from_netrc(
     pypiserver: PrivateIndex, client: Client, hermetic_dirs: dict[str, Path]
 ) -> None:
     """Credentials in ~/.netrc (the test's own HOME) reach the index; nothing prints them."""
-    netrc = hermetic_dirs["HOME"] / ".netrc"
-    netrc.write_text(
-        f"machine {pypiserver.host} login {pypiserver.user} password {pypiserver.password}\n",
-        encoding="utf-8",
-    )
-    netrc.chmod(0o600)
+    pypiserver.write_netrc(hermetic_dirs["HOME"])
     pip_run, safe_run = client.both(
         pypiserver.url, "private-pkg", "private-pkg", "pypiserver netrc"
     )

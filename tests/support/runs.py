@@ -1,23 +1,27 @@
 """Running ``safepip install`` the way a user does, and reading what it reports.
 
 The integration scenarios run plain pip and safepip with the same arguments and compare the two
-:class:`Run` results; a safepip run also carries its ``--report-json`` document. :func:`run_cli`
+:class:`Run` results; a safepip run also carries its ``--report-json`` document. A
+:class:`Client` runs both the same way, each run on a fresh cache and target (the index-server
+tests and ``benchmarks/bench_servers.py``); :func:`concurrently` runs several at once. :func:`run_cli`
 runs any safepip command with its two output streams apart; :func:`poison_cache` has plain pip
 set up the commonest fault, a corrupt download in the cache.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from support import pips
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
 
     from support.indexserver import FaultIndex
@@ -107,6 +111,110 @@ def run_safepip(
 ) -> Run:
     """Run a :func:`safepip_argv` command (output merged, no stdin) and read its report."""
     return Run.of(pips.run_merged(argv, env=env, cwd=cwd, timeout=timeout), report)
+
+
+class Client:
+    """Runs plain pip and safepip the same way, each run with a fresh cache and target.
+
+    Every run gets :func:`support.pips.common_args` (``--no-input``, ``--trusted-host
+    127.0.0.1``, pip's ``--retries``/``--timeout``) with a new ``--cache-dir`` and ``--target``
+    under ``tmp``.
+
+    Attributes:
+        python: the interpreter whose pip runs (and which safepip drives).
+        version: its pip version.
+        tmp: the scratch directory.
+        bounds: safepip's backoff, wait and budget options.
+        env: the environment of every run; :func:`support.pips.isolated_env` when None.
+        retries: pip's ``--retries``.
+        timeout: pip's ``--timeout``.
+        run_timeout: seconds before a run is killed.
+    """
+
+    def __init__(
+        self,
+        python: Path,
+        version: str,
+        tmp: Path,
+        *,
+        bounds: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        retries: int = 1,
+        timeout: float = 6,
+        run_timeout: float = 150,
+    ) -> None:
+        """Bind the interpreter under test, a scratch directory and the run options."""
+        self.python = python
+        self.version = version
+        self.tmp = tmp
+        self.bounds = tuple(bounds)
+        self.env = env
+        self.retries = retries
+        self.timeout = timeout
+        self.run_timeout = run_timeout
+        self._numbers = itertools.count(1)
+
+    def fresh(self, stem: str) -> Path:
+        """A new, not yet existing path under the scratch directory."""
+        return self.tmp / f"{stem}-{next(self._numbers)}"
+
+    def args(self, url: str, *more: str) -> list[str]:
+        """The pip arguments of one run (its own cache and target)."""
+        cache, target = self.fresh("cache"), self.fresh("target")
+        common = pips.common_args(url, cache, retries=self.retries, timeout=self.timeout)
+        return [*common, "--target", str(target), *more]
+
+    def pip(self, url: str, *more: str, cache: Path | None = None) -> Run:
+        """Plain ``python -m pip install <args>`` (on ``cache`` when given, else a fresh one)."""
+        args = self.args(url, *more)
+        if cache is not None:
+            args[args.index("--cache-dir") + 1] = str(cache)
+        env = self.env if self.env is not None else pips.isolated_env()
+        result = pips.run_pip(self.python, ["install", *args], env=env, timeout=self.run_timeout)
+        return Run.of(result)
+
+    def safepip_argv(self, url: str, *more: str, report: Path) -> list[str]:
+        """``python -m safepip install --python <pip under test> ...`` with a JSON report."""
+        return safepip_argv(self.python, report, self.args(url, *more), bounds=self.bounds)
+
+    def safepip(self, url: str, *more: str) -> Run:
+        """Run safepip once and read its report."""
+        report = self.fresh("report").with_suffix(".json")
+        argv = self.safepip_argv(url, *more, report=report)
+        env = self.env if self.env is not None else pips.isolated_env()
+        return run_safepip(argv, report=report, env=env, cwd=self.tmp, timeout=self.run_timeout)
+
+    def both(self, url: str, plain: str, safe: str, scenario: str, *more: str) -> tuple[Run, Run]:
+        """Plain pip on project ``plain``, safepip on ``safe``; prints the scenario line."""
+        pip_run = self.pip(url, *more, plain)
+        safe_run = self.safepip(url, *more, safe)
+        print(
+            f"SCENARIO {scenario} pip {self.version}: pip {pip_run.summary()};"
+            f" safepip {safe_run.summary()}"
+        )
+        return pip_run, safe_run
+
+
+def concurrently(start: Callable[[], Run], count: int, *, timeout: float) -> list[Run]:
+    """Run ``start`` in ``count`` threads at once; their runs, in thread order.
+
+    Raises:
+        RuntimeError: a run did not finish within ``timeout`` seconds of the join.
+    """
+    runs: list[Run | None] = [None] * count
+
+    def one(i: int) -> None:
+        runs[i] = start()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    finished = [run for run in runs if run is not None]
+    if len(finished) != count:
+        raise RuntimeError(f"{count - len(finished)} of {count} concurrent runs did not finish")
+    return finished
 
 
 def run_cli(

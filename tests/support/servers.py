@@ -11,6 +11,8 @@ answers, and stop it (SIGTERM, then SIGKILL) when done. A missing venv raises
 - pypiserver: ``pypi-server run -P htpasswd -a download,list,update --disable-fallback``.
 - proxpi: the Flask app with ``PROXPI_INDEX_URL`` at the upstream.
 
+``support/server_setups.py`` sets them up as the scenarios of issue 16 need them.
+
 Nothing here reaches beyond 127.0.0.1: each server process gets its own HOME and an environment
 without proxies and without ``PIP_*`` variables.
 """
@@ -259,10 +261,14 @@ def start_devpi(workdir: Path) -> Devpi:
 # -- pypiserver -------------------------------------------------------------------------------
 
 
-def start_pypiserver(workdir: Path, packages: Path, htpasswd: Path) -> Server:
-    """pypiserver over ``packages``, every action behind ``htpasswd``, no fallback to PyPI."""
+def start_pypiserver(workdir: Path, packages: Path, htpasswd: Path | None) -> Server:
+    """pypiserver over ``packages``, every action behind ``htpasswd``, no fallback to PyPI.
+
+    With ``htpasswd`` None nothing needs credentials (pypiserver's ``-P . -a .``).
+    """
     bin_dir = venv_bin("pypiserver")
     port = free_port()
+    passwords, actions = (str(htpasswd), "download,list,update") if htpasswd else (".", ".")
     server = _spawn(
         "pypiserver",
         [
@@ -273,9 +279,9 @@ def start_pypiserver(workdir: Path, packages: Path, htpasswd: Path) -> Server:
             "--port",
             str(port),
             "-P",
-            str(htpasswd),
+            passwords,
             "-a",
-            "download,list,update",
+            actions,
             "--disable-fallback",
             str(packages),
         ],
@@ -293,13 +299,8 @@ def write_htpasswd(path: Path, user: str, password: str) -> None:
         "import sys; from passlib.apache import HtpasswdFile as H; "
         "f = H(sys.argv[1], new=True); f.set_password(sys.argv[2], sys.argv[3]); f.save()"
     )
-    subprocess.run(
-        [str(venv_bin("pypiserver") / "python"), "-c", code, str(path), user, password],
-        env=pips.isolated_env(),
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    argv = [str(venv_bin("pypiserver") / "python"), "-c", code, str(path), user, password]
+    pips.run_checked(argv, env=pips.isolated_env(), timeout=60)
 
 
 # -- proxpi -----------------------------------------------------------------------------------
