@@ -354,7 +354,13 @@ def run_peer(lab: Lab, scenario: Scenario, peer: str) -> Result:
         runs.append((_argv(peer, lab, args, report), report, lab.fresh("out").with_suffix(".txt")))
     # PIP_CACHE_DIR: a pip that safepip starts without the user's --cache-dir (the --dry-run
     # verifying a conflict proposal) must not touch the machine's cache either.
-    env = pips.isolated_env({"PIP_CACHE_DIR": str(lab.work / "env-pip-cache")})
+    # TMPDIR: a failed safepip keeps pip's --log in its temp dir for the user; the bench's own
+    # scratch dir (removed at the end) takes it, not the machine's /tmp.
+    tmpdir = lab.fresh("tmp")
+    tmpdir.mkdir()
+    env = pips.isolated_env(
+        {"PIP_CACHE_DIR": str(lab.work / "env-pip-cache"), "TMPDIR": str(tmpdir)}
+    )
     start = time.perf_counter()
     procs = []
     for argv, _, out in runs:
