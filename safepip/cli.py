@@ -168,13 +168,14 @@ def _install(args: Sequence[str]) -> int:
     from safepip.install.warm import FAILURE_PATH, Warmup  # noqa: PLC0415
 
     budget = values.get("time_budget")
-    warmup = Warmup(RECOVERY_PATH + FAILURE_PATH).start()  # loads them if pip runs for long
+    warmup = Warmup(RECOVERY_PATH + FAILURE_PATH)  # loads them once pip's output shows trouble
     try:
         first = runner.run(
             pipargs.build_argv(python, pip_args, log_path=None),
             env=os.environ,
             log_path=pipargs.option_value(pip_args, pipargs.LOG_OPTIONS),
             timeout=pipargs.run_timeout(budget if isinstance(budget, float) else None, 0.0),
+            watch=warmup.watch,
         )
     finally:
         warmup.settle()  # from here this thread imports alone
@@ -183,8 +184,8 @@ def _install(args: Sequence[str]) -> int:
     return _recover(values, pip_args, python, first=first.record())
 
 
-#: What :func:`_recover` imports after a failed first attempt (loaded in the background while
-#: a long one runs, with the loop's own :data:`safepip.install.warm.FAILURE_PATH`).
+#: What :func:`_recover` imports after a failed first attempt (loaded in the background once a
+#: run's output shows trouble, with the loop's own :data:`safepip.install.warm.FAILURE_PATH`).
 RECOVERY_PATH = (
     "safepip.install.loop",
     "safepip.model",

@@ -144,8 +144,6 @@ class Installer:
             resume=facts.resume_retries,
             first=first,
         )
-        if first is None:  # the failure path loads while a long first attempt runs
-            state.warmup.start()
         options = self.options
         backoff = Backoff(
             base=options.backoff_base,
@@ -269,7 +267,10 @@ class Installer:
             return pip
         # Only a budget the user gave ends a running pip; the default bounds new attempts only.
         remaining = pipargs.run_timeout(self.options.time_budget, self.clock() - state.start)
-        return self.run(argv, env=self.env, log_path=log_path, timeout=remaining)
+        # The failure path loads in the background once the output shows trouble (once a run
+        # failed, it is loaded: the later watches find nothing to do).
+        watch = state.warmup.watch
+        return self.run(argv, env=self.env, log_path=log_path, timeout=remaining, watch=watch)
 
     def _classify(self, state: _State, pip: PipRun) -> Diagnosis:
         """The diagnosis of a failed run, its next step naming the user's input and paths."""

@@ -1,24 +1,23 @@
-"""Load the failure path while a long pip run is still going, so that a retry starts sooner.
+"""Load the failure path while a failing pip run is still going, so that a retry starts sooner.
 
 A clean install loads only what running pip needs (benchmarks/bench_overhead.py); the install
 loop, the classifier, the remedy plan, the redaction and tenacity are imported after a failure,
-and that costs 0.1-0.2 s between two attempts. A pip still running after :data:`WARM_AFTER`
-seconds may be failing slowly (pip's own retries of one request take 7.5 s), so a background
-thread imports them then, in parallel with pip: an index answering 503 x8 is recovered that much
-sooner (issue 16). A shorter install imports nothing; a longer one pays that CPU time once, off
-the critical path.
+and that costs 0.1-0.2 s between two attempts. When pip's output shows trouble while it runs
+(:data:`TROUBLE`: pip retrying a request, whose own backoff takes 7.5 s, or an ``ERROR:``
+line), a background thread imports them at once, in parallel with pip: an index answering 503
+x8 is recovered that much sooner (issue 16). A run whose output shows no trouble, a clean install
+however long, imports nothing.
 
 The thread only imports modules: no file, process or output. Whoever runs the first attempt
-(the command line, or the loop when it runs that attempt itself) calls :meth:`Warmup.settle`
-when pip has finished, before importing any of these or starting another process, so that two
-threads never import at once. This module loads nothing itself (``_thread`` and ``time`` are
-built in): the clean-install path starts it.
+(the command line, or the loop when it runs that attempt itself) passes :meth:`Warmup.watch` to
+the runner and calls :meth:`Warmup.settle` when pip has finished, before importing any of these
+or starting another process, so that two threads never import at once. This module loads
+nothing itself (``_thread`` is built in): the clean-install path creates it.
 """
 
 from __future__ import annotations
 
 import _thread
-import time
 
 #: ``typing`` costs start-up time a clean install does not pay: mypy reads this name as True.
 TYPE_CHECKING = False
@@ -39,9 +38,11 @@ FAILURE_PATH = (
     "tenacity",
     "random",
 )
-#: Seconds of a pip run after which the failure path is loaded in the background: longer than
-#: a small clean install, well inside pip's own retries (their last backoff alone is 4 s).
-WARM_AFTER = 3.0
+#: What in pip's output starts the warm-up: pip retrying a request (a network fault it may not
+#: get past), or an error. Not in a clean install's output, on any pip.
+TROUBLE = (b"WARNING: Retrying (", b"ERROR:")
+#: The bytes of the previous chunk kept, so that a marker cut between two reads is still seen.
+_OVERLAP = max(len(marker) for marker in TROUBLE) - 1
 
 _WAITING, _LOADING, _DONE, _SETTLED = "waiting", "loading", "done", "settled"
 
@@ -51,34 +52,44 @@ def _import(name: str) -> object:
 
 
 class Warmup:
-    """A one-shot background import of some modules, after a delay."""
+    """A one-shot background import of some modules, once pip's output shows trouble."""
 
     def __init__(
         self,
         modules: tuple[str, ...] = FAILURE_PATH,
         *,
-        after: float = WARM_AFTER,
         load: Callable[[str], object] = _import,
     ) -> None:
-        """Prepare the warm-up (its thread starts with :meth:`start`).
+        """Prepare the warm-up (its thread starts when :meth:`watch` sees trouble).
 
         Args:
             modules: the modules to import, in order.
-            after: seconds before the thread starts importing.
             load: imports one module (``__import__``; a recorder in tests).
         """
         self._modules = modules
-        self._after = after
         self._load = load
         self._lock = _thread.allocate_lock()
         self._finished = _thread.allocate_lock()
         self._state = _WAITING
+        self._tail = b""
 
-    def start(self) -> Warmup:
-        """Start the thread (it sleeps ``after`` seconds first); returns self."""
-        self._finished.acquire()  # released when the imports are done
+    def watch(self, data: bytes) -> None:
+        """Read the next chunk of pip's output; start the imports when it first shows trouble."""
+        if self._state != _WAITING:  # started or settled: nothing more to look for
+            return
+        seen = self._tail + data
+        self._tail = seen[-_OVERLAP:]
+        if any(marker in seen for marker in TROUBLE):
+            self.start()
+
+    def start(self) -> None:
+        """Start the imports in a thread now, unless they began or were settled already."""
+        with self._lock:
+            if self._state != _WAITING:
+                return
+            self._state = _LOADING
+            self._finished.acquire()  # released when the imports are done
         _thread.start_new_thread(self._run, ())
-        return self
 
     @property
     def began(self) -> bool:
@@ -90,7 +101,7 @@ class Warmup:
         """Stop a warm-up that has not begun, or wait for the one under way to finish.
 
         After this the caller imports alone. Waiting costs at most the rest of the imports
-        (about 0.1 s), and only when pip ended just after :data:`WARM_AFTER`.
+        (about 0.1 s), and only when pip ended while they ran.
         """
         with self._lock:
             loading = self._state == _LOADING
@@ -101,11 +112,6 @@ class Warmup:
                 pass
 
     def _run(self) -> None:
-        time.sleep(self._after)
-        with self._lock:
-            if self._state != _WAITING:
-                return
-            self._state = _LOADING
         try:
             for name in self._modules:
                 try:

@@ -37,7 +37,7 @@ from safepip.runner.session import (
 #: and the data model stay off that path. mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
     from typing import Protocol, Union
 
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
             env: Mapping[str, str],
             log_path: Path | None,
             timeout: float | None,
+            watch: Callable[[bytes], None] | None = None,
         ) -> PipRun:
             """Run argv and return what happened."""
 
@@ -157,9 +158,10 @@ def run_pip(
     env: Mapping[str, str],
     log_path: LogPath | None = None,
     timeout: float | None = None,
+    watch: Callable[[bytes], None] | None = None,
 ) -> PipRun:
     """Run pip (:func:`run`) and return the data model's record of the run."""
-    return run(argv, env=env, log_path=log_path, timeout=timeout).record()
+    return run(argv, env=env, log_path=log_path, timeout=timeout, watch=watch).record()
 
 
 def run(
@@ -168,6 +170,7 @@ def run(
     env: Mapping[str, str],
     log_path: LogPath | None = None,
     timeout: float | None = None,
+    watch: Callable[[bytes], None] | None = None,
 ) -> Finished:
     """Run pip with its output passing through to the user, and return a record of the run.
 
@@ -176,6 +179,8 @@ def run(
         env: the environment for pip (the user's, so their pip configuration applies).
         log_path: the ``--log`` file in argv, read back after the run; None when there is none.
         timeout: seconds before pip is ended (a budget the user gave); None: never ended.
+        watch: shown each chunk of pip's output as it passes (the warm-up of the failure path
+            looks for trouble there: :mod:`safepip.install.warm`); it must be quick.
 
     Returns:
         The run: argv, pip's exit status, the bounded console output and log text, wall time,
@@ -196,9 +201,9 @@ def run(
     if os.name == "nt":  # pragma: no cover - no pseudo-terminals or process groups there
         from safepip.runner.windows import run_pipes_only  # noqa: PLC0415
 
-        returncode, output, timed_out = run_pipes_only(argv, env, timeout)
+        returncode, output, timed_out = run_pipes_only(argv, env, timeout, watch)
     else:
-        returncode, output, timed_out = Session(argv, env).run(timeout)
+        returncode, output, timed_out = Session(argv, env, watch).run(timeout)
     log = _read_log(log_path, offset)
     return Finished(argv, returncode, output, log, time.monotonic() - start, timed_out=timed_out)
 

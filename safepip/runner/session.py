@@ -68,10 +68,19 @@ class _Child:
 class Session:
     """One pip process in its own session, its output pumped to the user and captured."""
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str]) -> None:
-        """Prepare to run ``argv`` with ``env``; nothing starts before :meth:`run`."""
+    def __init__(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        watch: Callable[[bytes], None] | None = None,
+    ) -> None:
+        """Prepare to run ``argv`` with ``env``; nothing starts before :meth:`run`.
+
+        ``watch`` is shown each chunk of pip's output as it passes (see :func:`safepip.runner.run`).
+        """
         self.argv = list(argv)
         self.env = dict(env)
+        self.watch = watch
         self.capture = Capture()
         #: source fd -> destination fd (1 or 2), for every open source.
         self.routes: dict[int, int] = {}
@@ -220,6 +229,8 @@ class Session:
                 self._close(fd)
                 continue
             self.capture.feed(data)
+            if self.watch is not None:
+                self.watch(data)
             if not _write_all(self.routes[fd], data):
                 # The user's stream is gone (a closed pipe): pip meets it too, as without safepip.
                 poller.unregister(fd)

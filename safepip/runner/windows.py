@@ -13,11 +13,14 @@ from safepip.runner.session import DRAIN_SECONDS, READ_SIZE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
 
 def run_pipes_only(
-    argv: Sequence[str], env: Mapping[str, str], timeout: float | None
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    timeout: float | None,
+    watch: Callable[[bytes], None] | None = None,
 ) -> tuple[int, str, bool]:  # pragma: no cover - Windows
     """Windows: pipes for both streams, a thread copying each; pip in its own process group."""
     capture = Capture()
@@ -42,6 +45,8 @@ def run_pipes_only(
                 return
             with lock:
                 capture.feed(data)
+                if watch is not None:
+                    watch(data)
             with contextlib.suppress(OSError):
                 target.write(data)  # type: ignore[attr-defined]
                 target.flush()  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from safepip.model import PipRun
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from safepip.cache.received import Received
 
@@ -54,6 +54,7 @@ class FakeRunner:
         env: Mapping[str, str],
         log_path: Path | None,
         timeout: float | None,
+        watch: Callable[[bytes], None] | None = None,
     ) -> PipRun:
         assert self.script, f"pip run {len(self.calls) + 1} was not scripted: {list(argv)}"
         item = self.script.pop(0)
@@ -66,6 +67,8 @@ class FakeRunner:
             assert timeout is not None
             duration = timeout
         self.clock.now += duration
+        if watch is not None:  # the console output passes by as it would from real pip
+            watch(log.encode())
         returncode = -15 if timed_out else returncode
         if log_path is None:
             return PipRun(tuple(argv), returncode, "", duration, timed_out, output=log)

@@ -1,4 +1,4 @@
-"""The background import of the failure path: when it runs, that it never races its caller."""
+"""The background import of the failure path: what starts it, and that it never races its caller."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from support.fakepip import fake_pip
 
-from safepip.install.warm import WARM_AFTER, Warmup
+from safepip.install.warm import TROUBLE, Warmup
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,22 +38,60 @@ class Recorder:
         return name
 
 
-def test_a_short_pip_run_imports_nothing() -> None:
-    """Settled before the delay (pip already finished): the thread never imports, even later."""
+CLEAN = (
+    b"Collecting demo\n  Downloading demo-1.0-py3-none-any.whl (1.2 kB)\n"
+    b"Installing collected packages: demo\nSuccessfully installed demo-1.0\n"
+)
+RETRYING = (
+    b"WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None))"
+    b" after connection broken by 'NewConnectionError(...)': /simple/demo/\n"
+)
+
+
+def test_a_clean_run_imports_nothing() -> None:
+    """Output with no trouble never starts the thread, however long pip runs."""
     load = Recorder()
-    warm = Warmup(("a", "b"), after=0.2, load=load).start()
+    warm = Warmup(("a", "b"), load=load)
+    for line in CLEAN.splitlines(keepends=True) * 50:
+        warm.watch(line)
     warm.settle()
-    time.sleep(0.4)
+    warm.watch(RETRYING)  # after settle: pip has finished, nothing starts any more
+    time.sleep(0.1)
     assert not warm.began
     assert load.loaded == []
-    assert WARM_AFTER >= 2.0  # a small clean install pays nothing
+
+
+def test_pip_retrying_starts_the_imports_at_once() -> None:
+    """pip's own retry warning (a network fault) starts the imports while pip still runs."""
+    load = Recorder()
+    warm = Warmup(("a", "b"), load=load)
+    warm.watch(CLEAN[:40])
+    warm.watch(RETRYING)
+    assert load.entered.wait(10)
+    warm.settle()
+    assert warm.began
+    assert load.loaded == ["a", "b"]
+
+
+def test_a_marker_cut_between_two_reads_is_seen() -> None:
+    """pip's output arrives in chunks of any size: a marker split across two still counts."""
+    for marker in TROUBLE:
+        for cut in range(1, len(marker)):
+            load = Recorder()
+            warm = Warmup(("a",), load=load)
+            warm.watch(b"Collecting demo\n" + marker[:cut])
+            assert not warm.began
+            warm.watch(marker[cut:] + b" ...\n")
+            warm.settle()
+            assert load.loaded == ["a"], (marker, cut)
 
 
 def test_settle_waits_for_an_import_under_way() -> None:
     """Once it began, settle returns only after every module was imported."""
     gate = threading.Event()
     load = Recorder(gate=gate)
-    warm = Warmup(("a", "b", "c"), after=0, load=load).start()
+    warm = Warmup(("a", "b", "c"), load=load)
+    warm.watch(b"ERROR: No matching distribution found for demo\n")
     assert load.entered.wait(10)
     done = threading.Event()
 
@@ -74,15 +112,18 @@ def test_settle_waits_for_an_import_under_way() -> None:
 def test_a_module_that_fails_to_import_does_not_stop_the_rest() -> None:
     """The failure is left to the caller's own import, which reports it; nothing escapes here."""
     load = Recorder(fail="b")
-    warm = Warmup(("a", "b", "c"), after=0, load=load).start()
+    warm = Warmup(("a", "b", "c"), load=load)
+    warm.start()
     assert load.entered.wait(10)
     warm.settle()
     assert load.loaded == ["a", "c"]
 
 
 def test_a_warmup_never_started_settles_at_once() -> None:
-    warm = Warmup(("a",), after=0, load=Recorder())
+    warm = Warmup(("a",), load=Recorder())
     warm.settle()
+    assert not warm.began
+    warm.start()  # settled: a late start does nothing
     assert not warm.began
 
 
