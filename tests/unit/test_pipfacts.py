@@ -148,6 +148,47 @@ def test_pip_version_asks_the_target_interpreter() -> None:
     assert pipfacts.pip_version("broken", {}, query) is None
 
 
+def _venv(root: Path, *pips: str, windows: bool = False) -> str:
+    """A venv layout (no interpreter in it) whose site-packages holds these pip dist-infos."""
+    root.mkdir()
+    (root / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    site = root / ("Lib/site-packages" if windows else "lib/python3.11/site-packages")
+    for version in pips:
+        (site / f"pip-{version}.dist-info").mkdir(parents=True)
+    python = root / ("Scripts/python.exe" if windows else "bin/python")
+    python.parent.mkdir(parents=True, exist_ok=True)
+    return str(python)
+
+
+def _never(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]:
+    raise AssertionError(f"asked {list(argv)}")
+
+
+def test_a_venvs_pip_version_is_read_without_starting_it(tmp_path: Path) -> None:
+    """A venv's one pip dist-info names the version: no interpreter is started."""
+    assert pipfacts.pip_version(_venv(tmp_path / "a", "26.3"), {}, _never) == (26, 3)
+    assert pipfacts.pip_version(_venv(tmp_path / "w", "24.0", windows=True), {}, _never) == (24, 0)
+
+
+def test_anything_else_asks_the_interpreter(tmp_path: Path) -> None:
+    """No venv, two pips, none, or PYTHONPATH (which may put another pip first): pip is asked."""
+    asked: list[str] = []
+
+    def query(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]:
+        asked.append(argv[0])
+        return 0, "22.0.4\n"
+
+    cases = [
+        (str(tmp_path / "plain" / "bin" / "python"), {}),
+        (_venv(tmp_path / "two", "24.0", "26.3"), {}),
+        (_venv(tmp_path / "none"), {}),
+        (_venv(tmp_path / "path", "26.3"), {"PYTHONPATH": "/elsewhere"}),
+    ]
+    for python, env in cases:
+        assert pipfacts.pip_version(python, env, query) == (22, 0, 4)
+    assert asked == [python for python, _ in cases]
+
+
 def test_the_primary_index_comes_from_a_real_pip_conf(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
