@@ -16,7 +16,7 @@ from safepip import pipargs, runner
 from safepip.errors import CacheRefused
 from safepip.install.cacheops import CacheOps, PipCache, judge_download
 from safepip.install.retry import Backoff, Step, retry_loop
-from safepip.install.warm import Warmup
+from safepip.install.state import RunState, finish, origins_of, remove_own
 from safepip.model import (
     Attempt,
     Cause,
@@ -24,8 +24,6 @@ from safepip.model import (
     FailureKind,
     InstallResult,
     Options,
-    Outcome,
-    PipFacts,
     PipRun,
     Remedy,
     RemedyAction,
@@ -46,53 +44,12 @@ if TYPE_CHECKING:
 #: What ``python -m pip`` says, and all it says, when the interpreter has no pip.
 _NO_PIP = re.compile(r"^(?:\S[^\n]{0,4096}: )?No module named pip\Z")
 
-#: Exit status when safepip ended pip because the time budget ran out (as timeout(1) does).
-TIMEOUT_STATUS = 124
-
 
 def _random() -> float:
     """``random.random``, imported on the first retry (a clean install draws no jitter)."""
     import random  # noqa: PLC0415
 
     return random.random()  # noqa: S311 - jitter, not security
-
-
-@dataclass
-class _State:
-    """The mutable state of one install run (private to the loop)."""
-
-    pip_args: tuple[str, ...]
-    facts: PipFacts
-    start: float
-    workdir_path: Path | None = None
-    extra: list[str] = field(default_factory=list)
-    history: list[Diagnosis] = field(default_factory=list)
-    attempts: list[Attempt] = field(default_factory=list)
-    private_cache: Path | None = None
-    no_cache: bool = False
-    resume: bool = False
-    version: tuple[int, ...] | None = None
-    version_known: bool = False
-    cache_root: Path | None = None
-    cache_known: bool = False
-    gave_up: str = ""
-    timed_out: bool = False
-    debug_log: bool = False
-    text: str = ""
-    origins: dict[str, str] | None = None
-    first: PipRun | None = None
-    warmup: Warmup = field(default_factory=Warmup)
-
-    @property
-    def workdir(self) -> Path:
-        """safepip's own temp dir (private logs and cache), made when first needed."""
-        if self.workdir_path is None:
-            import tempfile  # noqa: PLC0415 - a clean install needs no temp dir
-
-            self.workdir_path = Path(tempfile.mkdtemp(prefix="safepip-"))
-        return self.workdir_path
-
-    unredacted_log: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +93,7 @@ class Installer:
         """
         facts = inspect(pip_args, self.env)
         spent = 0.0 if first is None else first.duration  # the budget counts the first attempt
-        state = _State(
+        state = RunState(
             pip_args=tuple(pip_args),
             facts=facts,
             start=self.clock() - spent,
@@ -171,17 +128,17 @@ class Installer:
             )
         except BaseException:  # Ctrl-C, a signal: pip is gone, and so is safepip's temp dir
             if state.workdir_path is not None:
-                _remove_own(state.workdir_path)
+                remove_own(state.workdir_path)
             raise
         finally:
             state.warmup.settle()
             if state.private_cache is not None:
-                _remove_own(state.private_cache)
-        result = self._result(state)
+                remove_own(state.private_cache)
+        result = finish(state, self.options.time_budget)
         self.reporter.finished(result)
         return result
 
-    def _step(self, state: _State, number: int) -> Step[Attempt]:
+    def _step(self, state: RunState, number: int) -> Step[Attempt]:
         """Run pip once; on failure classify, plan and apply the remedies."""
         facts = state.facts
         # The first attempt runs pip as the user would: no --log unless the user gave one.
@@ -257,7 +214,7 @@ class Installer:
             self.reporter.stopping(attempt, plan.why)
         return Step(attempt, again=again, immediate=plan.immediate, delay=plan.delay)
 
-    def _run(self, state: _State, number: int, argv: list[str], log_path: Path | None) -> PipRun:
+    def _run(self, state: RunState, number: int, argv: list[str], log_path: Path | None) -> PipRun:
         """Run attempt ``number``, or take the first attempt that ran already."""
         self.reporter.attempt_started(
             number, list(argv if state.first is None else state.first.args)
@@ -272,13 +229,13 @@ class Installer:
         watch = state.warmup.watch
         return self.run(argv, env=self.env, log_path=log_path, timeout=remaining, watch=watch)
 
-    def _classify(self, state: _State, pip: PipRun) -> Diagnosis:
+    def _classify(self, state: RunState, pip: PipRun) -> Diagnosis:
         """The diagnosis of a failed run, its next step naming the user's input and paths."""
         from safepip.classifier import classify  # noqa: PLC0415
         from safepip.report.redact import redact_userinfo  # noqa: PLC0415
 
         diagnosis = classify(
-            redact_userinfo(pip.text), returncode=pip.returncode, origins=_origins(state)
+            redact_userinfo(pip.text), returncode=pip.returncode, origins=origins_of(state)
         )
         if diagnosis.kind is FailureKind.ENV_BROKEN:
             from safepip.install.broken import locate  # noqa: PLC0415
@@ -287,7 +244,7 @@ class Installer:
         return diagnosis
 
     def _context(
-        self, state: _State, diagnosis: Diagnosis, cache_dir: str | None, *, log_empty: bool
+        self, state: RunState, diagnosis: Diagnosis, cache_dir: str | None, *, log_empty: bool
     ) -> Context:
         """Gather what the plan needs, querying pip only when this kind needs it."""
         from safepip.install.remedies import Context, index_settings  # noqa: PLC0415
@@ -320,7 +277,7 @@ class Installer:
         )
 
     def _apply(
-        self, planned: Sequence[Remedy], state: _State, *, again: bool = True
+        self, planned: Sequence[Remedy], state: RunState, *, again: bool = True
     ) -> tuple[tuple[Remedy, ...], list[str]]:
         """Apply the remedies; return those really applied and the paths deleted.
 
@@ -361,45 +318,11 @@ class Installer:
         return tuple(applied), deleted
 
     @staticmethod
-    def _use_private_cache(state: _State) -> None:
+    def _use_private_cache(state: RunState) -> None:
         if state.private_cache is None:
             state.private_cache = state.workdir / "cache"
             state.private_cache.mkdir(exist_ok=True)
             state.extra += ["--cache-dir", str(state.private_cache)]
-
-    def _result(self, state: _State) -> InstallResult:
-        attempts = tuple(state.attempts)
-        last = attempts[-1]
-        if last.diagnosis is None:
-            outcome = Outcome.SUCCESS if len(attempts) == 1 else Outcome.RECOVERED
-            returncode = 0
-        elif state.timed_out or state.gave_up:
-            outcome = Outcome.GAVE_UP
-            returncode = TIMEOUT_STATUS if state.timed_out else _status(last.returncode)
-        else:
-            outcome = Outcome.FAILED
-            returncode = _status(last.returncode)
-        log_path: str | None = None
-        workdir = state.workdir_path
-        if workdir is not None and outcome in (Outcome.SUCCESS, Outcome.RECOVERED):
-            _remove_own(workdir)
-        elif workdir is not None:
-            logs = sorted(workdir.glob("pip-*.log"), key=lambda p: int(p.stem.split("-")[1]))
-            logs = [log for log in logs if _redact_kept_log(log)]
-            log_path = str(logs[-1]) if logs else None
-            if not logs:  # the user's own --log holds everything: keep no empty temp dir
-                _remove_own(workdir)
-        return InstallResult(
-            outcome=outcome,
-            returncode=returncode,
-            attempts=attempts,
-            log_path=log_path,
-            pip_version=".".join(map(str, state.version)) if state.version else None,
-            timed_out=state.timed_out,
-            budget=self.options.time_budget,
-            text=state.text,
-            unredacted_log=state.unredacted_log,
-        )
 
 
 def _needs_debug_lines(diagnosis: Diagnosis) -> bool:
@@ -459,45 +382,8 @@ def _pip_started(python: str, pip: PipRun) -> None:
         raise PipNotFound(python, "it has no pip (No module named pip)")
 
 
-def _origins(state: _State) -> dict[str, str]:
-    """Where the user wrote each requirement, read once from their arguments and files."""
-    if state.origins is None:
-        from safepip.install.origins import requirement_origins  # noqa: PLC0415
-
-        state.origins = requirement_origins(state.pip_args)
-    return state.origins
-
-
 def _budget(options: Options) -> float:
     """The seconds after which no new attempt or wait starts: the user's, else the default."""
     if options.time_budget is not None:
         return options.time_budget
     return pipargs.DEFAULT_TIME_BUDGET  # read at call time: one definition, patchable in tests
-
-
-def _redact_kept_log(path: Path) -> bool:
-    """Mask the credentials in a pip log safepip asked for, before the report points to it.
-
-    Returns:
-        False when the log could not be rewritten and was removed rather than kept with secrets.
-    """
-    from safepip.report.redact import redact_file  # noqa: PLC0415
-
-    try:
-        redact_file(str(path))
-    except OSError:
-        path.unlink(missing_ok=True)
-        return False
-    return True
-
-
-def _status(returncode: int) -> int:
-    """pip's exit status, or 1 when pip was killed by a signal (negative returncode)."""
-    return returncode if returncode > 0 else 1
-
-
-def _remove_own(path: Path) -> None:
-    """Remove safepip's own temp dir (logs, private cache): never a user path or the pip cache."""
-    import shutil  # noqa: PLC0415 - only when safepip made a temp dir
-
-    shutil.rmtree(path, ignore_errors=True)  # noqa: TID251 - safepip's own mkdtemp dir

@@ -12,7 +12,8 @@ from support import cachetree as ct
 
 from safepip.cache.layout import http_entry_paths
 from safepip.errors import CacheRefused
-from safepip.install.loop import TIMEOUT_STATUS, Installer
+from safepip.install.loop import Installer
+from safepip.install.state import TIMEOUT_STATUS
 from safepip.model import Cause, FailureKind, Options, Outcome, PipRun, RemedyAction
 
 if TYPE_CHECKING:
