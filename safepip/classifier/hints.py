@@ -112,7 +112,10 @@ HINTS: dict[FailureKind, str] = {
         "No release of {package} matches {requirement}{at} on this index; check the name, the "
         "version, the platform/Python tags and --index-url."
     ),
-    K.INTERRUPTED: ("pip was interrupted (Ctrl-C or a signal); nothing to diagnose."),
+    K.INTERRUPTED: (
+        "pip was interrupted (Ctrl-C, a signal, or the reader of its output went away, as"
+        " `| head` does); nothing to diagnose."
+    ),
     K.UNKNOWN: ("safepip did not recognise this failure; read the evidence lines above."),
 }
 

@@ -132,6 +132,13 @@ RULES: tuple[Rule, ...] = (
         "pip base_command: KeyboardInterrupt -> 'Operation cancelled by user'",
         needles=("KeyboardInterrupt", "Operation cancelled"),
     ),
+    # The reader of pip's output went away (`| head -1`): another run meets the same closed pipe.
+    _rule(
+        K.INTERRUPTED,
+        r"^ERROR:\x20Pipe\x20to\x20stdout\x20was\x20broken",
+        "pip base_command: BrokenStdoutLoggingError -> 'ERROR: Pipe to stdout was broken'",
+        needles=("Pipe to stdout",),
+    ),
     # --- network-config before network-transient: same Retrying lines, different inner error -
     _rule(
         K.NETWORK_CONFIG,

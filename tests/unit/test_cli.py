@@ -85,6 +85,19 @@ def test_failed_install_returns_pips_status_and_writes_report(
     assert f"pip that ran: {python} (" in err  # not the active environment's pip
 
 
+def test_a_closed_output_pipe_is_not_retried(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`safepip install ... | head -1`: pip's stdout is gone, and a second pip would meet it too."""
+    python = fake_pip(tmp_path, "echo 'ERROR: Pipe to stdout was broken' >&2\nexit 120\n")
+    assert main(["install", "--python", str(python), "demo"]) == 120
+    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    assert [call for call in calls if call.startswith("-m pip install")] == [
+        "-m pip install --no-input demo"
+    ]
+    assert "interrupted" in capsys.readouterr().err
+
+
 def test_credentials_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """user:password in index URLs is redacted in the text and JSON reports."""
     log = (
