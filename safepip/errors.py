@@ -38,7 +38,8 @@ class PipNotFound(SafepipError):
         Args:
             python: the interpreter.
             detail: why it cannot run pip.
-            missing: the interpreter itself does not exist (no ensurepip advice then).
+            missing: the interpreter itself cannot be started (absent, not executable, a
+                directory): no ensurepip advice then.
         """
         hint = (
             "--python takes the path of an existing interpreter (such as .venv/bin/python)"

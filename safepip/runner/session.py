@@ -139,7 +139,8 @@ class Session:
             )
         except OSError as exc:
             self._close_all()
-            missing = isinstance(exc, FileNotFoundError)
+            # Not there, not executable, a directory: no interpreter to install pip into.
+            missing = isinstance(exc, (FileNotFoundError, PermissionError, NotADirectoryError))
             raise PipNotFound(self.argv[0], exc.strerror or str(exc), missing=missing) from exc
         finally:
             for fd in self.child_fds:

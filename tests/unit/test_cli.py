@@ -62,6 +62,24 @@ def test_missing_interpreter_is_a_clear_error(capsys: pytest.CaptureFixture[str]
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("what", ["not-executable", "directory"])
+def test_an_interpreter_that_cannot_start_gets_no_ensurepip_advice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], what: str
+) -> None:
+    """A --python that is a plain file or a directory has no pip to install: name a real one."""
+    python = tmp_path / "python"
+    if what == "directory":
+        python.mkdir()
+    else:
+        python.write_text("#!/bin/sh\n")
+    assert main(["install", "--python", str(python), "demo"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot run pip with {python}" in err
+    assert "ensurepip" not in err
+    assert "--python takes the path of an existing interpreter" in err
+    assert len(err.splitlines()) == 2  # the error and its hint
+
+
 def test_failed_install_returns_pips_status_and_writes_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
