@@ -39,6 +39,12 @@ ENDING_SIGNALS = tuple(
     for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
     if hasattr(signal, name)
 )
+#: Reset to their default action in pip: SIGINT, which safepip forwards to end pip (a background
+#: job of a script, or ``nohup``, inherits it ignored: pip would not unwind and would leave its
+#: ``pip-*`` temp dirs to the kill), and those Python ignores for itself (as ``subprocess`` does).
+_DEFAULT_IN_PIP = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGPIPE", "SIGXFSZ") if hasattr(signal, name)
+)
 #: Bytes read from pip in one go.
 READ_SIZE = 65536
 
@@ -136,6 +142,7 @@ class Session:
                 self.env,
                 file_actions=[(os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, err, 2)],
                 setsid=True,
+                setsigdef=_DEFAULT_IN_PIP,
             )
         except OSError as exc:
             self._close_all()

@@ -132,6 +132,29 @@ def test_a_user_stream_that_goes_away_ends_pips_writes_as_without_safepip(
     assert b"status 1" in err or b"status 120" in err  # pip's own BrokenPipeError
 
 
+def test_pip_unwinds_on_the_forwarded_sigint_when_safepip_inherited_it_ignored() -> None:
+    """A background job of a script starts with SIGINT ignored; pip must still unwind on it.
+
+    Whatever ends pip (here the time budget) sends SIGINT, on which pip removes its temp dirs;
+    an ignored SIGINT would leave them to the kill after the grace.
+    """
+    pip = (
+        "import time\ntry:\n    print('started', flush=True)\n    time.sleep(60)\n"
+        "except KeyboardInterrupt:\n    print('unwound', flush=True)\n"
+    )
+    probe = (
+        "import os, signal, sys\nfrom safepip.runner import run_pip\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        f"run = run_pip([sys.executable, '-c', {pip!r}], env=dict(os.environ), timeout=1.0)\n"
+        "sys.stderr.write(f'timed_out {run.timed_out}')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, timeout=60, check=True
+    )
+    assert done.stdout == b"started\nunwound\n"
+    assert done.stderr == b"timed_out True"
+
+
 def test_a_leftover_that_keeps_writing_after_pip_exits_does_not_hold_safepip(
     tmp_path: Path,
 ) -> None:
