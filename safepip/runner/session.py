@@ -134,26 +134,33 @@ class Session:
         _std_fds_open()
         _reap_children()
         out, err = self._streams()
+        # An ending signal between the spawn and the record of pip's pid would leave pip running on
+        # its own: it waits, blocked, until pip is recorded (pip starts with the mask as it was).
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
         try:
-            # posix_spawnp: what Popen(start_new_session=True) does, without importing subprocess.
-            pid = os.posix_spawnp(
-                self.argv[0],
-                self.argv,
-                self.env,
-                file_actions=[(os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, err, 2)],
-                setsid=True,
-                setsigdef=_DEFAULT_IN_PIP,
-            )
-        except OSError as exc:
-            self._close_all()
-            # Not there, not executable, a directory: no interpreter to install pip into.
-            missing = isinstance(exc, (FileNotFoundError, PermissionError, NotADirectoryError))
-            raise PipNotFound(self.argv[0], exc.strerror or str(exc), missing=missing) from exc
+            try:
+                # posix_spawnp: Popen(start_new_session=True) without importing subprocess.
+                pid = os.posix_spawnp(
+                    self.argv[0],
+                    self.argv,
+                    self.env,
+                    file_actions=[(os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, err, 2)],
+                    setsid=True,
+                    setsigdef=_DEFAULT_IN_PIP,
+                    setsigmask=mask,
+                )
+            except OSError as exc:
+                self._close_all()
+                # Not there, not executable, a directory: no interpreter to install pip into.
+                missing = isinstance(exc, (FileNotFoundError, PermissionError, NotADirectoryError))
+                raise PipNotFound(self.argv[0], exc.strerror or str(exc), missing=missing) from exc
+            finally:
+                for fd in self.child_fds:
+                    os.close(fd)
+                self.child_fds = []
+            self.process = _Child(pid)
         finally:
-            for fd in self.child_fds:
-                os.close(fd)
-            self.child_fds = []
-        self.process = _Child(pid)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         try:
             self.pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):  # not Linux 5.3+: the pump polls instead

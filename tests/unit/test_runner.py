@@ -155,6 +155,38 @@ def test_pip_unwinds_on_the_forwarded_sigint_when_safepip_inherited_it_ignored()
     assert done.stderr == b"timed_out True"
 
 
+def test_a_signal_right_as_pip_starts_still_ends_pip(tmp_path: Path) -> None:
+    """Ctrl-C between the spawn and the record of pip's pid: pip is ended, not left running."""
+    pidfile = tmp_path / "pid"
+    probe = (
+        "import os, signal, sys\nfrom safepip.runner.session import Session\n"
+        "real = os.posix_spawnp\n"
+        "def spawn(*args, **kwargs):\n"
+        "    pid = real(*args, **kwargs)\n"
+        f"    open({str(pidfile)!r}, 'w').write(str(pid))\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return pid\n"
+        "os.posix_spawnp = spawn\n"
+        "try:\n"
+        "    Session([sys.executable, '-c', 'import time; time.sleep(60)'], os.environ).run(None)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, timeout=60, check=False
+    )
+    pid = int(pidfile.read_text())
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        alive = False
+    else:  # pragma: no cover - the failure this test guards against
+        alive = True
+        os.kill(pid, 9)
+    assert not alive
+    assert done.stdout == b"interrupted\n"
+
+
 def test_a_leftover_that_keeps_writing_after_pip_exits_does_not_hold_safepip(
     tmp_path: Path,
 ) -> None:
