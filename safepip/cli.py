@@ -290,6 +290,18 @@ def _say(line: str) -> None:
         print(line, file=sys.stderr)
 
 
+def _closed_streams_to_devnull() -> None:
+    """Give safepip's own lines a sink when it started with stdout or stderr closed (``2>&-``).
+
+    Python then has no ``sys.stderr`` (None): a report written to it would fail (an internal
+    error instead of pip's status) and ``print`` would fall back to stdout. They go nowhere, as
+    the user asked; pip's output follows its own streams (:mod:`safepip.runner`).
+    """
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, os.fdopen(os.open(os.devnull, os.O_RDWR), "w"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run safepip and return its exit status (the console script passes it to ``sys.exit``).
 
@@ -297,6 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: the arguments after the program name; ``sys.argv[1:]`` when None.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    _closed_streams_to_devnull()
     try:
         return _dispatch(args)
     except SafepipError as exc:

@@ -154,6 +154,24 @@ def test_pip_quiet_flag_quiets_safepip_until_the_final_failure(
     assert "pip install failed: not-found" in err
 
 
+@pytest.mark.parametrize("closed", ["2>&-", ">&- 2>&-"])
+def test_closed_output_streams_keep_pips_status_and_a_clean_stdout(
+    tmp_path: Path, closed: str
+) -> None:
+    """`safepip install ... 2>&-`: safepip's lines go nowhere, never to stdout or a traceback."""
+    python = fake_pip(tmp_path, f"printf '%s' '{NOT_FOUND}' > \"$LOG\"\nexit 1\n")
+    safepip = [sys.executable, "-m", "safepip", "install", "--python", str(python), "nosuchpkg"]
+    done = subprocess.run(
+        ["sh", "-c", f'"$@" {closed}', "sh", *safepip],
+        env=pips.isolated_env(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == b""
+
+
 def _run_and_signal(tmp_path: Path, sig: int) -> tuple[int, int]:
     pidfile = tmp_path / "pip.pid"
     python = fake_pip(tmp_path, f'echo $$ > "{pidfile}"\nexec sleep 60\n')
