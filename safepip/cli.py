@@ -283,11 +283,21 @@ def _dispatch(args: Sequence[str]) -> int:
 
 
 def _say(line: str) -> None:
-    """Print one last line to stderr; a hung-up terminal (SIGHUP) or closed pipe is no error."""
+    """Print one last line to stderr; a hung-up terminal (SIGHUP) or closed pipe is no error.
+
+    A reader that stopped reading (``2>&1 | less`` left open) does not hold the exit: the line
+    is dropped when stderr has no room for it within a second.
+    """
     import contextlib  # noqa: PLC0415 - only on the way out after a signal
+    import select  # noqa: PLC0415
 
     with contextlib.suppress(OSError, ValueError):
-        print(line, file=sys.stderr)
+        try:
+            fd = sys.stderr.fileno()
+        except (OSError, ValueError):  # not a file (embedded use, a test's capture)
+            fd = None
+        if fd is None or select.select([], [fd], [], 1.0)[1]:
+            print(line, file=sys.stderr)
 
 
 def _closed_streams_to_devnull() -> None:

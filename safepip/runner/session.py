@@ -45,6 +45,8 @@ ENDING_SIGNALS = tuple(
 _DEFAULT_IN_PIP = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGPIPE", "SIGXFSZ") if hasattr(signal, name)
 )
+#: Bytes a write to a pipe that polls writable takes without blocking.
+_ATOMIC_WRITE = getattr(select, "PIPE_BUF", 512)
 #: Bytes read from pip in one go.
 READ_SIZE = 65536
 
@@ -96,6 +98,8 @@ class Session:
         self.process: _Child | None = None
         self.pidfd: int | None = None
         self.again = False  # a second signal arrived during the grace
+        #: While pip is being ended: when writes to the user's streams stop waiting for a reader.
+        self.give_up: float | None = None
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -246,7 +250,7 @@ class Session:
             self.capture.feed(data)
             if self.watch is not None:
                 self.watch(data)
-            if not _write_all(self.routes[fd], data):
+            if not _write_all(self.routes[fd], data, self.give_up):
                 # The user's stream is gone (a closed pipe): pip meets it too, as without safepip.
                 poller.unregister(fd)
                 self._close(fd)
@@ -291,8 +295,10 @@ class Session:
         previous = _install(dict.fromkeys(ENDING_SIGNALS, again))
         try:
             self._signal(signal.SIGINT)
+            # A reader that has stopped reading (`| less` left open) must not hold the stop.
+            self.give_up = time.monotonic() + GRACE_SECONDS
             try:
-                self._pump(time.monotonic() + GRACE_SECONDS, tick=0.05)
+                self._pump(self.give_up, tick=0.05)
             except (KeyboardInterrupt, Terminated):
                 pass
             self._kill()
@@ -438,12 +444,23 @@ def _copy_winsize(source: int, target: int) -> None:
         pass
 
 
-def _write_all(fd: int, data: bytes) -> bool:
-    """Write all of ``data`` to ``fd``; False when the stream is gone (closed pipe, hung-up tty)."""
+def _write_all(fd: int, data: bytes, deadline: float | None = None) -> bool:
+    """Write all of ``data`` to ``fd``; False when the stream is gone (closed pipe, hung-up tty).
+
+    With a ``deadline`` (pip is being ended), a stream nobody reads by then counts as gone: the
+    write waits for room and writes at most :data:`select.PIPE_BUF` bytes at a time, so it
+    never blocks past the deadline.
+    """
     view = memoryview(data)
     while view:
+        chunk = view
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                return False
+            chunk = view[:_ATOMIC_WRITE]
         try:
-            written = os.write(fd, view)
+            written = os.write(fd, chunk)
         except BlockingIOError:
             select.select([], [fd], [])
             continue

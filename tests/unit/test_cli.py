@@ -172,6 +172,31 @@ def test_closed_output_streams_keep_pips_status_and_a_clean_stdout(
     assert done.stdout == b""
 
 
+def test_a_reader_that_stopped_reading_does_not_hold_the_stop(tmp_path: Path) -> None:
+    """`safepip install ... 2>&1 | less`, less left open: SIGTERM still ends pip and safepip."""
+    pidfile = tmp_path / "pip.pid"
+    python = fake_pip(tmp_path, f'echo $$ > "{pidfile}"\nexec yes "pip output nobody reads"\n')
+    read, write = os.pipe()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "safepip", "install", "--python", str(python), "demo"],
+        stdout=write,
+        stderr=write,
+        env=pips.isolated_env(),
+    )
+    os.close(write)
+    try:
+        time.sleep(1.5)  # the pipe is full: safepip waits for room in it
+        proc.send_signal(signal.SIGTERM)
+        status = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:  # pragma: no cover - the hang this test guards against
+            proc.kill()
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
+        os.close(read)
+    assert status == 128 + signal.SIGTERM
+    assert not _alive(int(pidfile.read_text()))
+
+
 def _run_and_signal(tmp_path: Path, sig: int) -> tuple[int, int]:
     pidfile = tmp_path / "pip.pid"
     python = fake_pip(tmp_path, f'echo $$ > "{pidfile}"\nexec sleep 60\n')
