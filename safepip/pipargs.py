@@ -264,6 +264,20 @@ def inspect(pip_args: Sequence[str], env: Mapping[str, str]) -> PipFacts:
     )
 
 
+def retries_setting(pip_args: Sequence[str], env: Mapping[str, str]) -> int | None:
+    """The retries per request the user set for pip (``--retries N``, else ``PIP_RETRIES``).
+
+    None when neither is set or the value is not a number: pip's default (5) applies.
+    """
+    raw = option_value(pip_args, ("--retries",))
+    if raw is None:
+        raw = env.get("PIP_RETRIES")
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
 #: pip options that change where a verifying ``pip install --dry-run`` may look or write, and the
 #: ``PIP_*`` variable each maps to (pip reads list options from space-separated variables).
 _CARRIED = (

@@ -274,6 +274,7 @@ class Installer:
             no_cache=state.no_cache,
             log_empty=log_empty,
             index_settings=index_settings(state.pip_args, self.env),
+            pip_retries=pipargs.retries_setting(state.pip_args, self.env),
         )
 
     def _apply(

@@ -68,6 +68,8 @@ class Context:
         log_empty: pip wrote nothing to its log (it failed before it started working).
         index_settings: ``(setting, value)`` of every option and variable that points pip at
             an index (:func:`index_settings`), to name the one behind an unreachable host.
+        pip_retries: the retries the user set for pip (``--retries``, ``PIP_RETRIES``); None:
+            pip's default (5).
     """
 
     cache_root: Path | None = None
@@ -77,6 +79,7 @@ class Context:
     no_cache: bool = False
     log_empty: bool = False
     index_settings: tuple[tuple[str, str], ...] = ()
+    pip_retries: int | None = None
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,11 @@ def _plan_network(diagnosis: Diagnosis, history: Sequence[Diagnosis], context: C
                 f"let pip resume interrupted downloads (--resume-retries {RESUME_RETRIES})",
             ),
         )
-    if diagnosis.pip_retries >= PIP_BACKOFF_RETRIES:
+    # "too many 5xx error responses" counts as pip's default retries: no more than the user set.
+    retried = diagnosis.pip_retries
+    if context.pip_retries is not None:
+        retried = min(retried, context.pip_retries)
+    if retried >= PIP_BACKOFF_RETRIES:
         return Plan(
             again=True,
             remedies=remedies,

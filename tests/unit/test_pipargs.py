@@ -161,3 +161,14 @@ def test_carried_env_maps_cache_and_index_options() -> None:
         "PIP_NO_INDEX": "1",
     }
     assert carried_env(["demo"]) == {}
+
+
+def test_the_retries_pip_was_told() -> None:
+    """``--retries N`` wins over ``PIP_RETRIES``; neither, or not a number: pip's default."""
+    from safepip.pipargs import retries_setting
+
+    assert retries_setting(["--retries", "1", "x"], {"PIP_RETRIES": "9"}) == 1
+    assert retries_setting(["--retries=3", "x"], {}) == 3
+    assert retries_setting(["x"], {"PIP_RETRIES": "9"}) == 9
+    assert retries_setting(["x"], {}) is None
+    assert retries_setting(["--retries", "many", "x"], {}) is None

@@ -248,6 +248,15 @@ def test_an_endless_5xx_burst_gives_up_after_the_attempt_cap(clock: FakeClock) -
     assert result.returncode == 1
 
 
+def test_with_retries_1_an_endless_5xx_gets_safepips_backoff(clock: FakeClock) -> None:
+    """``--retries 1``: pip gave up at once, so the attempts are spaced by safepip's backoff."""
+    installer, runner, _ = make(clock, [(1, FILE_500_BURST)] * 4, attempts=4)
+    result = installer.install(["--retries", "1", "demo"])
+    assert len(runner.calls) == 4
+    assert clock.sleeps == [1.0, 2.0, 4.0]
+    assert result.outcome is Outcome.GAVE_UP
+
+
 def test_nothing_listening_gets_one_more_attempt_after_a_short_wait(clock: FakeClock) -> None:
     """Refused after pip's own retries: one more attempt after UNREACHABLE_WAIT, then stop."""
     from safepip.install.remedies import UNREACHABLE_WAIT

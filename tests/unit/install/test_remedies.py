@@ -368,6 +368,16 @@ def test_after_pips_own_retries_the_next_wait_is_short() -> None:
     assert plan(once, [], Context()).delay is None  # the backoff applies
 
 
+def test_a_pip_told_to_retry_less_did_not_back_off_for_long() -> None:
+    """'too many 500 error responses' counts as pip's default 5 retries, or the user's fewer.
+
+    With ``--retries 1`` pip waited no backoff, so safepip's own applies.
+    """
+    exhausted = diag(FailureKind.NETWORK_TRANSIENT, pip_retries=5)
+    assert plan(exhausted, [], Context(pip_retries=1)).delay is None
+    assert plan(exhausted, [], Context(pip_retries=10)).delay == 0.0
+
+
 def test_unreachable_without_a_url_names_the_one_configured_host() -> None:
     """pip 24's urllib3 prints no host: the one index the run points at is named.
 
