@@ -183,6 +183,7 @@ class Session:
             KeyboardInterrupt, Terminated: safepip was signalled; pip's group is gone.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
+        self.give_up = deadline  # a stream nobody reads does not outlast the user's budget
         timed_out = False
         try:
             self._start()

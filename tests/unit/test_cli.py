@@ -197,6 +197,27 @@ def test_a_reader_that_stopped_reading_does_not_hold_the_stop(tmp_path: Path) ->
     assert not _alive(int(pidfile.read_text()))
 
 
+def test_a_reader_that_stopped_reading_does_not_outlast_the_budget(tmp_path: Path) -> None:
+    """`safepip install --time-budget 2 ... | less`, less left open: the budget still ends it."""
+    pidfile = tmp_path / "pip.pid"
+    python = fake_pip(tmp_path, f'echo $$ > "{pidfile}"\nexec yes "pip output nobody reads"\n')
+    read, write = os.pipe()
+    args = ["install", "--time-budget", "2", "--python", str(python), "demo"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "safepip", *args], stdout=write, env=pips.isolated_env()
+    )
+    os.close(write)
+    try:
+        status = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:  # pragma: no cover - the hang this test guards against
+            proc.kill()
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
+        os.close(read)
+    assert status == 124
+    assert not _alive(int(pidfile.read_text()))
+
+
 def _run_and_signal(tmp_path: Path, sig: int) -> tuple[int, int]:
     pidfile = tmp_path / "pip.pid"
     python = fake_pip(tmp_path, f'echo $$ > "{pidfile}"\nexec sleep 60\n')
