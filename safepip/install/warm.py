@@ -11,8 +11,11 @@ however long, imports nothing.
 The thread only imports modules: no file, process or output. Whoever runs the first attempt
 (the command line, or the loop when it runs that attempt itself) passes :meth:`Warmup.watch` to
 the runner and calls :meth:`Warmup.settle` when pip has finished, before importing any of these
-or starting another process, so that two threads never import at once. This module loads
-nothing itself (``_thread`` is built in): the clean-install path creates it.
+or starting another process, so that the failure path is never imported by two threads at
+once. One import may overlap the warm-up: with a ``--log``, the runner loads ``safepip.files``
+to read it back; it imports only the standard library, so it cannot wait on a module the
+warm-up holds while the warm-up waits on it. This module loads nothing itself (``_thread``
+is built in): the clean-install path creates it.
 """
 
 from __future__ import annotations
