@@ -49,6 +49,15 @@ class PipNotFound(SafepipError):
         super().__init__(f"cannot run pip with {python}: {detail}", hint=hint)
         self.python = python
 
+    @classmethod
+    def not_started(cls, python: str, exc: OSError) -> PipNotFound:
+        """The error for an interpreter the OS could not start (``exc`` from the spawn).
+
+        Not there, not executable, a directory: no interpreter to install pip into.
+        """
+        missing = isinstance(exc, (FileNotFoundError, PermissionError, NotADirectoryError))
+        return cls(python, exc.strerror or str(exc), missing=missing)
+
 
 class CacheRefused(SafepipError):
     """safepip will not delete in this pip cache now: not pip's, locked, read-only, unsafe.

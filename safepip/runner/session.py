@@ -155,9 +155,7 @@ class Session:
                 )
             except OSError as exc:
                 self._close_all()
-                # Not there, not executable, a directory: no interpreter to install pip into.
-                missing = isinstance(exc, (FileNotFoundError, PermissionError, NotADirectoryError))
-                raise PipNotFound(self.argv[0], exc.strerror or str(exc), missing=missing) from exc
+                raise PipNotFound.not_started(self.argv[0], exc) from exc
             finally:
                 for fd in self.child_fds:
                     os.close(fd)

@@ -35,8 +35,7 @@ def run_pipes_only(
             creationflags=flags,
         )
     except OSError as exc:
-        missing = isinstance(exc, FileNotFoundError)
-        raise PipNotFound(argv[0], exc.strerror or str(exc), missing=missing) from exc
+        raise PipNotFound.not_started(argv[0], exc) from exc
 
     def copy(source: object, target: object) -> None:
         while True:
