@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -737,19 +738,8 @@ def test_a_refused_purge_says_which_corrupt_entry_stays(clock: FakeClock, tmp_pa
     """A purge the cache refuses becomes a private cache, and the reason names what stays."""
     root = tmp_path / "cache"
     bad = _fill(root, URL)
-    runner = FakeRunner([(1, hash_block(cached=True, got=BAD)), (0, "")], clock)
-    installer = Installer(
-        "python3",
-        Options(),
-        env={},
-        run=runner,
-        query=no_query,
-        sleep=clock.sleep,
-        clock=clock,
-        rand=lambda: 0.0,
-        cache=_RefusingCache(root),
-    )
-    result = installer.install(["demo"])
+    installer, runner, _ = make(clock, [(1, hash_block(cached=True, got=BAD)), (0, "")])
+    result = dataclasses.replace(installer, cache=_RefusingCache(root)).install(["demo"])
     assert result.outcome is Outcome.RECOVERED
     (remedy,) = result.attempts[0].remedies
     assert remedy.action is RemedyAction.PRIVATE_CACHE
