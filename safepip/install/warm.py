@@ -47,7 +47,7 @@ TROUBLE = (b"WARNING: Retrying (", b"ERROR:")
 #: The bytes of the previous chunk kept, so that a marker cut between two reads is still seen.
 _OVERLAP = max(len(marker) for marker in TROUBLE) - 1
 
-_WAITING, _LOADING, _DONE, _SETTLED = "waiting", "loading", "done", "settled"
+_WAITING, _LOADING, _STOPPING, _DONE, _SETTLED = "waiting", "loading", "stopping", "done", "settled"
 
 
 def _import(name: str) -> object:
@@ -98,18 +98,21 @@ class Warmup:
     def began(self) -> bool:
         """Whether the thread started importing."""
         with self._lock:
-            return self._state in (_LOADING, _DONE)
+            return self._state in (_LOADING, _STOPPING, _DONE)
 
     def settle(self) -> None:
-        """Stop a warm-up that has not begun, or wait for the one under way to finish.
+        """Stop the warm-up: it began nothing, or it ends with the module it is importing.
 
-        After this the caller imports alone. Waiting costs at most the rest of the imports
-        (about 0.1 s), and only when pip ended while they ran.
+        After this the caller imports alone, and only what it needs: a run that failed for
+        good (pip printed its ``ERROR:`` and exited at once) does not wait for the retry code.
+        Waiting costs at most the one import under way.
         """
         with self._lock:
             loading = self._state == _LOADING
             if self._state == _WAITING:
                 self._state = _SETTLED
+            elif loading:
+                self._state = _STOPPING
         if loading:
             with self._finished:
                 pass
@@ -117,6 +120,9 @@ class Warmup:
     def _run(self) -> None:
         try:
             for name in self._modules:
+                with self._lock:
+                    if self._state == _STOPPING:
+                        break
                 try:
                     self._load(name)
                 except Exception:  # noqa: BLE001, S112 - the loop imports it again and reports
