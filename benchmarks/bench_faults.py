@@ -394,19 +394,29 @@ def run_peer(lab: Lab, scenario: Scenario, peer: str) -> Result:
     return Result(scenario.name, peer, success, wall, attempts, tail)
 
 
-def _median_of(lab: Lab, scenario: Scenario, peer: str, repeat: int) -> Result:
-    """Run a peer ``repeat`` times (interleaving is per scenario); keep the median wall time.
+def _alternating(lab: Lab, scenario: Scenario, peers: list[str], repeat: int) -> list[Result]:
+    """Run the peers in turn ``repeat`` times; keep each peer's median wall time.
 
-    A peer counts as successful only if every repetition succeeded.
+    The peers alternate (pip, safepip, pip, safepip...) so that the machine's drift, which on a
+    shared machine is larger than a short run's overhead, weighs on each peer alike. A peer
+    counts as successful only if every repetition succeeded.
     """
-    results = sorted((run_peer(lab, scenario, peer) for _ in range(repeat)), key=lambda r: r.wall)
-    middle = results[len(results) // 2]
-    failed = next((r for r in results if not r.success), None)
+    runs: dict[str, list[Result]] = {peer: [] for peer in peers}
+    for _ in range(repeat):
+        for peer in peers:
+            runs[peer].append(run_peer(lab, scenario, peer))
+    return [_median(runs[peer]) for peer in peers]
+
+
+def _median(results: list[Result]) -> Result:
+    ordered = sorted(results, key=lambda r: r.wall)
+    middle = ordered[len(ordered) // 2]
+    failed = next((r for r in ordered if not r.success), None)
     if failed is None:
         return middle
     return Result(
         middle.scenario,
-        peer,
+        middle.peer,
         success=False,
         wall=middle.wall,
         attempts=middle.attempts,
@@ -523,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
                 lab = Lab(index, work, pips.pip_python(version), version)
                 table = []
                 for scenario in scenarios:
-                    results = [_median_of(lab, scenario, peer, options.repeat) for peer in peers]
+                    results = _alternating(lab, scenario, peers, options.repeat)
                     table.append((scenario, results))
                     failures += [
                         (version, r)

@@ -1,5 +1,5 @@
 """``python -m safepip``."""
 
-from safepip.cli import main
+from safepip.cli import run
 
-raise SystemExit(main())
+run()

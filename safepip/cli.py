@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping, Sequence
     from types import FrameType, ModuleType, TracebackType
-    from typing import IO, Any, Callable
+    from typing import IO, Any, Callable, NoReturn
 
     from safepip.model import InstallResult, PipRun
 
@@ -350,3 +350,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return INTERNAL_ERROR
+
+
+def run() -> NoReturn:
+    """The console script, ``python -m safepip`` and ``safepip.pyz``: :func:`main`, then exit.
+
+    The exit skips the interpreter's teardown of every module safepip loaded (about 10 ms
+    after a failure, which on a pip that fails in 0.4 s is 2-3% of the run): safepip has no
+    open file or child process left when :func:`main` returns. What the teardown would still
+    do is done first: the exit handlers run (``atexit``, which also ends ``weakref.finalize``
+    objects) and both streams are flushed. When a thread is still running, or a stream cannot be
+    flushed (a closed pipe), the ordinary exit handles it as Python always does.
+    """
+    status = main()
+    threading = sys.modules.get("threading")
+    if threading is None or threading.active_count() <= 1:
+        try:
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()
+        except (OSError, ValueError):
+            raise SystemExit(status) from None  # Python reports it and sets the status
+        import atexit  # noqa: PLC0415 - built in
+        import contextlib  # noqa: PLC0415
+
+        atexit._run_exitfuncs()  # noqa: SLF001 - what the teardown would run first
+        for stream in (sys.stdout, sys.stderr):  # what a handler printed
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                stream.flush()
+        os._exit(status)
+    raise SystemExit(status)

@@ -68,9 +68,9 @@ sys.path[:] = [
     if not path or os.path.normcase(os.path.abspath(path)) not in _site_dirs
 ]
 
-from safepip.cli import main  # noqa: E402
+from safepip.cli import run  # noqa: E402
 
-raise SystemExit(main())
+run()
 '''
 
 

@@ -357,3 +357,59 @@ def test_a_budget_past_a_week_is_a_usage_error(capsys: pytest.CaptureFixture[str
     """--time-budget 1e10 cannot arm a timer: a one-line usage error, exit 2."""
     assert main(["install", "--time-budget", "1e10", "demo"]) == 2
     assert "--time-budget" in capsys.readouterr().err
+
+
+#: `safepip.cli.run` in a fresh interpreter, after what the program argument sets up.
+_RUN = """
+import atexit, sys, threading, time
+from safepip.cli import run
+atexit.register(print, "exit handler ran")
+if sys.argv[1] == "thread":
+    threading.Thread(target=lambda: (time.sleep(0.3), print("thread finished"))).start()
+print("buffered line", end="")  # stdout is a pipe: block-buffered until flushed
+sys.argv[1:] = sys.argv[2:]
+run()
+"""
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _RUN, *args],
+        env=pips.isolated_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("setup", ["plain", "thread"])
+def test_the_exit_flushes_runs_exit_handlers_once_and_keeps_the_status(setup: str) -> None:
+    """The console script's exit skips the teardown, not what it owes: output, handlers, status.
+
+    With a thread still running, the ordinary exit waits for it, as Python always does.
+    """
+    done = _run(setup, "--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("buffered linesafepip ")
+    assert done.stdout.count("exit handler ran") == 1
+    assert ("thread finished" in done.stdout) == (setup == "thread")
+    failed = _run(setup, "no-such-command")
+    assert failed.returncode == 2
+    assert "unknown command 'no-such-command'" in failed.stderr
+    assert failed.stdout.count("exit handler ran") == 1
+
+
+def test_python_dash_m_safepip_runs_the_console_entry() -> None:
+    """`python -m safepip` exits with main's status (a usage error: 2, on stderr, no traceback)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "safepip", "install"],
+        env=pips.isolated_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "nothing to install" in done.stderr
+    assert "Traceback" not in done.stderr
