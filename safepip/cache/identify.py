@@ -11,12 +11,12 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import re
 import struct
 import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
+from safepip import lazyre
 from safepip.cache.entries import (
     CachedResponse,
     HttpEntry,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 #: The most bytes of an index page (raw, and decompressed) that safepip reads and parses.
 MAX_PAGE = 64 * 1024 * 1024
-_DIST_INFO = re.compile(r"^([^/]+)-([^/-]+)\.dist-info/")
+_DIST_INFO = lazyre.compile(r"^([^/]+)-([^/-]+)\.dist-info/")
 
 WHEEL = "wheel"
 SDIST = "sdist"

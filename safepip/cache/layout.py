@@ -17,12 +17,12 @@ five) and ``aa/bb/cc/<rest>`` the 2+2+2+50 hex digits of the sha224 of the wheel
 from __future__ import annotations
 
 import hashlib
-import re
 import sys
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from safepip import lazyre
 from safepip.errors import UsageError
 from safepip.pipfacts import Query, cache_disabled
 
@@ -36,14 +36,14 @@ LOCK_NAME = ".safepip.lock"
 BODY_SUFFIX = ".body"
 
 #: RFC 3986 appendix B, the regex CacheControl's ``parse_uri`` uses.
-_URI = re.compile(r"^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?")
-_HEX = re.compile(r"[0-9a-f]+")
+_URI = lazyre.compile(r"^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?")
+_HEX = lazyre.compile(r"[0-9a-f]+")
 #: A key: the 56 hex digits of a sha224 (an HTTP-cache file name, a ``wheels/`` entry's levels).
-KEY = re.compile(r"[0-9a-f]{56}")
+KEY = lazyre.compile(r"[0-9a-f]{56}")
 #: pip writes every cache file through ``adjacent_tmp_file``: ``NamedTemporaryFile(prefix=<name>,
 #: suffix=".tmp")`` beside it, then ``os.replace`` (pip's ``utils/filesystem.py``). A crash or a
 #: kill between the two leaves ``<h>XXXXXXXX.tmp`` / ``<h>.bodyXXXXXXXX.tmp`` behind.
-TEMP_NAME = re.compile(r"(?P<target>[0-9a-f]{56}(?:\.body)?)[a-z0-9_]{8}\.tmp")
+TEMP_NAME = lazyre.compile(r"(?P<target>[0-9a-f]{56}(?:\.body)?)[a-z0-9_]{8}\.tmp")
 #: The top-level directories pip creates; a root holding none of them is not a pip cache.
 MARKERS = (HTTP_V2, HTTP_V1, WHEELS)
 

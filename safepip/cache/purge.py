@@ -17,7 +17,6 @@ Planning only reads; the deletion goes through ``cache.delete``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +25,7 @@ from urllib.parse import quote
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from safepip import lazyre
 from safepip.cache.entries import (
     HttpEntry,
     iter_http_entries,
@@ -41,7 +41,7 @@ from safepip.index.page import file_version, filename_of, page_links
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-_TARGET = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*([^\s;,]+))?\s*")
+_TARGET = lazyre.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*([^\s;,]+))?\s*")
 
 
 @dataclass(frozen=True)

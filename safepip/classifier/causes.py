@@ -27,6 +27,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from safepip import lazyre
 from safepip.classifier.evidence import project
 from safepip.model import Cause, Diagnosis, FailureKind, RetryPolicy
 
@@ -38,22 +39,24 @@ K = FailureKind
 #: pip's own retry of one request (urllib3's Retry), logged as a WARNING.
 RETRYING = "Retrying (Retry(total="
 #: urllib3's Retry ran out on 5xx answers (pip logs no Retrying line for those).
-EXHAUSTED = re.compile(r"too\x20many\x20\d{3}\x20error\x20responses")
+EXHAUSTED = lazyre.compile(r"too\x20many\x20\d{3}\x20error\x20responses")
 #: pip's default ``--retries``.
 PIP_DEFAULT_RETRIES = 5
 #: ``Fetched page <url> as <content type>`` (pip's debug line for a 200 index page).
-FETCHED_PAGE = re.compile(r"\bFetched\x20page\x20(\S{1,2048})\x20as\x20")
+FETCHED_PAGE = lazyre.compile(r"\bFetched\x20page\x20(\S{1,2048})\x20as\x20")
 #: The lines that carry pip's network errors (what the last one says decides ``unreachable``).
 _NETWORK_LINE = ("Retrying (", "Could not fetch URL", "NewConnectionError", "NameResolutionError")
 #: Nothing listens at the host: refused, unknown name, no route (Linux, macOS and Windows texts).
-UNREACHABLE = re.compile(
+UNREACHABLE = lazyre.compile(
     r"Connection\x20refused|\[Errno\x20111\]|actively\x20refused|\[WinError\x2010061\]"
     r"|Name\x20or\x20service\x20not\x20known|\[Errno\x20-2\]|nodename\x20nor\x20servname"
     r"|getaddrinfo\x20failed|\[Errno\x2011001\]"
     r"|Network\x20is\x20unreachable|\[Errno\x20101\]|No\x20route\x20to\x20host|\[Errno\x20113\]"
 )
 #: pip found credentials for the host (url, index url, netrc, keyring) and sent them.
-SENT_CREDENTIALS = re.compile(r"Found\x20credentials\x20in\x20(?:index\x20)?(?:url|netrc|keyring)")
+SENT_CREDENTIALS = lazyre.compile(
+    r"Found\x20credentials\x20in\x20(?:index\x20)?(?:url|netrc|keyring)"
+)
 
 
 def detail(log: Log, diagnosis: Diagnosis) -> Diagnosis:
@@ -108,7 +111,7 @@ def _names(url: str, wanted: str) -> bool:
 
 #: urllib3's connection repr in a Retrying line: ``HTTPConnection(host='h', port=1)...': /path``
 #: (the path may be cut off where a terminal wrapped the line).
-CONNECTION = re.compile(
+CONNECTION = lazyre.compile(
     r"(HTTPS?)Connection(?:Pool)?\(host='([^'\s]{1,253})',\x20port=(\d{1,5})\)"
     r"(?:.{0,400}?':\x20(/\S{0,2048}))?"
 )

@@ -184,7 +184,8 @@ def read_hash_block(log: Log, header: int) -> HashBlock:
     lines = [log.clean(header)]
     for index in range(header + 1, min(len(log.lines), header + 40)):
         line = log.clean(index)
-        m_req = pat.HASH_REQ.match(line) or pat.HASH_REQ_BARE.match(line)
+        m_from = pat.HASH_REQ.match(line)  # ``req from URL``: the URL is group 2
+        m_req = m_from or pat.HASH_REQ_BARE.match(line)
         m_exp = pat.HASH_EXPECTED.match(line)
         m_got = pat.HASH_GOT.match(line)
         if m_got:
@@ -196,7 +197,7 @@ def read_hash_block(log: Log, header: int) -> HashBlock:
             lines.append(line)
         elif m_req and req is None:
             req = m_req.group(1)
-            url = m_req.group(2) if m_req.re is pat.HASH_REQ else None
+            url = m_from.group(2) if m_from else None
             lines.append(line)
     return HashBlock(req, url, tuple(expected), got, tuple(lines))
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
+from safepip import lazyre
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -23,29 +25,29 @@ if TYPE_CHECKING:
 #: How many releases a next step lists.
 SHOWN_VERSIONS = 5
 
-_FROM_FILE = re.compile(r"\(from\x20-[rc]\x20(.{1,1024}?)\x20\(line\x20(\d{1,9})\)\)")
-_FROM_LINE = re.compile(r"\(from\x20line\x20(\d{1,9})\x20of\x20(.{1,1024}?)\)")
-_FROM_PARENT = re.compile(r"\(from\x20((?!-r\x20|-c\x20|line\x20)[^()\s]{1,256})\)")
-_SUBJECT = re.compile(
+_FROM_FILE = lazyre.compile(r"\(from\x20-[rc]\x20(.{1,1024}?)\x20\(line\x20(\d{1,9})\)\)")
+_FROM_LINE = lazyre.compile(r"\(from\x20line\x20(\d{1,9})\x20of\x20(.{1,1024}?)\)")
+_FROM_PARENT = lazyre.compile(r"\(from\x20((?!-r\x20|-c\x20|line\x20)[^()\s]{1,256})\)")
+_SUBJECT = lazyre.compile(
     r"^\s{0,12}(?:Collecting|Processing|Obtaining|Requirement\x20already\x20satisfied:)\x20(\S{1,4096})"
 )
-_INVALID = re.compile(r"Invalid\x20requirement:\x20'([^'\n]{1,4096})'")
-_WANTED = re.compile(
+_INVALID = lazyre.compile(r"Invalid\x20requirement:\x20'([^'\n]{1,4096})'")
+_WANTED = lazyre.compile(
     r"satisfies\x20the\x20requirement\x20(\S{1,1024}?)(?:\x20\(from\x20[^)]{0,1024}\){1,2})?"
     r"\x20\(from\x20versions:\x20([^)]{0,65536})\)"
 )
-_IGNORED = re.compile(r"require\x20a\x20different\x20python\x20version:\x20(.{1,65536})$")
-_RUNNING = re.compile(
+_IGNORED = lazyre.compile(r"require\x20a\x20different\x20python\x20version:\x20(.{1,65536})$")
+_RUNNING = lazyre.compile(
     r"Link\x20requires\x20a\x20different\x20Python\x20\(([\w.+]{1,32})\x20not\x20in"
 )
-_PAGE_404 = re.compile(
+_PAGE_404 = lazyre.compile(
     r"Could\x20not\x20fetch\x20URL\x20(\S{1,4096}?/)([A-Za-z0-9][A-Za-z0-9._-]{0,200})/:\x20404\b"
 )
-_INDEXES = re.compile(r"^\s{0,4}Looking\x20in\x20indexes:\x20(\S{1,4096})")
-_EXISTING = re.compile(
+_INDEXES = lazyre.compile(r"^\s{0,4}Looking\x20in\x20indexes:\x20(\S{1,4096})")
+_EXISTING = lazyre.compile(
     r"Found\x20existing\x20installation:\x20([A-Za-z0-9][A-Za-z0-9._-]{0,200})\x20([\w.+!]{1,64})"
 )
-_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]{0,200})")
+_NAME = lazyre.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]{0,200})")
 
 
 def canonical(name: str) -> str:

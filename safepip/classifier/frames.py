@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
+from safepip import lazyre
 from safepip.classifier.evidence import fetch_before
 from safepip.model import FailureKind
 
@@ -41,7 +42,7 @@ class FrameRule(NamedTuple):
 
 
 def _frame(kind: FailureKind, pattern: str, source: str) -> FrameRule:
-    return FrameRule(kind, re.compile(pattern, re.VERBOSE), source)
+    return FrameRule(kind, lazyre.compile(pattern, re.VERBOSE), source)
 
 
 #: In order: the first rule that matches any of the last frames decides.
@@ -79,7 +80,7 @@ FRAME_RULES: tuple[FrameRule, ...] = (
 
 #: The steps of a build that pip announces before running it, and the build's own progress
 #: (setuptools' ``running build_ext``, ``copying x -> build/lib``...).
-_BUILD_STEP = re.compile(
+_BUILD_STEP = lazyre.compile(
     r"^\s{0,12}(?:Installing\x20build\x20dependencies|Getting\x20requirements\x20to\x20build"
     r"|Preparing\x20(?:wheel\x20|editable\x20)?metadata|Building\x20(?:wheel|editable)\x20for"
     r"|Running\x20setup\.py\x20(?:install|develop|bdist_wheel)|Complete\x20output\x20from\x20command"
@@ -88,7 +89,7 @@ _BUILD_STEP = re.compile(
     re.VERBOSE,
 )
 #: Any step pip announces (the last one before the failure is the step that failed).
-_ANY_STEP = re.compile(
+_ANY_STEP = lazyre.compile(
     r"^\s{0,12}(?:Collecting|Downloading|Using\x20cached|Processing|Obtaining|Installing"
     r"|Getting|Preparing|Building|Running|Attempting|Uninstalling|Successfully|Requirement"
     r"|running\x20\w|copying\x20|creating\x20build|Complete\x20output)\b",

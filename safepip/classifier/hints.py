@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from safepip import lazyre
 from safepip.classifier.facts import Facts
 from safepip.model import Cause, FailureKind
 
@@ -157,7 +158,7 @@ ENV_BROKEN_REPAIR = (
 
 
 #: A conda build directory in a ``pkg @ file:///...`` line (``pip freeze`` in a conda env).
-CONDA_PATH = re.compile(
+CONDA_PATH = lazyre.compile(
     r"^(?:file://)?(?:/tmp/build/[0-9a-f]{8}/|/home/conda/feedstock_root/|/croot/"
     r"|/opt/conda/conda-bld/|/rapids/|/C:/|[A-Za-z]:\\{1,2}(?:b\\{1,2}abs_|ci\\{1,2}|bld\\{1,2}))"
 )
@@ -198,7 +199,7 @@ BUILD_COMPILER = (
     "(build-essential / python3-dev, Xcode tools, MSVC build tools), or pin a {package} "
     "release that has a wheel for this platform."
 )
-_COMPILER = re.compile(
+_COMPILER = lazyre.compile(
     r"\b(?:gcc|clang|cl\.exe|x86_64-linux-gnu-gcc)\b.{0,80}(?:failed|not\x20found|No\x20such)"
     r"|Microsoft\x20Visual\x20C\+\+|fatal\x20error:\x20[\w./-]{1,200}\.h:|command\x20'\S{0,80}"
     r"(?:gcc|cc|clang)'\x20failed|error:\x20command\x20'[^']{0,200}'\x20failed"

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from safepip import lazyre
 from safepip.classifier import paste
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 #: Longest line (in characters) the classifier looks at; the rest of a longer line is ignored.
 MAX_LINE = 8192
 
-_ANSI = re.compile(
+_ANSI = lazyre.compile(
     r"""
     \x1b
     (?: \[ [0-?]{0,32} [ -/]{0,8} [@-~]        # CSI: colours, cursor moves
@@ -45,7 +46,7 @@ _ANSI = re.compile(
     re.VERBOSE,
 )
 
-_PREFIX = re.compile(
+_PREFIX = lazyre.compile(
     r"""
     (?:
         \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?\x20  # --log, GHA
@@ -84,8 +85,8 @@ _BLOCK_MARKERS: tuple[tuple[str, str], ...] = (
     ("Command errored out", "fail"),
     ("finished with status 'done'", "done"),
 )
-_COUNT_OPEN = re.compile(r"\[(\d{1,9})\x20\Z", re.VERBOSE)
-_COUNT_OLD = re.compile(r"(\d{1,9})\x20lines\)", re.VERBOSE)
+_COUNT_OPEN = lazyre.compile(r"\[(\d{1,9})\x20\Z", re.VERBOSE)
+_COUNT_OLD = lazyre.compile(r"(\d{1,9})\x20lines\)", re.VERBOSE)
 _CLOSER = {"open": "close", "oldopen": "oldclose"}
 
 

@@ -16,7 +16,8 @@ passes in C).
 from __future__ import annotations
 
 import json
-import re
+
+from safepip import lazyre
 
 #: Longest text (characters) checked for hard wraps.
 UNWRAP_MAX = 1_000_000
@@ -25,10 +26,10 @@ _WIDTHS = frozenset({72, 76, 78, 79, 80, 100, 120, 132, 150, 160, 180, 200, 220,
 #: Distinct lines of exactly the wrap width needed to believe in a wrap (repeated lines of one
 #: length, such as pip's Retrying warnings, are not a wrap).
 _MIN_WRAPPED = 2
-_DIGITS = re.compile(r"\d")
+_DIGITS = lazyre.compile(r"\d")
 #: Lines this close below the width count as long lines of the text.
 _NEAR = 12
-_ERRNO_BREAK = re.compile(r"(\[(?:Errno|WinError)\x20-?\d{1,6}\])\x20?\n(?=\S)")
+_ERRNO_BREAK = lazyre.compile(r"(\[(?:Errno|WinError)\x20-?\d{1,6}\])\x20?\n(?=\S)")
 _JSON_STREAM = '{"stream":"'
 
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from safepip import lazyre
 from safepip.classifier import patterns as pat
 from safepip.classifier.evidence import (
     LOOKBACK,
@@ -44,10 +45,10 @@ if TYPE_CHECKING:
 K = FailureKind
 #: ``requirement <name>==<version>`` / ``found for <name>==<version>`` of a not-found line;
 #: group 1 the version.
-_PINNED = re.compile(
+_PINNED = lazyre.compile(
     r"(?:requirement|found\x20for)\x20[A-Za-z0-9][\w.\[\],-]{0,200}?===?([\w.+!-]{1,64})"
 )
-_WINDOWS_PATH = re.compile(r"[A-Za-z]:\\")
+_WINDOWS_PATH = lazyre.compile(r"[A-Za-z]:\\")
 #: Windows MAX_PATH without the long-path opt-in (docs/failure-kinds.md §D); it counts the
 #: terminating NUL, so a path of 260 characters is already too long.
 _MAX_PATH = 260
@@ -274,7 +275,7 @@ def _whole_or_unsized(log: Log, fetch: Fetch, end: int) -> Cause | None:
 
 
 #: The zip member a wheel error names (``Bad CRC-32 for file 'pkg/mod.py'``).
-_MEMBER = re.compile(r"\bfor\x20file\x20'([^'\n]{1,512})'")
+_MEMBER = lazyre.compile(r"\bfor\x20file\x20'([^'\n]{1,512})'")
 
 
 def member_fetch(log: Log, hit: Hit) -> Fetch | None:

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from safepip import lazyre
 from safepip.errors import UsageError
 from safepip.files import read_input, reason, write_file
 from safepip.index.page import file_version
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 #: ``name[extras] @ file:...`` up to the first whitespace; the rest of the line (marker after
 #: `` ;``, a `` #`` comment, options, a trailing ``\``) is kept as it is.
-_LINE = re.compile(
+_LINE = lazyre.compile(
     r"(?P<lead>[ \t\ufeff]*)(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
     r"(?P<extras>[ \t]*\[[^\]\r\n]*\])?[ \t]*@[ \t]*(?P<url>file:[^ \t\r\n]+)(?P<rest>[^\r\n]*)"
 )

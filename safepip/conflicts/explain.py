@@ -20,6 +20,8 @@ from typing import Literal
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from safepip import lazyre
+
 #: Who stated a requirement in a clash: a dependency of another package, the user's request, or
 #: a line of the user's constraints file (``-c``).
 ClashSource = Literal["dependency", "user", "constraint"]
@@ -84,20 +86,20 @@ class Conflict:
 
 # Prefixes that wrap pip's lines: ANSI colours, the timestamp of pip's --log format
 # (docs/failure-kinds.md §I), CI timestamps (GitHub Actions) and annotations.
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_LOG_TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+Z? ")
-_CI_MARK = re.compile(r"^##\[(?:error|warning)\]")
+_ANSI = lazyre.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_LOG_TS = lazyre.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+Z? ")
+_CI_MARK = lazyre.compile(r"^##\[(?:error|warning)\]")
 
 _CAUSED_BY = "The conflict is caused by:"
-_HEADLINE = re.compile(
+_HEADLINE = lazyre.compile(
     r"Cannot install (?P<what>.+?) because these package versions have conflicting dependencies"
 )
-_DEPENDS = re.compile(r"^(?P<requirer>\S+ \S+) depends on (?P<req>.+)$")
-_USER_CONSTRAINT = re.compile(r"^The user requested \(constraint\) (?P<req>.+)$")
-_USER = re.compile(r"^The user requested (?P<req>.+)$")
+_DEPENDS = lazyre.compile(r"^(?P<requirer>\S+ \S+) depends on (?P<req>.+)$")
+_USER_CONSTRAINT = lazyre.compile(r"^The user requested \(constraint\) (?P<req>.+)$")
+_USER = lazyre.compile(r"^The user requested (?P<req>.+)$")
 _UNAVAILABLE = "some packages in these conflicts have no matching distributions"
-_COLLECTING = re.compile(r"^Collecting (?P<req>.+?)(?: \(from (?P<origin>.+)\))?$")
-_TOO_DEEP = re.compile(r"resolution-too-deep|ResolutionTooDeep|exceeded maximum depth")
+_COLLECTING = lazyre.compile(r"^Collecting (?P<req>.+?)(?: \(from (?P<origin>.+)\))?$")
+_TOO_DEEP = lazyre.compile(r"resolution-too-deep|ResolutionTooDeep|exceeded maximum depth")
 # Phrases that end the block (and lines that never belong to it).
 _BLOCK_END = ("To fix this you could try to", "ERROR:", "Additionally,")
 

@@ -27,12 +27,14 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from safepip import lazyre
+
 #: The sdist formats pip accepts besides ``.tar.gz`` and ``.zip`` (read as ``.tar.gz`` names).
 _OLD_SDISTS = (".tar.bz2", ".tar.xz", ".tbz", ".txz", ".tgz", ".tar")
 #: A start tag of interest; ``[^<>]*`` stops at the next ``<``, so scanning is linear.
-_TAG = re.compile(r"<(a|base|title)(?=[\s>/])([^<>]*)>", re.IGNORECASE)
-_ATTR = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+)))?""")
-_LINKS_FOR = re.compile(r"\s*Links for\s+(\S+)\s*", re.IGNORECASE)
+_TAG = lazyre.compile(r"<(a|base|title)(?=[\s>/])([^<>]*)>", re.IGNORECASE)
+_ATTR = lazyre.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+)))?""")
+_LINKS_FOR = lazyre.compile(r"\s*Links for\s+(\S+)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ interpreter into the diagnosis: the repair in the next step is then a command to
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from safepip import lazyre
 from safepip.pipargs import option_value
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from safepip.pipfacts import Query
 
 #: The directory name the next step gives (:func:`safepip.classifier.hints.dist_info_name`).
-_DIST_INFO = re.compile(r"\b[a-z0-9_]{1,200}-[\w.+!]{1,64}\.dist-info\b")
+_DIST_INFO = lazyre.compile(r"\b[a-z0-9_]{1,200}-[\w.+!]{1,64}\.dist-info\b")
 _PROBE = (
     "import json, sysconfig; "
     "print(json.dumps([sysconfig.get_path('purelib'), sysconfig.get_path('platlib')]))"

@@ -6,13 +6,12 @@ runner, the short-query runner, sleep, clock, randomness, the cache operations a
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from safepip import pipargs, runner
+from safepip import lazyre, pipargs, runner
 from safepip.errors import CacheRefused
 from safepip.install.cacheops import CacheOps, PipCache, judge_download
 from safepip.install.retry import Backoff, Step, retry_loop
@@ -42,7 +41,7 @@ if TYPE_CHECKING:
 # (PLC0415 below): a clean install pays only for running pip (benchmarks/bench_overhead.py).
 
 #: What ``python -m pip`` says, and all it says, when the interpreter has no pip.
-_NO_PIP = re.compile(r"^(?:\S[^\n]{0,4096}: )?No module named pip\Z")
+_NO_PIP = lazyre.compile(r"^(?:\S[^\n]{0,4096}: )?No module named pip\Z")
 
 
 def _random() -> float:

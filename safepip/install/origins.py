@@ -9,10 +9,10 @@ It only reads: regular files, at most :data:`MAX_FILE_BYTES` each, :data:`MAX_FI
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from safepip import lazyre
 from safepip.classifier.facts import name_of
 from safepip.files import read_input
 
@@ -36,7 +36,7 @@ _VALUED = frozenset(
         "--keyring-provider", "--resume-retries", "--python", "--build", "-b",
     }
 )  # fmt: skip
-_LINE_OPTION = re.compile(r"^(-r|--requirement|-e|--editable)(?:\s*=\s*|\s+)(\S.*)$")
+_LINE_OPTION = lazyre.compile(r"^(-r|--requirement|-e|--editable)(?:\s*=\s*|\s+)(\S.*)$")
 
 
 def _keys(requirement: str) -> list[str]:

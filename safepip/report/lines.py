@@ -8,8 +8,9 @@ through :func:`shown`; the JSON report keeps them verbatim.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
+
+from safepip import lazyre
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -21,9 +22,11 @@ _STYLE = (
     r"(?:not\x20)?(?:bold|dim|italic|underline|blink|reverse|strike|red|green|yellow|blue"
     r"|magenta|cyan|white|black|bright_\w{1,10}|present-rich|link[^\]]{0,200})"
 )
-_MARKUP = re.compile(rf"\[/\]|\[/?{_STYLE}(?:\x20{_STYLE}){{0,4}}\]")
-_CARETS = re.compile(r"^\s*[\^~]{2,}[\s\^~]*$")
-_INTERNAL = re.compile(r"^\s*(?:pip\._internal|pip\._vendor)\.[\w.]{1,200}?\.(\w{1,100}(?::|$))")
+_MARKUP = lazyre.compile(rf"\[/\]|\[/?{_STYLE}(?:\x20{_STYLE}){{0,4}}\]")
+_CARETS = lazyre.compile(r"^\s*[\^~]{2,}[\s\^~]*$")
+_INTERNAL = lazyre.compile(
+    r"^\s*(?:pip\._internal|pip\._vendor)\.[\w.]{1,200}?\.(\w{1,100}(?::|$))"
+)
 
 
 def plain(line: str) -> str:

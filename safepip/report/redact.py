@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from safepip import lazyre
 from safepip.files import open_regular, write_file
 
 if TYPE_CHECKING:
@@ -34,16 +35,16 @@ MASK = "****"
 
 #: ``://`` and the authority after it, up to whitespace or a path (a raw backslash too, as
 #: browsers do).
-_AUTHORITY = re.compile(r"://(?=([^\s/\\]*))")
+_AUTHORITY = lazyre.compile(r"://(?=([^\s/\\]*))")
 #: What may follow a host's port in running text: nothing, or closing punctuation.
-_AUTHORITY_TAIL = re.compile(r"[0-9]*[)\]'\",.;:!?>]*")
+_AUTHORITY_TAIL = lazyre.compile(r"[0-9]*[)\]'\",.;:!?>]*")
 #: A user name shown in clear: plain characters, not too long, not token-like.
-_PLAIN_USER = re.compile(r"[A-Za-z0-9._~+%-]{1,64}")
+_PLAIN_USER = lazyre.compile(r"[A-Za-z0-9._~+%-]{1,64}")
 _SSH_USERS = frozenset({"git", "hg", MASK})
 #: ``?name=`` / ``&name=`` / ``;name=``: the start of a query parameter (names are short).
-_PARAM = re.compile(r"[?&;]([A-Za-z0-9_.\-\[\]]{1,64})=")
+_PARAM = lazyre.compile(r"[?&;]([A-Za-z0-9_.\-\[\]]{1,64})=")
 #: Where a parameter value ends.
-_VALUE_END = re.compile(r"[\s&#\"<>`]")
+_VALUE_END = lazyre.compile(r"[\s&#\"<>`]")
 _SECRET_NAMES = frozenset(
     {
         "auth",
@@ -68,13 +69,13 @@ _SECRET_PREFIXES = ("x-amz-", "x-goog-", "x_amz_")
 #: Trailing punctuation that belongs to the sentence around a URL, not to a token.
 _TRAILING = "'),.:;!?]"
 
-_AUTH_HEADER = re.compile(
+_AUTH_HEADER = lazyre.compile(
     r"(?P<key>\b(?:Authorization|Proxy-Authorization)\s{0,4}[:=]\s{0,4}"
     r"(?:(?:Bearer|Basic|Token|token|Digest)\s{1,4})?)(?P<value>[^\s'\",]+)",
     re.IGNORECASE,
 )
-_BEARER = re.compile(r"(?P<key>Bearer\s{1,4})(?P<value>[A-Za-z0-9._~+/=-]{8,})")
-_TOKENS = re.compile(
+_BEARER = lazyre.compile(r"(?P<key>Bearer\s{1,4})(?P<value>[A-Za-z0-9._~+/=-]{8,})")
+_TOKENS = lazyre.compile(
     r"(?:pypi-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
     r"|glpat-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}\b)"
 )
