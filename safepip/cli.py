@@ -192,6 +192,8 @@ RECOVERY_PATH = (
     "safepip.report.ci",
     "safepip.report.hooks",
     "safepip.report.text",
+    "safepip.report.json",
+    "safepip.files",
 )
 
 

@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from packaging.version import InvalidVersion, Version
-
 from safepip import lazyre
 
 if TYPE_CHECKING:
@@ -160,6 +158,9 @@ def _origin(log: Log, name: str | None, path: str | None) -> str | None:
 
 
 def _newest_first(versions: list[str]) -> tuple[str, ...]:
+    # Loaded when pip listed releases (a not-found): not on the path of other failures.
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+
     parsed: list[tuple[Version, str]] = []
     for text in versions:
         try:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from safepip.cache.layout import http_entry_paths, wheel_entry_dir
 from safepip.classifier import hints
 from safepip.errors import UsageError
 from safepip.model import (
@@ -147,6 +146,9 @@ def purge_targets(diagnosis: Diagnosis, cache_root: Path) -> tuple[str, ...]:
     the old ``http/`` layout; every implicated wheel path under ``wheels/`` gives that entry's
     directory. Paths that do not lie in the cache give nothing (logs are untrusted input).
     """
+    # Loaded for a cache remedy only: a failure that stops at once does not need hashlib.
+    from safepip.cache.layout import http_entry_paths, wheel_entry_dir  # noqa: PLC0415
+
     targets: list[str] = []
     for url in diagnosis.urls:
         try:
