@@ -43,6 +43,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -370,13 +371,20 @@ def run_peer(lab: Lab, scenario: Scenario, peer: str) -> Result:
                     argv, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT
                 )
             )
-    codes = []
-    for proc in procs:
-        try:
-            codes.append(proc.wait(timeout=RUN_TIMEOUT))
-        except subprocess.TimeoutExpired:
+
+    # A blocking wait: Popen.wait(timeout=...) polls with sleeps of up to 50 ms, which rounds
+    # every wall time up to a 50 ms step, more than the overhead measured here. A timer kills
+    # the runs that outlast RUN_TIMEOUT instead.
+    def kill_all() -> None:
+        for proc in procs:
             proc.kill()
-            codes.append(proc.wait())
+
+    watchdog = threading.Timer(RUN_TIMEOUT, kill_all)
+    watchdog.start()
+    try:
+        codes = [proc.wait() for proc in procs]
+    finally:
+        watchdog.cancel()
     wall = time.perf_counter() - start
     attempts = None
     if peer == "safepip":

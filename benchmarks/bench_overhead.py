@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -120,23 +121,29 @@ def _run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
     """
     before = os.times()
     start = time.perf_counter()
-    done = subprocess.run(
+    proc = subprocess.Popen(
         argv,
         env=pips.isolated_env() if env is None else env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        timeout=300,
-        check=False,
     )
+    # No timeout= on the wait: Popen polls then with sleeps of up to 50 ms, rounding the wall
+    # time up by more than the overhead measured. A timer kills a run that hangs instead.
+    watchdog = threading.Timer(300, proc.kill)
+    watchdog.start()
+    try:
+        output, _ = proc.communicate()
+    finally:
+        watchdog.cancel()
     elapsed = time.perf_counter() - start
     after = os.times()
     cpu = (after.children_user - before.children_user) + (
         after.children_system - before.children_system
     )
-    if done.returncode != 0:
-        output = done.stdout.decode(errors="replace")
-        raise SystemExit(f"benchmark run failed ({done.returncode}): {argv}\n{output}")
+    if proc.returncode != 0:
+        text = output.decode(errors="replace")
+        raise SystemExit(f"benchmark run failed ({proc.returncode}): {argv}\n{text}")
     return elapsed, cpu
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import TYPE_CHECKING
 
 import pytest
+from packaging.version import InvalidVersion, Version
 
 from safepip import pipargs, pipfacts
 from safepip.cache import layout
@@ -129,11 +131,25 @@ def test_read_config_asks_pip_config_debug() -> None:
         ("pip 23.2.1 from /venv/lib/python3.12/site-packages/pip (python 3.12)", (23, 2, 1)),
         ("", None),
         ("not a version", None),
+        ("26.3garbage", None),
+        ("1!2.0", (2, 0)),
+        ("23.0.dev0", (23, 0)),
+        ("24.0.post1", (24, 0)),
+        ("25.1rc1+local.7", (25, 1)),
     ],
 )
 def test_parse_version(text: str, release: tuple[int, ...] | None) -> None:
-    """Plain versions, pre-releases and ``pip --version`` lines; garbage gives None."""
+    """Plain versions, pre-releases and ``pip --version`` lines; garbage gives None.
+
+    The answer is packaging's ``Version(text).release`` (checked here), without importing it.
+    """
     assert pipfacts.parse_version(text) == release
+    token = re.search(r"\d+(?:\.\d+)*\S*", text)
+    if token is not None:
+        try:
+            assert Version(token.group(0)).release == release
+        except InvalidVersion:
+            assert release is None
 
 
 def test_pip_version_asks_the_target_interpreter() -> None:
