@@ -23,12 +23,12 @@ pip's cached copy of the failed bytes (:func:`safepip.install.downloads.with_rec
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from safepip import lazyre
 from safepip.classifier.evidence import project
+from safepip.classifier.facts import canonical
 from safepip.model import Cause, Diagnosis, FailureKind, RetryPolicy
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def _empty_page(log: Log, top: list[int], diagnosis: Diagnosis) -> str | None:
 def _names(url: str, wanted: str) -> bool:
     """Whether a project page URL (``.../<name>/``) is the page of ``wanted``."""
     last = url.rstrip("/").rsplit("/", 1)[-1]
-    return re.sub(r"[-_.]+", "-", last).lower() == wanted
+    return canonical(last) == wanted
 
 
 #: urllib3's connection repr in a Retrying line: ``HTTPConnection(host='h', port=1)...': /path``

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote
 
 from safepip.classifier import patterns as pat
+from safepip.classifier.facts import canonical
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -23,17 +24,6 @@ if TYPE_CHECKING:
 
 LOOKBACK = 3000  # lines searched back for a context line (Using cached, Processing, ...)
 _RICH_CONTEXT = ("\u00d7", "\u2570", "\u2502", "URL")  # rich's cross, corner, bar (pip >= 22)
-
-
-def _canonical(name: str) -> str:
-    """packaging's canonical project name (``Foo_Bar`` -> ``foo-bar``), imported on first use.
-
-    ``packaging.utils`` loads ``packaging.tags`` and ``sysconfig``, ~10 ms that most failures,
-    classified without comparing names, do not need.
-    """
-    from packaging.utils import canonicalize_name  # noqa: PLC0415
-
-    return canonicalize_name(name)
 
 
 class Fetch(NamedTuple):
@@ -139,14 +129,14 @@ def project(lines: tuple[str, ...]) -> str | None:
         for pattern in pat.NOT_FOUND_PROJECT:
             m = pattern.search(line)
             if m:
-                return _canonical(m.group(1))
+                return canonical(m.group(1))
     return None
 
 
 def about(line: str, name: str | None) -> bool:
     """Whether a warning concerns project ``name``: an index page of another project does not."""
     page = pat.SIMPLE_PAGE.search(line)
-    return name is None or page is None or _canonical(page.group(1)) == name
+    return name is None or page is None or canonical(page.group(1)) == name
 
 
 def silence_before(log: Log, index: int) -> float:
@@ -327,7 +317,7 @@ def names_project(url: str, project: str) -> bool:
     path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
     page = pat.SIMPLE_PAGE.search(url)
     if page is not None and path.endswith(page.group(1)):
-        return _canonical(page.group(1)) == _canonical(project)
+        return canonical(page.group(1)) == canonical(project)
     base = posixpath.basename(path)
     if not base.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2", ".metadata")):
         return True

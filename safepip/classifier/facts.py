@@ -158,6 +158,8 @@ def _origin(log: Log, name: str | None, path: str | None) -> str | None:
 
 
 def _newest_first(versions: list[str]) -> tuple[str, ...]:
+    if not versions:  # most failures list no releases: no need to load packaging
+        return ()
     # Loaded when pip listed releases (a not-found): not on the path of other failures.
     from packaging.version import InvalidVersion, Version  # noqa: PLC0415
 
