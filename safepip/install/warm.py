@@ -21,6 +21,7 @@ is built in): the clean-install path creates it.
 from __future__ import annotations
 
 import _thread
+import sys
 
 #: ``typing`` costs start-up time a clean install does not pay: mypy reads this name as True.
 TYPE_CHECKING = False
@@ -46,6 +47,11 @@ FAILURE_PATH = (
 TROUBLE = (b"WARNING: Retrying (", b"ERROR:")
 #: The bytes of the previous chunk kept, so that a marker cut between two reads is still seen.
 _OVERLAP = max(len(marker) for marker in TROUBLE) - 1
+
+#: The interpreter's thread switch interval while the warm-up runs (Python's default: 5 ms).
+#: The main thread copies pip's output and waits for pip's exit; each time it wakes it needs
+#: the interpreter lock the importing thread holds, and would wait up to the interval for it.
+SWITCH_INTERVAL = 0.0005
 
 _WAITING, _LOADING, _STOPPING, _DONE, _SETTLED = "waiting", "loading", "stopping", "done", "settled"
 
@@ -118,6 +124,8 @@ class Warmup:
                 pass
 
     def _run(self) -> None:
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
         try:
             for name in self._modules:
                 with self._lock:
@@ -128,6 +136,7 @@ class Warmup:
                 except Exception:  # noqa: BLE001, S112 - the loop imports it again and reports
                     continue
         finally:
+            sys.setswitchinterval(previous)
             with self._lock:
                 self._state = _DONE
             self._finished.release()

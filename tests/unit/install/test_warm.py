@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from support.fakepip import fake_pip
 
-from safepip.install.warm import TROUBLE, Warmup
+from safepip.install.warm import SWITCH_INTERVAL, TROUBLE, Warmup
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -130,6 +130,25 @@ def test_a_module_that_fails_to_import_does_not_stop_the_rest() -> None:
     warm.start()
     assert _loaded(load, ["a", "c"])
     warm.settle()
+
+
+def test_the_main_thread_gets_the_lock_sooner_while_the_warm_up_runs() -> None:
+    """While importing, the thread switch interval is short; after it, the user's is back.
+
+    The main thread copies pip's output and waits for its exit meanwhile: it must not wait
+    Python's default 5 ms for the interpreter lock each time it wakes.
+    """
+    before = sys.getswitchinterval()
+    seen: list[float] = []
+    warm = Warmup(("a", "b"), load=lambda name: seen.append(sys.getswitchinterval()))
+    warm.watch(RETRYING)
+    deadline = time.monotonic() + 10
+    while len(seen) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    warm.settle()
+    assert seen == [SWITCH_INTERVAL, SWITCH_INTERVAL]
+    assert before > SWITCH_INTERVAL
+    assert sys.getswitchinterval() == before
 
 
 def test_a_warmup_never_started_settles_at_once() -> None:
