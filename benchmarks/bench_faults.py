@@ -16,7 +16,8 @@ path, not found, conflicting pins). The table shows success and wall time per pe
 ratio to the fastest successful other peer. Targets: safepip succeeds on every recoverable
 scenario in at most 1.2x the fastest successful peer; on deterministic ones it makes one
 attempt and takes at most 1.1x plain pip; a bare not-found (pip's console cannot say why) makes
-two, the second with pip's ``--log``, in at most 2.2x. The index and file 5xx bursts (8
+two, the second with pip's ``--log``, in at most 2.2x, and so does an explained conflict, whose
+proposed fix a second pip run verifies (``--no-explain`` skips it: 1.1x). The index and file 5xx bursts (8
 failures, then success: pip's own 5 retries take 6 of them) also have an absolute target on pip
 >= 26: recovered within 9.5 s of wall time (issue 16).
 
@@ -64,6 +65,10 @@ RECOVERABLE_TARGET = 1.2
 DETERMINISTIC_TARGET = 1.1
 #: A bare not-found: pip's console cannot say why, so the one retry runs with --log (issue 14).
 BARE_NOT_FOUND_TARGET = 2.2
+#: An explained conflict: the proposed fix is verified by a second pip run (``pip install
+#: --dry-run`` of the change, issue 17), so pip runs twice, as for a bare not-found.
+#: ``--no-explain`` skips it and is held to DETERMINISTIC_TARGET.
+VERIFIED_CONFLICT_TARGET = 2.2
 #: The 5xx bursts on pip >= 26: recovered within this many seconds of wall time (issue 16).
 BURST_MAX_WALL = 9.5
 BURST_MAX_WALL_SINCE = (26,)
@@ -117,6 +122,7 @@ class Scenario:
     pip_options: tuple[str, ...] = ()
     concurrent: int = 1
     quick: bool = False
+    safepip_options: tuple[str, ...] = ()  # safepip's own options, before the pip arguments
     #: safepip's attempts on a deterministic failure: 2 when pip's console leaves the kind open
     #: (a bare "from versions: none"), so that the retry reads pip's --log (issue 14).
     attempts: int = 1
@@ -200,6 +206,7 @@ def _scenario(
     attempts: int = 1,
     target: float = 0.0,
     max_wall: float = 0.0,
+    safepip_options: tuple[str, ...] = (),
 ) -> Scenario:
     return Scenario(
         name,
@@ -209,6 +216,7 @@ def _scenario(
         pip_options,
         concurrent,
         quick,
+        safepip_options,
         attempts,
         target,
         max_wall,
@@ -312,7 +320,20 @@ SCENARIOS = (
         attempts=2,
         target=BARE_NOT_FOUND_TARGET,
     ),
-    _scenario("conflicting pins", ("pinned-app==1.0", "dep==2.0"), _cold, recoverable=False),
+    _scenario(
+        "conflicting pins",
+        ("pinned-app==1.0", "dep==2.0"),
+        _cold,
+        recoverable=False,
+        target=VERIFIED_CONFLICT_TARGET,
+    ),
+    _scenario(
+        "conflicting pins, --no-explain",
+        ("pinned-app==1.0", "dep==2.0"),
+        _cold,
+        recoverable=False,
+        safepip_options=("--no-explain",),
+    ),
 )
 
 
@@ -331,7 +352,7 @@ class Result:
     tail: str = ""
 
 
-def _argv(peer: str, lab: Lab, args: list[str], report: Path) -> list[str]:
+def _argv(peer: str, lab: Lab, args: list[str], report: Path, scenario: Scenario) -> list[str]:
     pip = [str(lab.python), "-m", "pip", "install", "--no-input"]
     if peer == "pip":
         return [*pip, *args]
@@ -340,7 +361,7 @@ def _argv(peer: str, lab: Lab, args: list[str], report: Path) -> list[str]:
     if peer == "shell loop x3":
         return ["bash", "-c", SHELL_LOOP, "bash", *pip, *args]
     safepip = [sys.executable, "-m", "safepip", "install", "--python", str(lab.python)]
-    return [*safepip, "--report-json", str(report), *args]
+    return [*safepip, *scenario.safepip_options, "--report-json", str(report), *args]
 
 
 def run_peer(lab: Lab, scenario: Scenario, peer: str) -> Result:
@@ -352,7 +373,9 @@ def run_peer(lab: Lab, scenario: Scenario, peer: str) -> Result:
     for _ in range(scenario.concurrent):
         args = lab.pip_args(cache, lab.fresh("target"), *scenario.pip_options, *requirements)
         report = lab.fresh("report").with_suffix(".json")
-        runs.append((_argv(peer, lab, args, report), report, lab.fresh("out").with_suffix(".txt")))
+        runs.append(
+            (_argv(peer, lab, args, report, scenario), report, lab.fresh("out").with_suffix(".txt"))
+        )
     # PIP_CACHE_DIR: a pip that safepip starts without the user's --cache-dir (the --dry-run
     # verifying a conflict proposal) must not touch the machine's cache either.
     # TMPDIR: a failed safepip keeps pip's --log in its temp dir for the user; the bench's own
