@@ -17,10 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from safepip import lazyre
+from safepip.classifier.facts import canonical
 
 #: Who stated a requirement in a clash: a dependency of another package, the user's request, or
 #: a line of the user's constraints file (``-c``).
@@ -48,7 +46,7 @@ class Clash:
         """The canonical project name of the requirer, or None for the user."""
         if self.source != "dependency":
             return None
-        return canonicalize_name(self.requirer.split(" ", 1)[0].split("[", 1)[0])
+        return canonical(self.requirer.split(" ", 1)[0].split("[", 1)[0])
 
 
 @dataclass(frozen=True)
@@ -135,13 +133,15 @@ def _unformat(requirement: str) -> str:
     return f"{joined};{marker}" if sep else joined
 
 
+#: The project name a PEP 508 requirement starts with (what packaging's ``Requirement.name``
+#: reads, without loading packaging's grammar after every conflict).
+_LEADING_NAME = lazyre.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,200}[A-Za-z0-9])?")
+
+
 def _name_of(requirement: str) -> str | None:
     """Return the canonical project name a requirement string is about, or None."""
-    try:
-        return canonicalize_name(Requirement(requirement).name)
-    except InvalidRequirement:
-        match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
-        return canonicalize_name(match.group(0)) if match else None
+    match = _LEADING_NAME.match(requirement.strip())
+    return canonical(match.group(0)) if match else None
 
 
 def _last_block(lines: list[str]) -> tuple[int, list[str]] | None:

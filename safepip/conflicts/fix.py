@@ -97,7 +97,6 @@ def report_conflict(  # noqa: PLR0913 - all keyword data for one report section
         The ``conflict`` member of the JSON report, or None when pip's text names no clash.
     """
     from safepip.conflicts.explain import explain, parse_conflict  # noqa: PLC0415
-    from safepip.conflicts.propose import propose  # noqa: PLC0415
 
     conflict = parse_conflict(text)
     if conflict is None:
@@ -110,6 +109,9 @@ def report_conflict(  # noqa: PLR0913 - all keyword data for one report section
         lines.append(f"... and {more} more clashing requirement(s) (pip's output has them all)")
     document: dict[str, object] = {"explanation": list(lines), "proposal": None}
     if search and bound > 0:
+        # resolvelib and the index client (urllib.request, http.client): the search's alone.
+        from safepip.conflicts.propose import propose  # noqa: PLC0415
+
         start = clock()
         said = (
             "looking for the smallest change that resolves the conflict (at most"

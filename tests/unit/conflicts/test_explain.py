@@ -7,6 +7,8 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from support.pipreports import (
     NOT_A_CONFLICT,
     PIP22_TRANSITIVE,
@@ -17,7 +19,7 @@ from support.pipreports import (
     PIP26_TOO_DEEP,
 )
 
-from safepip.conflicts.explain import Clash, Conflict, explain, parse_conflict
+from safepip.conflicts.explain import Clash, Conflict, _name_of, explain, parse_conflict
 
 
 def test_parse_pip22_transitive_conflict() -> None:
@@ -242,3 +244,25 @@ def test_example_explains_its_saved_log() -> None:
         "  a 1.0 needs c==1.0; b 2.0 needs c==2.0",
         "  no version of c satisfies all of these at once",
     ]
+
+
+@pytest.mark.parametrize(
+    "requirement",
+    [
+        "dep==2.0",
+        " dep<2",
+        "Dep_Two[extra,other]>=1,<2; python_version > '3'",
+        "zope.interface~=5.0",
+        "a-b.c_d (>=1.0)",
+        "name @ https://example.invalid/name-1.0-py3-none-any.whl",
+        "x",
+    ],
+)
+def test_a_requirement_is_named_as_packaging_names_it(requirement: str) -> None:
+    """The clash's project is packaging's canonical ``Requirement.name``, read without it."""
+    assert _name_of(requirement) == canonicalize_name(Requirement(requirement).name)
+
+
+def test_an_explicit_candidate_is_named_by_its_project() -> None:
+    assert _name_of("Pinned_App 1.0 (from https://example.invalid/p.whl)") == "pinned-app"
+    assert _name_of("(no name)") is None
