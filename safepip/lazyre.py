@@ -7,6 +7,8 @@ takes what :func:`re.compile` takes and returns an object that compiles the patt
 time one of its attributes is read, then answers every later read from the compiled pattern.
 
 Two threads that read a new pattern at once may both compile it; each gets a correct result.
+A match's ``.re`` is the compiled pattern, not the stand-in: compare matches, never a pattern's
+identity (``m.re is PATTERN`` is always false).
 """
 
 from __future__ import annotations
