@@ -162,24 +162,32 @@ def _install(args: Sequence[str]) -> int:
         )
     chosen = values.get("python")
     python = str(chosen) if chosen else pipargs.default_python(os.environ, sys.executable)
-    if ci_systems(os.environ):  # CI sections open before pip's output: the loop runs it all
+    systems = ci_systems(os.environ)
+    if "gitlab" in systems:  # its collapsible sections open before pip's output: the loop runs
         return _recover(values, pip_args, python, first=None)
     from safepip import runner  # noqa: PLC0415
     from safepip.install.warm import FAILURE_PATH, Warmup  # noqa: PLC0415
 
+    # A report follows whatever pip does (GitHub's step summary, --report-json): what writes
+    # it loads while pip runs. Otherwise nothing loads unless pip's output shows trouble.
+    reported = bool(systems) or bool(values.get("report_json"))
+    report = Warmup(RECOVERY_PATH)
+    failure = Warmup(FAILURE_PATH if reported else RECOVERY_PATH + FAILURE_PATH)
+    if reported:
+        report.start()
     budget = values.get("time_budget")
-    warmup = Warmup(RECOVERY_PATH + FAILURE_PATH)  # loads them once pip's output shows trouble
     try:
         first = runner.run(
             pipargs.build_argv(python, pip_args, log_path=None),
             env=os.environ,
             log_path=pipargs.option_value(pip_args, pipargs.LOG_OPTIONS),
             timeout=pipargs.run_timeout(budget if isinstance(budget, float) else None, 0.0),
-            watch=warmup.watch,
+            watch=failure.watch,
         )
     finally:
-        warmup.settle()  # from here this thread imports alone
-    if first.succeeded and not values.get("report_json"):
+        failure.settle()  # from here this thread imports alone
+        report.settle()
+    if first.succeeded and not reported:
         return 0
     return _recover(values, pip_args, python, first=first.record())
 

@@ -11,8 +11,11 @@ however long, imports nothing.
 The thread only imports modules: no file, process or output. Whoever runs the first attempt
 (the command line, or the loop when it runs that attempt itself) passes :meth:`Warmup.watch` to
 the runner and calls :meth:`Warmup.settle` when pip has finished, before importing any of these
-or starting another process, so that the failure path is never imported by two threads at
-once. One import may overlap the warm-up: with a ``--log``, the runner loads ``safepip.files``
+or starting another process, so that the failure path is never imported by that thread and a
+warm-up at once. Two warm-ups may run together (the report's writers, loaded while pip runs
+when a report is due whatever pip does, and the failure path); an import cycle between them
+would fail in a warm-up thread, which leaves that module to the caller. One import may overlap
+the warm-up: with a ``--log``, the runner loads ``safepip.files``
 to read it back; it imports only the standard library, so it cannot wait on a module the
 warm-up holds while the warm-up waits on it. This module loads nothing itself (``_thread``
 is built in): the clean-install path creates it.
@@ -52,6 +55,25 @@ _OVERLAP = max(len(marker) for marker in TROUBLE) - 1
 #: The main thread copies pip's output and waits for pip's exit; each time it wakes it needs
 #: the interpreter lock the importing thread holds, and would wait up to the interval for it.
 SWITCH_INTERVAL = 0.0005
+
+#: Warm-ups running, and the switch interval to restore when the last one ends.
+_switches = {"running": 0, "restore": 0.0}
+_switches_lock = _thread.allocate_lock()
+
+
+def _short_switches(change: int) -> None:
+    """Count a warm-up in (+1) or out (-1): the first in shortens the switch interval.
+
+    The last one out restores the interval it found.
+    """
+    with _switches_lock:
+        if change > 0 and _switches["running"] == 0:
+            _switches["restore"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switches["restore"], SWITCH_INTERVAL))
+        _switches["running"] += change
+        if _switches["running"] == 0:
+            sys.setswitchinterval(_switches["restore"])
+
 
 _WAITING, _LOADING, _STOPPING, _DONE, _SETTLED = "waiting", "loading", "stopping", "done", "settled"
 
@@ -124,8 +146,7 @@ class Warmup:
                 pass
 
     def _run(self) -> None:
-        previous = sys.getswitchinterval()
-        sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
+        _short_switches(+1)
         try:
             for name in self._modules:
                 with self._lock:
@@ -136,7 +157,7 @@ class Warmup:
                 except Exception:  # noqa: BLE001, S112 - the loop imports it again and reports
                     continue
         finally:
-            sys.setswitchinterval(previous)
+            _short_switches(-1)
             with self._lock:
                 self._state = _DONE
             self._finished.release()

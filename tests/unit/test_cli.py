@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from support import pips
@@ -16,6 +17,11 @@ from support.fakepip import fake_pip
 
 from safepip import pipargs
 from safepip.cli import main
+from safepip.install.loop import Installer
+from safepip.model import PipRun
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 NOT_FOUND = (
     "ERROR: Could not find a version that satisfies the requirement nosuchpkg==3"
@@ -267,6 +273,54 @@ def test_github_actions_gets_an_error_annotation_and_summary(
     err = capsys.readouterr().err
     assert "::error" in err
     assert "not-found" in summary.read_text()
+
+
+@pytest.mark.parametrize("setting", ["GITHUB_ACTIONS", "--report-json"])
+def test_a_report_due_whatever_pip_does_does_not_delay_pip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    """In GitHub Actions (a step summary) or with --report-json, pip still runs first.
+
+    The loop takes the finished run as its first attempt (it used to run every attempt itself
+    there, loading first), and the report is written as before.
+    """
+    python = fake_pip(tmp_path, 'echo "Successfully installed demo-1.0"\nexit 0\n')
+    summary = tmp_path / "summary.md"
+    report = tmp_path / "report.json"
+    args = ["install", "--python", str(python), "demo"]
+    if setting == "GITHUB_ACTIONS":
+        monkeypatch.setenv("GITHUB_ACTIONS", "true")
+        monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    else:
+        args[1:1] = ["--report-json", str(report)]
+    seen: list[object] = []
+    original = Installer.install
+
+    def install(self: Installer, pip_args: Sequence[str], *, first: PipRun | None = None) -> Any:
+        seen.append(first)
+        return original(self, pip_args, first=first)
+
+    monkeypatch.setattr(Installer, "install", install)
+    assert main(args) == 0
+    assert len(seen) == 1
+    assert isinstance(seen[0], PipRun)
+    assert (tmp_path / "calls.txt").read_text().count("-m pip install") == 1
+    if setting == "GITHUB_ACTIONS":
+        assert "success" in summary.read_text().lower()
+    else:
+        assert json.loads(report.read_text())["outcome"] == "success"
+
+
+def test_gitlab_sections_still_open_before_pips_output(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitLab's collapsible section must start before pip's first line: the loop runs pip."""
+    python = fake_pip(tmp_path, 'echo "Successfully installed demo-1.0" >&2\nexit 0\n')
+    monkeypatch.setenv("GITLAB_CI", "true")
+    assert main(["install", "--python", str(python), "demo"]) == 0
+    err = capfd.readouterr().err  # the markers and, here, pip's line: one stream, in order
+    assert "section_start" in err
+    assert err.index("section_start") < err.index("Successfully installed")
 
 
 CONFLICT = """\

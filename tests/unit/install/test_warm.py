@@ -151,6 +151,24 @@ def test_the_main_thread_gets_the_lock_sooner_while_the_warm_up_runs() -> None:
     assert sys.getswitchinterval() == before
 
 
+def test_two_warm_ups_restore_the_interval_only_when_both_have_ended() -> None:
+    """The report's writers and the failure path may load together (a report is due)."""
+    before = sys.getswitchinterval()
+    first_gate, second_gate = threading.Event(), threading.Event()
+    first, second = Recorder(gate=first_gate), Recorder(gate=second_gate)
+    one, two = Warmup(("a",), load=first), Warmup(("b",), load=second)
+    one.start()
+    two.start()
+    assert first.entered.wait(10)
+    assert second.entered.wait(10)
+    first_gate.set()
+    one.settle()
+    assert sys.getswitchinterval() == SWITCH_INTERVAL  # the other still imports
+    second_gate.set()
+    two.settle()
+    assert sys.getswitchinterval() == before
+
+
 def test_a_warmup_never_started_settles_at_once() -> None:
     warm = Warmup(("a",), load=Recorder())
     warm.settle()
