@@ -327,7 +327,7 @@ def names_project(url: str, project: str) -> bool:
 def _wheel_spelling(name: str) -> str:
     """``Foo.Bar-1.0-`` as a wheel file name spells it: ``foo_bar-1.0-``."""
     project, sep, rest = name.partition("-")
-    return re.sub(r"[-_.]+", "_", project).lower() + sep + rest.lower()
+    return project_spelling(project) + sep + rest.lower()
 
 
 def found_links(log: Log) -> dict[str, tuple[str, str | None]]:
