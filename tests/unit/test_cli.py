@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ from safepip.install.loop import Installer
 from safepip.model import PipRun
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
 NOT_FOUND = (
     "ERROR: Could not find a version that satisfies the requirement nosuchpkg==3"
@@ -178,48 +179,48 @@ def test_closed_output_streams_keep_pips_status_and_a_clean_stdout(
     assert done.stdout == b""
 
 
-def test_a_reader_that_stopped_reading_does_not_hold_the_stop(tmp_path: Path) -> None:
-    """`safepip install ... 2>&1 | less`, less left open: SIGTERM still ends pip and safepip."""
+@contextlib.contextmanager
+def _unread(
+    tmp_path: Path, *options: str, stderr_too: bool
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """`safepip install [options] demo` writing into a pipe nobody reads (pip prints forever).
+
+    Yields the process and the file that holds pip's pid; whatever the test does, safepip and
+    pip are gone and the pipe closed afterwards.
+    """
     pidfile = tmp_path / "pip.pid"
     python = fake_pip(tmp_path, f'echo $$ > "{pidfile}"\nexec yes "pip output nobody reads"\n')
     read, write = os.pipe()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "safepip", "install", "--python", str(python), "demo"],
+        [sys.executable, "-m", "safepip", "install", *options, "--python", str(python), "demo"],
         stdout=write,
-        stderr=write,
+        stderr=write if stderr_too else None,
         env=pips.isolated_env(),
     )
     os.close(write)
     try:
-        time.sleep(1.5)  # the pipe is full: safepip waits for room in it
-        proc.send_signal(signal.SIGTERM)
-        status = proc.wait(timeout=30)
+        yield proc, pidfile
     finally:
-        if proc.poll() is None:  # pragma: no cover - the hang this test guards against
+        if proc.poll() is None:  # pragma: no cover - the hang these tests guard against
             proc.kill()
             os.kill(int(pidfile.read_text()), signal.SIGKILL)
         os.close(read)
+
+
+def test_a_reader_that_stopped_reading_does_not_hold_the_stop(tmp_path: Path) -> None:
+    """`safepip install ... 2>&1 | less`, less left open: SIGTERM still ends pip and safepip."""
+    with _unread(tmp_path, stderr_too=True) as (proc, pidfile):
+        time.sleep(1.5)  # the pipe is full: safepip waits for room in it
+        proc.send_signal(signal.SIGTERM)
+        status = proc.wait(timeout=30)
     assert status == 128 + signal.SIGTERM
     assert not _alive(int(pidfile.read_text()))
 
 
 def test_a_reader_that_stopped_reading_does_not_outlast_the_budget(tmp_path: Path) -> None:
     """`safepip install --time-budget 2 ... | less`, less left open: the budget still ends it."""
-    pidfile = tmp_path / "pip.pid"
-    python = fake_pip(tmp_path, f'echo $$ > "{pidfile}"\nexec yes "pip output nobody reads"\n')
-    read, write = os.pipe()
-    args = ["install", "--time-budget", "2", "--python", str(python), "demo"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "safepip", *args], stdout=write, env=pips.isolated_env()
-    )
-    os.close(write)
-    try:
+    with _unread(tmp_path, "--time-budget", "2", stderr_too=False) as (proc, pidfile):
         status = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:  # pragma: no cover - the hang this test guards against
-            proc.kill()
-            os.kill(int(pidfile.read_text()), signal.SIGKILL)
-        os.close(read)
     assert status == 124
     assert not _alive(int(pidfile.read_text()))
 
