@@ -39,6 +39,15 @@ _READY = ".safepip-ready"
 HASH_BLOCK = "THESE PACKAGES DO NOT MATCH THE HASHES"
 
 
+def mentions_status(output: str, status: int) -> bool:
+    """Whether pip's ``output`` names the HTTP ``status`` as a number of its own.
+
+    A bare substring test is wrong here: the index's port is random and may contain the digits
+    (``127.0.0.1:35031`` holds ``503``).
+    """
+    return re.search(rf"(?<![0-9]){status}(?![0-9])", output) is not None
+
+
 def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version))
 
