@@ -208,34 +208,73 @@ def run(
     return Finished(argv, returncode, output, log, time.monotonic() - start, timed_out=timed_out)
 
 
+#: The most a question's answer may hold (a ``--dry-run --report`` of a large install is a few
+#: MB): an interpreter that writes more is flooding, not answering, and is stopped.
+MAX_ANSWER = 64 * 1024 * 1024
+
+
 def query(argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 60) -> tuple[int, str]:
     """Run a short command and capture its stdout (stderr is discarded).
 
     Used for questions to the target interpreter: its pip version, ``pip cache dir``,
-    installed versions. Never raises for a command that cannot start or hangs.
+    installed versions. Never raises for a command that cannot start, hangs or floods: the
+    answer is read in a thread, at most :data:`MAX_ANSWER` bytes of it, for at most ``timeout``
+    seconds.
 
     Returns:
         ``(returncode, stdout)``; ``(127, "")`` when the command cannot start and
-        ``(124, "")`` when it runs past ``timeout``; a failure with no output when the
-        answer holds a NUL byte (an interpreter that answers oddly).
+        ``(124, "")`` when it (or a process it left holding its stdout) runs past ``timeout``;
+        a failure with no output when the answer is longer than :data:`MAX_ANSWER` or holds a
+        NUL byte (an interpreter that answers oddly).
     """
     import subprocess  # noqa: PLC0415 - questions come after a failure, never on a clean install
+    import threading  # noqa: PLC0415
 
+    deadline = time.monotonic() + timeout
     try:
-        done = subprocess.run(
+        child = subprocess.Popen(
             list(argv),
             env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            timeout=timeout,
-            check=False,
         )
     except OSError:
         return 127, ""
+    stdout = child.stdout
+    assert stdout is not None  # noqa: S101 - stdout=PIPE
+    chunks: list[bytes] = []
+    flooded = threading.Event()
+
+    def read() -> None:
+        """Read the answer to its end or its bound; only this thread touches the pipe."""
+        size = 0
+        with stdout:
+            while data := os.read(stdout.fileno(), 1024 * 1024):
+                size += len(data)
+                if size > MAX_ANSWER:
+                    flooded.set()
+                    child.kill()
+                    return
+                chunks.append(data)
+
+    # A daemon: a leftover holding the pipe open past the timeout does not hold safepip's exit.
+    reader = threading.Thread(target=read, name="safepip-query", daemon=True)
+    try:
+        reader.start()
+        reader.join(timeout)  # the answer ends when every writer of it has closed the pipe
+        returncode = child.wait(max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
-        return 124, ""
-    out = done.stdout.decode("utf-8", errors="replace")
+        returncode = None
+    finally:
+        if child.returncode is None:  # past the timeout, or safepip was interrupted
+            child.kill()
+            child.wait()
+    if reader.is_alive() or returncode is None:
+        return 124, ""  # the reader ends, and closes the pipe, when the leftover lets it go
+    if flooded.is_set():
+        return returncode or 1, ""
+    out = b"".join(chunks).decode("utf-8", errors="replace")
     if "\0" in out:  # no answer safepip asks for (a path, JSON, a version) holds a NUL
-        return done.returncode or 1, ""
-    return done.returncode, out
+        return returncode or 1, ""
+    return returncode, out

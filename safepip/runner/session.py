@@ -100,6 +100,8 @@ class Session:
         self.again = False  # a second signal arrived during the grace
         #: While pip is being ended: when writes to the user's streams stop waiting for a reader.
         self.give_up: float | None = None
+        #: A stream nobody read was dropped when the budget ran out (pip may die of it first).
+        self.cut = False
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -227,7 +229,10 @@ class Session:
                 time.sleep(wait if wait is not None else 0.05)
             else:
                 self._copy(poller, wait)
-            if deadline is not None and time.monotonic() >= deadline and not self._exited():
+            # Past the deadline pip still runs, or its output was dropped at the budget (its
+            # end may come first: the dropped pipe's SIGPIPE).
+            overdue = deadline is not None and time.monotonic() >= deadline
+            if overdue and (self.cut or not self._exited()):
                 return False
         self._drain(poller)
         return True
@@ -251,6 +256,8 @@ class Session:
                 self.watch(data)
             if not _write_all(self.routes[fd], data, self.give_up):
                 # The user's stream is gone (a closed pipe): pip meets it too, as without safepip.
+                # Or nobody read it until the budget ran out: that run was ended by the budget.
+                self.cut |= self.give_up is not None and time.monotonic() >= self.give_up
                 poller.unregister(fd)
                 self._close(fd)
         return len(events)

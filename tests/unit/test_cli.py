@@ -203,6 +203,7 @@ def _unread(
     finally:
         if proc.poll() is None:  # pragma: no cover - the hang these tests guard against
             proc.kill()
+            proc.wait()
             os.kill(int(pidfile.read_text()), signal.SIGKILL)
         os.close(read)
 

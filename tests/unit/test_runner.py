@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from safepip import runner
 from safepip.errors import PipNotFound
 from safepip.runner import query, run_pip
 
@@ -52,6 +54,38 @@ def test_query_never_raises(tmp_path: Path) -> None:
         [sys.executable, "-c", "import time; time.sleep(5)"], dict(os.environ), timeout=0.3
     ) == (124, "")
     assert query([sys.executable, "-c", "print('hi')"], dict(os.environ)) == (0, "hi\n")
+
+
+def test_a_query_answer_that_never_ends_is_cut_off_not_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An interpreter that floods its answer is stopped at the bound, its output dropped.
+
+    (`yes` writes gigabytes a second: keeping it all until the timeout exhausts memory.)
+    """
+    monkeypatch.setattr(runner, "MAX_ANSWER", 1024 * 1024)
+    status, out = query(
+        [sys.executable, "-c", "import sys\nwhile True: sys.stdout.write('y' * 65536)"],
+        dict(os.environ),
+        timeout=120,
+    )
+    assert out == ""
+    assert status not in (0, 124)  # a failure, ended at the bound and not by the timeout
+
+
+def test_a_query_left_holding_its_pipe_times_out(tmp_path: Path) -> None:
+    """A command that exits but leaves a process holding stdout open: (124, ''), no hang."""
+    pidfile = tmp_path / "leftover.pid"
+    code = (
+        "import subprocess, sys\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+        "print('answer', flush=True)\n"
+    )
+    try:
+        assert query([sys.executable, "-c", code], dict(os.environ), timeout=1) == (124, "")
+    finally:
+        os.kill(int(pidfile.read_text()), signal.SIGKILL)
 
 
 def test_each_stream_reaches_its_own_stream_and_is_captured(
@@ -130,6 +164,37 @@ def test_a_user_stream_that_goes_away_ends_pips_writes_as_without_safepip(
     _, err = safepip.communicate(timeout=60)
     assert head.stdout == b"line 0\n"
     assert b"status 1" in err or b"status 120" in err  # pip's own BrokenPipeError
+
+
+def test_a_stream_nobody_reads_until_the_budget_ends_the_run_by_the_budget() -> None:
+    """`safepip --time-budget N ... | less`, less left open: the run is timed out.
+
+    At the budget safepip stops waiting for the reader and drops the stream; pip, writing into
+    it, may die of that (SIGPIPE) before safepip looks again. The run was still ended by the
+    budget, not a pip failure of its own to classify (and retry).
+    """
+    pip = "import sys\nwhile True: sys.stdout.write('x' * 65536)\n"
+    probe = (
+        "import os, sys, time\nfrom safepip.runner.session import Session\n"
+        "class Late(Session):\n"
+        "    def _copy(self, poller, wait):\n"
+        "        events = super()._copy(poller, wait)\n"
+        "        if self.give_up is not None and time.monotonic() >= self.give_up:\n"
+        "            time.sleep(0.5)  # pip meets the dropped stream before safepip looks\n"
+        "        return events\n"
+        f"status, _, timed_out = Late([sys.executable, '-c', {pip!r}], dict(os.environ)).run(1)\n"
+        "sys.stderr.write(f'timed_out={timed_out}')\n"
+    )
+    read, write = os.pipe()  # safepip's stdout: nobody reads it
+    safepip = subprocess.Popen([sys.executable, "-c", probe], stdout=write, stderr=subprocess.PIPE)
+    os.close(write)
+    try:
+        _, err = safepip.communicate(timeout=60)
+    finally:
+        safepip.kill()
+        safepip.wait()
+        os.close(read)
+    assert err.decode().endswith("timed_out=True"), err
 
 
 def test_pip_unwinds_on_the_forwarded_sigint_when_safepip_inherited_it_ignored() -> None:
