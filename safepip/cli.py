@@ -163,22 +163,26 @@ def _install(args: Sequence[str]) -> int:
     chosen = values.get("python")
     python = str(chosen) if chosen else pipargs.default_python(os.environ, sys.executable)
     systems = ci_systems(os.environ)
-    if "gitlab" in systems:  # its collapsible sections open before pip's output: the loop runs
-        return _recover(values, pip_args, python, first=None)
     from safepip import runner  # noqa: PLC0415
     from safepip.install.warm import FAILURE_PATH, Warmup  # noqa: PLC0415
 
-    # A report follows whatever pip does (GitHub's step summary, --report-json): what writes
-    # it loads while pip runs. Otherwise nothing loads unless pip's output shows trouble.
+    # A report follows whatever pip does (CI output, --report-json): what writes it loads while
+    # pip runs. Otherwise nothing loads unless pip's output shows trouble.
     reported = bool(systems) or bool(values.get("report_json"))
     report = Warmup(RECOVERY_PATH)
     failure = Warmup(FAILURE_PATH if reported else RECOVERY_PATH + FAILURE_PATH)
     if reported:
         report.start()
+    argv = pipargs.build_argv(python, pip_args, log_path=None)
+    opened = None
+    if "gitlab" in systems:  # the attempt's collapsible section opens before pip's first line
+        from safepip.report import sections  # noqa: PLC0415
+
+        opened = sections.start(sys.stderr, 1, argv)
     budget = values.get("time_budget")
     try:
         first = runner.run(
-            pipargs.build_argv(python, pip_args, log_path=None),
+            argv,
             env=os.environ,
             log_path=pipargs.option_value(pip_args, pipargs.LOG_OPTIONS),
             timeout=pipargs.run_timeout(budget if isinstance(budget, float) else None, 0.0),
@@ -189,7 +193,7 @@ def _install(args: Sequence[str]) -> int:
         report.settle()
     if first.succeeded and not reported:
         return 0
-    return _recover(values, pip_args, python, first=first.record())
+    return _recover(values, pip_args, python, first=first.record(), opened=opened)
 
 
 #: What :func:`_recover` imports after a failed first attempt (loaded in the background once a
@@ -206,9 +210,22 @@ RECOVERY_PATH = (
 
 
 def _recover(
-    values: Mapping[str, object], pip_args: list[str], python: str, *, first: PipRun | None
+    values: Mapping[str, object],
+    pip_args: list[str],
+    python: str,
+    *,
+    first: PipRun,
+    opened: str | None,
 ) -> int:
-    """The install loop from the first attempt on (``first``: it ran already), then the reports."""
+    """The install loop from the first attempt on, then the reports.
+
+    Args:
+        values: safepip's own options.
+        pip_args: the user's pip arguments.
+        python: the interpreter whose pip runs.
+        first: the first attempt, which ran before the loop was loaded.
+        opened: the GitLab section opened for that attempt, which the reporter closes.
+    """
     from safepip.install.loop import Installer  # noqa: PLC0415 - loaded after a failure
     from safepip.model import FailureKind, Options  # noqa: PLC0415
     from safepip.pipargs import carried_env, inspect  # noqa: PLC0415
@@ -222,7 +239,7 @@ def _recover(
     reporter = FanOut(
         [
             TextReporter(sys.stderr, quiet=quiet, interpreter=_describe(python)),
-            *ci_reporters(os.environ, stdout=sys.stdout, stderr=sys.stderr),
+            *ci_reporters(os.environ, stdout=sys.stdout, stderr=sys.stderr, opened=opened),
         ]
     )
     installer = Installer(python, options, env=dict(os.environ), reporter=reporter)

@@ -16,12 +16,11 @@ an annotation or a step summary.
 from __future__ import annotations
 
 import re
-import shlex
 import time
 from typing import IO, TYPE_CHECKING, Callable
 
 from safepip.model import Attempt, InstallResult, Outcome, RemedyAction
-from safepip.report import ci_systems
+from safepip.report import ci_systems, sections
 from safepip.report.hooks import Reporter
 from safepip.report.lines import shown
 
@@ -246,34 +245,33 @@ class GitLabReporter(Reporter):
     Args:
         stream: where the markers go (safepip's stderr; GitLab merges it with stdout).
         clock: Unix time in seconds, for the marker timestamps (GitLab shows the duration).
+        opened: the section the command line opened for the first attempt before it started
+            pip (:func:`safepip.report.sections.start`); this reporter closes it.
     """
 
-    def __init__(self, stream: IO[str], *, clock: Callable[[], float] = time.time) -> None:
-        """Bind the stream and the clock."""
+    def __init__(
+        self,
+        stream: IO[str],
+        *,
+        clock: Callable[[], float] = time.time,
+        opened: str | None = None,
+    ) -> None:
+        """Bind the stream and the clock, and take over a section already open."""
         self.stream = stream
         self.clock = clock
-        self._open: str | None = None
-
-    def _marker(self, event: str, name: str, suffix: str = "") -> None:
-        # https://docs.gitlab.com/ci/jobs/job_logs/#custom-collapsible-sections
-        self.stream.write(f"\x1b[0K{event}:{int(self.clock())}:{name}{suffix}\r\x1b[0K")
+        self._open = opened
 
     def _end(self) -> None:
         if self._open is not None:
-            self._marker("section_end", self._open)
-            self.stream.write("\n")
-            self.stream.flush()
+            sections.end(self.stream, self._open, clock=self.clock)
             self._open = None
 
     def attempt_started(self, number: int, argv: Sequence[str]) -> None:
         """Open a collapsed section headed by the attempt number and the pip command."""
+        if self._open == sections.name(number):
+            return  # opened before pip started: its header is written
         self._end()
-        name = f"safepip_attempt_{number}"
-        header = re.sub(r"[\r\n]+", " ", shlex.join(redact(arg) for arg in argv))
-        self._marker("section_start", name, "[collapsed=true]")
-        self.stream.write(f"safepip: attempt {number}: {header}\n")
-        self.stream.flush()
-        self._open = name
+        self._open = sections.start(self.stream, number, argv, clock=self.clock)
 
     def attempt_failed(self, attempt: Attempt) -> None:  # noqa: ARG002 - the event is enough
         """Close the section: what safepip says next stays visible."""
@@ -284,7 +282,13 @@ class GitLabReporter(Reporter):
         self._end()
 
 
-def ci_reporters(env: Mapping[str, str], *, stdout: IO[str], stderr: IO[str]) -> list[Reporter]:
+def ci_reporters(
+    env: Mapping[str, str],
+    *,
+    stdout: IO[str],
+    stderr: IO[str],
+    opened: str | None = None,
+) -> list[Reporter]:
     """The reporters for the CI safepip runs in, detected from its environment.
 
     Args:
@@ -292,6 +296,7 @@ def ci_reporters(env: Mapping[str, str], *, stdout: IO[str], stderr: IO[str]) ->
         stdout: pip's standard output. Nothing is written to it (``pip install --report -``
             owns it); it is accepted so that callers pass both streams and the choice stays here.
         stderr: safepip's own stream, which the CI output goes to.
+        opened: the GitLab section already open on ``stderr`` (the first attempt's), if any.
 
     Returns:
         A :class:`GitHubReporter` when ``GITHUB_ACTIONS=true``, a :class:`GitLabReporter` when
@@ -304,5 +309,5 @@ def ci_reporters(env: Mapping[str, str], *, stdout: IO[str], stderr: IO[str]) ->
         summary = env.get("GITHUB_STEP_SUMMARY") or None
         reporters.append(GitHubReporter(stderr, summary_path=summary))
     if "gitlab" in systems:
-        reporters.append(GitLabReporter(stderr))
+        reporters.append(GitLabReporter(stderr, opened=opened))
     return reporters

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -277,11 +278,11 @@ def test_github_actions_gets_an_error_annotation_and_summary(
     assert "not-found" in summary.read_text()
 
 
-@pytest.mark.parametrize("setting", ["GITHUB_ACTIONS", "--report-json"])
+@pytest.mark.parametrize("setting", ["GITHUB_ACTIONS", "GITLAB_CI", "--report-json"])
 def test_a_report_due_whatever_pip_does_does_not_delay_pip(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str
 ) -> None:
-    """In GitHub Actions (a step summary) or with --report-json, pip still runs first.
+    """In GitHub Actions (a step summary), GitLab (sections) or with --report-json, pip runs first.
 
     The loop takes the finished run as its first attempt (it used to run every attempt itself
     there, loading first), and the report is written as before.
@@ -293,6 +294,8 @@ def test_a_report_due_whatever_pip_does_does_not_delay_pip(
     if setting == "GITHUB_ACTIONS":
         monkeypatch.setenv("GITHUB_ACTIONS", "true")
         monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    elif setting == "GITLAB_CI":
+        monkeypatch.setenv("GITLAB_CI", "true")
     else:
         args[1:1] = ["--report-json", str(report)]
     seen: list[object] = []
@@ -309,20 +312,43 @@ def test_a_report_due_whatever_pip_does_does_not_delay_pip(
     assert (tmp_path / "calls.txt").read_text().count("-m pip install") == 1
     if setting == "GITHUB_ACTIONS":
         assert "success" in summary.read_text().lower()
-    else:
+    elif setting == "--report-json":
         assert json.loads(report.read_text())["outcome"] == "success"
 
 
-def test_gitlab_sections_still_open_before_pips_output(
+def _sections(err: str) -> list[tuple[str, str]]:
+    """The GitLab section markers in ``err``: (event, section name), in order."""
+    return re.findall(r"\x1b\[0K(section_start|section_end):\d+:(\w+)", err)
+
+
+def test_gitlab_opens_each_section_once_before_pips_output(
     tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """GitLab's collapsible section must start before pip's first line: the loop runs pip."""
-    python = fake_pip(tmp_path, 'echo "Successfully installed demo-1.0" >&2\nexit 0\n')
+    """Each attempt's section opens before its pip prints and closes after, exactly once.
+
+    The first attempt's section is opened by the command line before it starts pip, the second
+    by the loop's reporter; an unrecognised failure is retried once (with --log).
+    """
+    python = fake_pip(
+        tmp_path,
+        'n=$(wc -l < "$ARGS_FILE")\n'
+        'if [ "$n" -eq 1 ]; then echo "first run: something odd happened" >&2; exit 1; fi\n'
+        'echo "second run: Successfully installed demo-1.0" >&2\nexit 0\n',
+    )
     monkeypatch.setenv("GITLAB_CI", "true")
-    assert main(["install", "--python", str(python), "demo"]) == 0
-    err = capfd.readouterr().err  # the markers and, here, pip's line: one stream, in order
-    assert "section_start" in err
-    assert err.index("section_start") < err.index("Successfully installed")
+    assert main(["install", "--python", str(python), "--backoff", "0", "demo"]) == 0
+    err = capfd.readouterr().err  # the markers and, here, pip's lines: one stream, in order
+    assert _sections(err) == [
+        ("section_start", "safepip_attempt_1"),
+        ("section_end", "safepip_attempt_1"),
+        ("section_start", "safepip_attempt_2"),
+        ("section_end", "safepip_attempt_2"),
+    ]
+    starts = [m.start() for m in re.finditer("section_start", err)]
+    ends = [m.start() for m in re.finditer("section_end", err)]
+    assert starts[0] < err.index("first run") < ends[0]
+    assert starts[1] < err.index("second run") < ends[1]
+    assert err.count("safepip: attempt 1: ") == 1
 
 
 CONFLICT = """\
