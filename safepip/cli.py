@@ -188,6 +188,10 @@ def _install(args: Sequence[str]) -> int:
             timeout=pipargs.run_timeout(budget if isinstance(budget, float) else None, 0.0),
             watch=failure.watch,
         )
+    except BaseException:  # pip could not start, Ctrl-C: what safepip says next stays visible
+        if opened is not None:
+            sections.end(sys.stderr, opened)
+        raise
     finally:
         failure.settle()  # from here this thread imports alone
         report.settle()

@@ -351,6 +351,20 @@ def test_gitlab_opens_each_section_once_before_pips_output(
     assert err.count("safepip: attempt 1: ") == 1
 
 
+def test_gitlab_closes_the_first_section_when_pip_cannot_start(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The error line follows the closed section: GitLab does not fold it away."""
+    monkeypatch.setenv("GITLAB_CI", "true")
+    assert main(["install", "--python", str(tmp_path / "no-python"), "demo"]) == 2
+    err = capfd.readouterr().err
+    assert _sections(err) == [
+        ("section_start", "safepip_attempt_1"),
+        ("section_end", "safepip_attempt_1"),
+    ]
+    assert "no-python" in err[err.index("section_end") :]
+
+
 CONFLICT = """\
 ERROR: Cannot install a==1.0 and b==2.0 because these package versions have conflicting dependencies.
 
