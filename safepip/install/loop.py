@@ -128,6 +128,7 @@ class Installer:
         except BaseException:  # Ctrl-C, a signal: pip is gone, and so is safepip's temp dir
             if state.workdir_path is not None:
                 remove_own(state.workdir_path)
+            self.reporter.interrupted()
             raise
         finally:
             state.warmup.settle()

@@ -281,6 +281,10 @@ class GitLabReporter(Reporter):
         """Close the section of a successful last attempt."""
         self._end()
 
+    def interrupted(self) -> None:
+        """Close the open section: safepip's last line stays visible."""
+        self._end()
+
 
 def ci_reporters(
     env: Mapping[str, str],

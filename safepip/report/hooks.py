@@ -38,6 +38,9 @@ class Reporter:
     def finished(self, result: InstallResult) -> None:
         """The install ended."""
 
+    def interrupted(self) -> None:
+        """The install was cut off (Ctrl-C, a signal, pip that cannot start): no result follows."""
+
     def explained(self, lines: Sequence[str]) -> None:
         """Extra explanation of the final failure (a resolution conflict and its fix)."""
 
@@ -84,6 +87,11 @@ class FanOut(Reporter):
         """Forward to each reporter."""
         for reporter in self.reporters:
             reporter.finished(result)
+
+    def interrupted(self) -> None:
+        """Forward to each reporter."""
+        for reporter in self.reporters:
+            reporter.interrupted()
 
     def explained(self, lines: Sequence[str]) -> None:
         """Forward to each reporter."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 import shlex
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from support.fakes import FakeCache, FakeClock, FakeRunner
@@ -22,6 +22,7 @@ from safepip.model import (
     InstallResult,
     Options,
     Outcome,
+    PipRun,
     Remedy,
     RemedyAction,
     RetryPolicy,
@@ -37,6 +38,7 @@ from safepip.report.ci import (
 from safepip.report.redact import redact
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
 SECRET = "s3cr3t-t0ken"
@@ -413,3 +415,37 @@ def test_reporters_follow_the_real_install_loop(ci: str, clock: FakeClock, tmp_p
             ("start", "safepip_attempt_2"),
             ("end", "safepip_attempt_2"),
         ]
+
+
+def test_an_interrupted_install_closes_its_gitlab_section(clock: FakeClock) -> None:
+    """Ctrl-C during the second attempt: its section is closed before safepip's last line."""
+    err = io.StringIO()
+    (reporter,) = ci_reporters({"GITLAB_CI": "true"}, stdout=io.StringIO(), stderr=err)
+    replay = FakeRunner([(1, "something odd happened\n")], clock)
+
+    def runner(argv: Sequence[str], **kwargs: Any) -> PipRun:
+        if replay.script:
+            return replay(argv, **kwargs)
+        raise KeyboardInterrupt
+
+    installer = Installer(
+        "python",
+        Options(backoff_base=0.5),
+        env={},
+        run=runner,
+        query=lambda _argv, _env: (1, ""),
+        sleep=clock.sleep,
+        clock=clock,
+        rand=lambda: 0.0,
+        cache=FakeCache(None),
+        reporter=reporter,
+    )
+    with pytest.raises(KeyboardInterrupt):
+        installer.install(["demo"])
+    names = re.findall(r"section_(start|end):\d+:(\w+)", err.getvalue())
+    assert names == [
+        ("start", "safepip_attempt_1"),
+        ("end", "safepip_attempt_1"),
+        ("start", "safepip_attempt_2"),
+        ("end", "safepip_attempt_2"),
+    ]
