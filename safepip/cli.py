@@ -343,6 +343,33 @@ def _closed_streams_to_devnull() -> None:
             setattr(sys, name, os.fdopen(os.open(os.devnull, os.O_RDWR), "w"))
 
 
+def _ended(exc: KeyboardInterrupt | Terminated) -> int:
+    """Say that a signal ended safepip (pip was ended first); return 128 + its number."""
+    if isinstance(exc, KeyboardInterrupt):
+        _say("safepip: interrupted")
+        return 128 + 2  # SIGINT
+    import signal  # noqa: PLC0415
+
+    _say(f"safepip: terminated ({signal.Signals(exc.signum).name})")
+    return 128 + exc.signum
+
+
+def _reader_gone() -> None:
+    """Point a stream whose reader has gone at the null device: what is left in it goes there.
+
+    Nothing more can reach that reader, and the exit's flush must not fail on it again.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, stream.fileno())
+            os.close(null)
+        except (OSError, ValueError):  # closed or unflushable otherwise: the exit copes
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run safepip and return its exit status (the console script passes it to ``sys.exit``).
 
@@ -360,16 +387,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.hint:
             print(f"safepip: hint: {redact(exc.hint)}", file=sys.stderr)
         return exc.exit_status
-    except KeyboardInterrupt:
-        _say("safepip: interrupted")
-        return 128 + 2  # SIGINT
-    except Terminated as exc:
-        import signal  # noqa: PLC0415
-
-        _say(f"safepip: terminated ({signal.Signals(exc.signum).name})")
-        return 128 + exc.signum
+    except (KeyboardInterrupt, Terminated) as exc:
+        return _ended(exc)
     except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
         return exc.code if isinstance(exc.code, int) else USAGE_ERROR
+    except BrokenPipeError:  # `safepip doctor | head`: the reader left, as for any Unix tool
+        _reader_gone()
+        return 128 + 13  # SIGPIPE's status, as the shell reports a tool it ended
     except Exception:  # noqa: BLE001 - the one funnel: a bug in safepip, reported as such
         import traceback  # noqa: PLC0415 - only for a bug
 

@@ -509,3 +509,25 @@ def test_python_dash_m_safepip_runs_the_console_entry() -> None:
     assert done.returncode == 2
     assert "nothing to install" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", [["--version"], ["doctor"], ["diagnose", "-"]])
+def test_a_reader_that_left_ends_safepip_quietly(command: list[str]) -> None:
+    """`safepip doctor | head -1`: no traceback, no internal error, SIGPIPE's status (141)."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before safepip writes a line
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "safepip", *command],
+            input=b"ERROR: No matching distribution found for demo\n",
+            stdout=write,
+            stderr=subprocess.PIPE,
+            env=pips.isolated_env(),
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 141, done.stderr
+    assert b"Traceback" not in done.stderr
+    assert b"internal error" not in done.stderr
