@@ -193,31 +193,58 @@ def parse_install_args(
         if raw is not None and raw != "":
             values[spec.field] = _convert(spec, raw, spec.env)
     index = 0
+    ended = False  # by `--`: what follows is pip's, whatever it looks like
     while index < len(argv):
         token = argv[index]
         if token == "--":
             index += 1
+            ended = True
             break
         name, has_inline, inline = token.partition("=")
-        found = _BY_FLAG.get(name)
-        if found is None:
+        option = _BY_FLAG.get(name)
+        if option is None:
             break
-        spec = found
-        if spec.takes_value:
-            if has_inline:
-                raw = inline
-            elif index + 1 < len(argv):
-                index += 1
-                raw = argv[index]
-            else:
-                raise UsageError(f"{spec.flag} needs a value", hint=spec.help)
-            values[spec.field] = _convert(spec, raw, spec.flag)
-        elif has_inline:
-            values[spec.field] = _convert(spec, inline, spec.flag)
+        if option.takes_value and not has_inline:
+            if index + 1 == len(argv):
+                raise UsageError(f"{option.flag} needs a value", hint=option.help)
+            index += 1
+            values[option.field] = _convert(option, argv[index], option.flag)
         else:
-            values[spec.field] = True
+            values[option.field] = _convert(option, inline, option.flag) if has_inline else True
         index += 1
+    if not ended:
+        _refuse_misplaced(argv[:index], argv[index:])
     return values, list(argv[index:])
+
+
+#: safepip options that pip has too (pip >= 22.3's ``--python``): after pip's arguments, pip's.
+_PIP_HAS_TOO = frozenset({"--python"})
+
+
+def _refuse_misplaced(options: Sequence[str], pip_args: Sequence[str]) -> None:
+    """Refuse a safepip option given among pip's arguments: pip would reject it, or worse.
+
+    Raises:
+        UsageError: naming the option and the command line with it in its place.
+    """
+    for position, token in enumerate(pip_args):
+        if token == "--":
+            return
+        flag = token.partition("=")[0]
+        spec = _BY_FLAG.get(flag)
+        if spec is None or flag in _PIP_HAS_TOO:
+            continue
+        end = position + 1
+        if spec.takes_value and "=" not in token and end < len(pip_args):
+            end += 1
+        import shlex  # noqa: PLC0415 - only for this message
+
+        moved = [*options, *pip_args[position:end], *pip_args[:position], *pip_args[end:]]
+        raise UsageError(
+            f"{flag} is safepip's option, but it comes after pip's arguments (pip does not know"
+            " it)",
+            hint=f"safepip's options go first: safepip install {shlex.join(moved)}",
+        )
 
 
 #: pip's options that name a log file pip appends to (``--log-file`` and ``--local-log`` are

@@ -186,6 +186,26 @@ NOT_FOUND_UNKNOWN = (
 #: python-incompatible when pip named the Requires-Python it skipped.
 PYTHON_NEEDS = "{package} {skipped} requires Python {needs}{running}. {best}"
 
+#: pip rejected its own command line (optparse's error under its usage text).
+PIP_USAGE = (
+    "pip rejected its command line before doing anything: fix the option pip names above. "
+    "safepip's own options (--attempts, --time-budget, --no-explain...) go before pip's "
+    "arguments: `safepip install [safepip options] <pip arguments>`."
+)
+#: ``<python> -m pip`` ran something that does not know ``-m``: not a Python interpreter.
+PIP_NOT_PYTHON = (
+    "What ran does not know `-m`: safepip runs `<python> -m pip`, so --python (or the active "
+    "environment) must name a Python interpreter, not a pip script."
+)
+#: optparse's errors as pip prints them (the signature table's row too); group 1: an unknown option.
+PIP_USAGE_ERROR = (
+    r"^(?:ERROR:\x20)?(?:no\x20such\x20option:\x20(-\S{0,64})"
+    r"|-{1,2}[\w-]{1,64}\x20option\x20requires\x20\d{1,2}\x20arguments?$"
+    r"|option\x20-{1,2}[\w-]{1,64}:\x20invalid\x20(?:choice|integer\x20value"
+    r"|floating-point\x20value):)"
+)
+_PIP_USAGE = lazyre.compile(PIP_USAGE_ERROR)
+
 #: A build that failed on a SyntaxError: the code is for another Python, not a missing compiler.
 BUILD_SYNTAX = (
     "Building {package}{at} from source failed on a SyntaxError: that release's build code is "
@@ -234,6 +254,7 @@ def _template(diagnosis: Diagnosis, facts: Facts, path: str) -> str:
         K.PYTHON_INCOMPATIBLE: _python,
         K.BUILD_FAILURE: _build,
         K.ENV_BROKEN: _env_broken,
+        K.INVALID_REQUIREMENT: _invalid,
     }.get(kind)
     found = sharper(diagnosis, facts, path) if sharper else None
     return found or HINTS[kind]
@@ -243,6 +264,14 @@ def _local_path(diagnosis: Diagnosis, _facts: Facts, path: str) -> str | None:
     if any("Could not open requirements file" in line for line in diagnosis.evidence):
         return REQUIREMENTS_FILE_MISSING
     return CONDA_FREEZE if CONDA_PATH.search(path) else None
+
+
+def _invalid(diagnosis: Diagnosis, _facts: Facts, _path: str) -> str | None:
+    for line in diagnosis.evidence:
+        usage = _PIP_USAGE.match(line)
+        if usage:
+            return PIP_NOT_PYTHON if usage.group(1) == "-m" else PIP_USAGE
+    return None
 
 
 def _env_broken(diagnosis: Diagnosis, facts: Facts, _path: str) -> str | None:

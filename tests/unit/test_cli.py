@@ -531,3 +531,16 @@ def test_a_reader_that_left_ends_safepip_quietly(command: list[str]) -> None:
     assert done.returncode == 141, done.stderr
     assert b"Traceback" not in done.stderr
     assert b"internal error" not in done.stderr
+
+
+def test_pip_rejecting_its_command_line_is_not_retried(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--python .venv/bin/pip`: the pip script's own parser meets `-m`; one run, the cause named."""
+    python = fake_pip(
+        tmp_path, 'printf "\\nUsage:\\n  pip <command>\\n\\nno such option: -m\\n" >&2\nexit 2\n'
+    )
+    assert main(["install", "--python", str(python), "demo"]) == 2
+    assert (tmp_path / "calls.txt").read_text().count("-m pip install") == 1
+    err = capsys.readouterr().err
+    assert "must name a Python interpreter" in err

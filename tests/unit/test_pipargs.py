@@ -12,10 +12,10 @@ from safepip.pipargs import build_argv, default_python, inspect, split_install_a
 def test_pip_arguments_pass_through_untouched() -> None:
     """Everything from the first non-safepip token on goes to pip, in order."""
     options, pip_args = split_install_args(
-        ["--attempts", "2", "-r", "req.txt", "--attempts", "9", "x;rm -rf /"], {}
+        ["--attempts", "2", "-r", "req.txt", "--retries", "9", "x;rm -rf /"], {}
     )
     assert options.attempts == 2
-    assert pip_args == ["-r", "req.txt", "--attempts", "9", "x;rm -rf /"]
+    assert pip_args == ["-r", "req.txt", "--retries", "9", "x;rm -rf /"]
 
 
 def test_inline_values_and_flags() -> None:
@@ -32,6 +32,38 @@ def test_double_dash_ends_safepip_options() -> None:
     options, pip_args = split_install_args(["--", "--attempts", "3"], {})
     assert options == Options()
     assert pip_args == ["--attempts", "3"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "moved"),
+    [
+        (["six", "--attempts", "3"], "safepip install --attempts 3 six"),
+        (
+            ["--no-explain", "-r", "r.txt", "--time-budget=60", "-q"],
+            "safepip install --no-explain --time-budget=60 -r r.txt -q",
+        ),
+        (["-r", "r.txt", "--no-explain"], "safepip install --no-explain -r r.txt"),
+    ],
+)
+def test_a_safepip_option_after_pips_arguments_is_refused_with_the_fix(
+    argv: list[str], moved: str
+) -> None:
+    """pip would reject it (`no such option`): safepip says where it goes instead."""
+    with pytest.raises(UsageError) as caught:
+        split_install_args(argv, {})
+    assert caught.value.hint is not None
+    assert caught.value.hint.endswith(moved)
+
+
+def test_what_pip_shares_or_double_dash_passes_goes_to_pip() -> None:
+    """pip's own --python, and anything after `--`, stay pip's arguments."""
+    assert split_install_args(["six", "--python", "/usr/bin/python3"], {})[1] == [
+        "six",
+        "--python",
+        "/usr/bin/python3",
+    ]
+    assert split_install_args(["--", "six", "--attempts", "3"], {})[1] == ["six", "--attempts", "3"]
+    assert split_install_args(["six", "--", "--attempts"], {})[1] == ["six", "--", "--attempts"]
 
 
 def test_environment_sets_defaults_and_command_line_wins() -> None:
