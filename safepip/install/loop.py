@@ -40,6 +40,11 @@ if TYPE_CHECKING:
 # The cache module, remedy planning and the classifier are imported on the first failure
 # (PLC0415 below): a clean install pays only for running pip (benchmarks/bench_overhead.py).
 
+#: Why a failure is run again at once with ``--log`` (a bare not-found, an unknown failure...).
+DEBUG_RETRY = (
+    "pip's console does not say why it failed: the next attempt runs pip with --log, whose"
+    " debug lines do"
+)
 #: What ``python -m pip`` says, and all it says, when the interpreter has no pip.
 _NO_PIP = lazyre.compile(r"^(?:\S[^\n]{0,4096}: )?No module named pip\Z")
 
@@ -160,7 +165,6 @@ class Installer:
         _pip_started(self.python, pip)
         from safepip.classifier import hints  # noqa: PLC0415
         from safepip.classifier.normalize import hidden_build_output  # noqa: PLC0415
-        from safepip.install import remedies  # noqa: PLC0415
         from safepip.report.redact import has_secrets  # noqa: PLC0415
 
         state.text = pip.text
@@ -182,17 +186,10 @@ class Installer:
             state.attempts.append(attempt)
             self.reporter.attempt_failed(attempt)
             return Step(attempt, again=False)
-        if log_path is None and _needs_debug_lines(diagnosis) and not self.options.no_remedy:
-            # The console does not decide this kind: the next attempt, with --log, is the retry.
-            state.debug_log = True
-            plan = remedies.Plan(again=True, immediate=True)
-        else:
-            context = self._context(state, diagnosis, facts.cache_dir, log_empty=log_empty)
-            diagnosis = judge_download(self.cache, diagnosis, context.cache_root)
-            plan = remedies.plan(diagnosis, state.history, context)
-            # pip >= 26.1's console names a download by its file only: the next log names its
-            # URL, so that what pip cached of a bad download can be removed.
-            state.debug_log |= log_path is None and _download_unlocated(diagnosis)
+        debug_retry = (
+            log_path is None and _needs_debug_lines(diagnosis) and not self.options.no_remedy
+        )
+        diagnosis, plan = self._plan(state, diagnosis, log_path, debug_retry, log_empty=log_empty)
         state.history.append(diagnosis)
         again = plan.again and not self.options.no_remedy
         applied, deleted = self._apply(_to_apply(plan, again, self.options), state, again=again)
@@ -208,11 +205,36 @@ class Installer:
         )
         state.attempts.append(attempt)
         self.reporter.attempt_failed(attempt)
+        if debug_retry:
+            self.reporter.progress(DEBUG_RETRY)
         for remedy in applied:
             self.reporter.remedy_applied(remedy, deleted, dry_run=self.options.remedy_dry_run)
         if not again:
             self.reporter.stopping(attempt, plan.why)
         return Step(attempt, again=again, immediate=plan.immediate, delay=plan.delay)
+
+    def _plan(
+        self,
+        state: RunState,
+        diagnosis: Diagnosis,
+        log_path: Path | None,
+        debug_retry: bool,
+        *,
+        log_empty: bool,
+    ) -> tuple[Diagnosis, Plan]:
+        """What to do about ``diagnosis``: the debug-log retry, or the remedies' plan."""
+        from safepip.install import remedies  # noqa: PLC0415
+
+        if debug_retry:
+            # The console does not decide this kind: the next attempt, with --log, is the retry.
+            state.debug_log = True
+            return diagnosis, remedies.Plan(again=True, immediate=True)
+        context = self._context(state, diagnosis, state.facts.cache_dir, log_empty=log_empty)
+        diagnosis = judge_download(self.cache, diagnosis, context.cache_root)
+        # pip >= 26.1's console names a download by its file only: the next log names its URL,
+        # so that what pip cached of a bad download can be removed.
+        state.debug_log |= log_path is None and _download_unlocated(diagnosis)
+        return diagnosis, remedies.plan(diagnosis, state.history, context)
 
     def _run(self, state: RunState, number: int, argv: list[str], log_path: Path | None) -> PipRun:
         """Run attempt ``number``, or take the first attempt that ran already."""

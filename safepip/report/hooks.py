@@ -48,7 +48,7 @@ class Reporter:
         """The output of a failed build step that pip wrote to its log only."""
 
     def progress(self, text: str) -> None:
-        """safepip works on after pip ended (a conflict fix search): what, and for how long."""
+        """What safepip does between or after pip runs (a debug-log retry, a fix search)."""
 
 
 class FanOut(Reporter):

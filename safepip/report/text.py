@@ -124,7 +124,7 @@ class TextReporter(Reporter):
             self._line(f"  | {line}", force=True)
 
     def progress(self, text: str) -> None:
-        """One line while safepip works after pip ended (not with --safepip-quiet)."""
+        """One line on what safepip does between or after pip runs (not with --safepip-quiet)."""
         self._line(text)
 
     def explained(self, lines: Sequence[str]) -> None:

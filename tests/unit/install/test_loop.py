@@ -192,6 +192,24 @@ def test_a_bare_not_found_is_decided_by_one_attempt_with_the_debug_log(clock: Fa
     assert result.diagnosis.kind is FailureKind.NOT_FOUND
 
 
+def test_the_debug_log_retry_says_why_it_runs_pip_again(clock: FakeClock) -> None:
+    """The user sees pip's not-found twice: safepip says, once, why the second run happens."""
+    from safepip.install.loop import DEBUG_RETRY
+    from safepip.report.hooks import Reporter
+
+    said: list[str] = []
+
+    class Recorder(Reporter):
+        def progress(self, text: str) -> None:
+            said.append(text)
+
+    installer, runner, _ = make(clock, [(1, NOT_FOUND), (1, NOT_FOUND)])
+    installer = dataclasses.replace(installer, reporter=Recorder())
+    installer.install(["nosuchpkg"])
+    assert len(runner.calls) == 2
+    assert said == [DEBUG_RETRY]
+
+
 def test_debug_lines_that_show_a_transient_cause_lead_to_normal_retries(clock: FakeClock) -> None:
     """A bare not-found whose debug log shows a reset connection is retried as network-transient."""
     installer, runner, _ = make(clock, [(1, NOT_FOUND), (1, TRANSIENT), (0, "")])
