@@ -4,8 +4,8 @@ Scenario: nox sessions in CI whose installs fail now and then on a flaky index o
 cache. ``session.install`` always runs plain pip; calling safepip with ``--python`` pointed at the
 session's interpreter gives the same install with safepip's diagnosis and targeted retries.
 
-Run: copy the helper and the session into your noxfile.py, have safepip on PATH
-(``pipx install safepip``), then ``nox -s tests``.
+Run: copy the helper and the session into your noxfile.py, have safepip on PATH (``pipx
+install`` of a safepip checkout or of a wheel built from one), then ``nox -s tests``.
 """
 
 from __future__ import annotations
