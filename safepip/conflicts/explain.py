@@ -228,6 +228,25 @@ def _unique_by_name(requirements: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _requested(roots: list[str], users: list[str]) -> tuple[str, ...]:
+    """The user's requirements: every distinct "The user requested" text, else the root's.
+
+    One project requested twice (``six>=1 six<1``) is two requirements, both kept: they are the
+    conflict. A "Collecting" root stands for its project only when no such line names it.
+    """
+    requested: dict[str, list[str]] = {}
+    for req in dict.fromkeys(users):
+        requested.setdefault(_name_of(req) or req, []).append(req)
+    out: list[str] = []
+    done: set[str] = set()
+    for req in [*roots, *users]:
+        key = _name_of(req) or req
+        if key not in done:
+            done.add(key)
+            out.extend(requested.get(key, [req]))
+    return tuple(out)
+
+
 def _dependency_texts(lines: list[str]) -> set[str]:
     """Every requirement text that appears as "<pkg> <ver> depends on <req>" anywhere."""
     texts = set()
@@ -302,7 +321,7 @@ def parse_conflict(text: str) -> Conflict | None:
     return Conflict(
         package=_main_package(clashes),
         clashes=tuple(clashes),
-        user_requirements=_unique_by_name(roots + users),
+        user_requirements=_requested(roots, users),
         constraints=_unique_by_name(constraints),
         unavailable=_unavailable(lines, start),
         triggers=headline,

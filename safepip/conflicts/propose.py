@@ -285,7 +285,7 @@ def propose(  # noqa: PLR0913 - the options are the documented API
             search.run()
     except OutOfBudgetError:
         limit = (
-            f"the time limit ({time_limit:g} s)"
+            f"its time limit ({time_limit:g} s: the rest of the bound is pip's to confirm a fix)"
             if budget.exhausted == "time"
             else f"the candidate cap ({max_candidates})"
         )

@@ -198,7 +198,7 @@ def test_propose_reports_when_nothing_works() -> None:
 
 @pytest.mark.parametrize(
     ("limits", "said"),
-    [({"max_candidates": 1}, "the candidate cap (1)"), ({"time_limit": 0.0}, "the time limit")],
+    [({"max_candidates": 1}, "the candidate cap (1)"), ({"time_limit": 0.0}, "its time limit")],
 )
 def test_propose_stops_at_its_limits(limits: dict[str, float], said: str) -> None:
     """Past the candidate cap or the time limit the search stops and the note says which."""
@@ -384,3 +384,38 @@ def test_propose_finds_a_fix_many_releases_away_within_the_default_limits() -> N
     assert proposal.change == "b<3.0 (instead of b==3.59)"
     assert "b 2.59" in proposal.note
     assert len([u for u in index.fetched if u.endswith(".whl")]) <= 200
+
+
+#: pip 26.3 on `pip install 'six>=1' 'six<1'`: one project requested twice, by the user alone.
+SAME_PROJECT_TWICE = """\
+Collecting six>=1
+ERROR: Cannot install six<1 and six>=1 because these package versions have conflicting dependencies.
+
+The conflict is caused by:
+    The user requested six<1
+    The user requested six>=1
+
+To fix this you could try to:
+1. loosen the range of package versions you've specified
+2. remove package versions to allow pip to attempt to solve the dependency conflict
+
+ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/#dealing-with-dependency-conflicts
+"""
+
+
+def test_one_project_requested_twice_keeps_both_requests_and_finds_a_fix() -> None:
+    """`six>=1 six<1` is the conflict itself: both requests stay, and one of them changes.
+
+    (Keeping one request per project made the search resolve `six>=1` alone and report that
+    the request "resolves as given".)
+    """
+    conflict = parse_conflict(SAME_PROJECT_TWICE)
+    assert conflict is not None
+    assert conflict.user_requirements == ("six<1", "six>=1")
+    index = MemoryIndex({"six": [Release("0.9"), Release("1.16.0"), Release("1.17.0")]})
+    proposal = run_propose(conflict, index, Verifier())
+    assert proposal is not None
+    assert proposal.verified
+    assert proposal.change == "six>=1.16.0 (instead of six<1)"
+    assert proposal.requirements == ("six>=1.16.0", "six>=1")
+    assert "resolves as given" not in proposal.note
