@@ -108,6 +108,28 @@ def test_each_stream_reaches_its_own_stream_and_is_captured(
     assert run.text == run.output
 
 
+def test_a_line_written_in_pieces_is_captured_whole(capfd: pytest.CaptureFixture[str]) -> None:
+    """stderr's line is cut by a write to stdout: the capture still holds both lines whole."""
+    code = (
+        "import os, time\n"
+        "os.write(2, b'ERROR: No matching distri')\n"
+        "time.sleep(0.3)\n"
+        "os.write(1, b'Collecting demo\\n')\n"
+        "time.sleep(0.3)\n"
+        "os.write(2, b'bution found for demo\\n')\n"
+        "os.write(2, b'no newline at the end')\n"
+    )
+    run = run_pip([sys.executable, "-c", code], env=dict(os.environ), log_path=None)
+    out, err = capfd.readouterr()
+    assert out == "Collecting demo\n"  # the user's streams get every byte at once, as ever
+    assert err == "ERROR: No matching distribution found for demo\nno newline at the end"
+    assert sorted(run.output.splitlines()) == [
+        "Collecting demo",
+        "ERROR: No matching distribution found for demo",
+        "no newline at the end",
+    ]
+
+
 def test_on_a_terminal_pip_sees_a_terminal_of_the_same_size(tmp_path: Path) -> None:
     """stdout and stderr on one terminal: pip gets a pseudo-terminal with the user's size."""
     import fcntl
