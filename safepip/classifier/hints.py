@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from safepip import lazyre
-from safepip.classifier.facts import Facts
+from safepip.classifier.facts import Facts, canonical
 from safepip.model import Cause, FailureKind
 
 if TYPE_CHECKING:
@@ -177,6 +177,12 @@ NOT_FOUND_LISTED = (
     "{versions}. Pin one of them (`{package}=={newest}`), or check the version."
 )
 
+#: not-found of a bare name when pip listed no release at all.
+NOT_FOUND_NONE = (
+    "pip found no release of {package}{at} on this index: check the name, the platform/Python"
+    " tags and --index-url."
+)
+
 #: not-found when the index has no page for the name at all.
 NOT_FOUND_UNKNOWN = (
     "The index {index} has no project named {package}{at}: check the spelling of the name "
@@ -285,10 +291,15 @@ def dist_info_name(package: str, version: str) -> str:
     return f"{re.sub(r'[-_.]+', '_', package).lower()}-{version}.dist-info"
 
 
-def _not_found(_diagnosis: Diagnosis, facts: Facts, _path: str) -> str | None:
+def _not_found(diagnosis: Diagnosis, facts: Facts, _path: str) -> str | None:
     if facts.versions:
         return NOT_FOUND_LISTED
-    return NOT_FOUND_UNKNOWN if facts.unknown_at else None
+    if facts.unknown_at:
+        return NOT_FOUND_UNKNOWN
+    bare = facts.requirement is None or canonical(facts.requirement) == canonical(
+        diagnosis.package or ""
+    )
+    return NOT_FOUND_NONE if bare and diagnosis.package and not diagnosis.version else None
 
 
 def _python(_diagnosis: Diagnosis, facts: Facts, _path: str) -> str | None:

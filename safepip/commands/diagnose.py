@@ -61,7 +61,7 @@ from safepip.classifier import classify
 from safepip.conflicts.explain import explain, parse_conflict
 from safepip.errors import UsageError
 from safepip.files import NotRegularFile, TooLarge, read_input, reason
-from safepip.install.remedies import Context, plan
+from safepip.install.remedies import Context, needs_debug_lines, plan
 from safepip.model import Diagnosis, FailureKind
 from safepip.report.json import diagnosis_json
 from safepip.report.redact import redact, redact_data, redact_userinfo
@@ -198,7 +198,14 @@ def describe_remedy(diagnosis: Diagnosis) -> str:
         return "nothing: no pip failure in this log"
     decision = plan(diagnosis, (), Context())
     if not decision.again:
-        return f"stop ({decision.why})"
+        stop = f"stop ({decision.why})"
+        if needs_debug_lines(diagnosis):  # as install does when pip ran without --log
+            return (
+                "if this is pip's console output, run pip once more with --log (its debug lines"
+                " may show a 5xx, a reset connection or refused credentials); if they show"
+                f" nothing more, {stop}"
+            )
+        return stop
     steps = [remedy.reason for remedy in decision.remedies]
     if diagnosis.kind is FailureKind.CACHE_CORRUPT and not (diagnosis.urls or diagnosis.paths):
         # pip's console names no entry (a wheel built earlier: 'Using cached x.whl'): the retry

@@ -165,6 +165,7 @@ class Installer:
         _pip_started(self.python, pip)
         from safepip.classifier import hints  # noqa: PLC0415
         from safepip.classifier.normalize import hidden_build_output  # noqa: PLC0415
+        from safepip.install.remedies import needs_debug_lines  # noqa: PLC0415
         from safepip.report.redact import has_secrets  # noqa: PLC0415
 
         state.text = pip.text
@@ -187,7 +188,7 @@ class Installer:
             self.reporter.attempt_failed(attempt)
             return Step(attempt, again=False)
         debug_retry = (
-            log_path is None and _needs_debug_lines(diagnosis) and not self.options.no_remedy
+            log_path is None and needs_debug_lines(diagnosis) and not self.options.no_remedy
         )
         diagnosis, plan = self._plan(state, diagnosis, log_path, debug_retry, log_empty=log_empty)
         state.history.append(diagnosis)
@@ -346,26 +347,6 @@ class Installer:
             state.private_cache = state.workdir / "cache"
             state.private_cache.mkdir(exist_ok=True)
             state.extra += ["--cache-dir", str(state.private_cache)]
-
-
-def _needs_debug_lines(diagnosis: Diagnosis) -> bool:
-    """Whether pip's console leaves the kind open, so that only its debug lines can decide.
-
-    An unknown failure, and a not-found with no visible cause and no versions listed ("from
-    versions: none"): pip says that too when the index answered 5xx, reset the connection or
-    refused the credentials, and only its ``--log`` has those lines. A corrupt cache entry the
-    console does not locate: the console says ``Using cached x.whl``, and only the debug lines
-    name the file (``Using cached wheel link: file:///<cache>/wheels/...``, ``Found link``), so
-    the retry with ``--log`` finds the entry to purge instead of leaving it in the user's cache.
-    """
-    if diagnosis.kind is FailureKind.UNKNOWN:
-        return True
-    if diagnosis.kind is FailureKind.CACHE_CORRUPT:
-        return not diagnosis.urls and not diagnosis.paths
-    if diagnosis.kind is not FailureKind.NOT_FOUND:
-        return False
-    listed = [line for line in diagnosis.evidence if "(from versions:" in line]
-    return not listed or any("versions: none" in line or "versions: )" in line for line in listed)
 
 
 def _left(purge: Remedy) -> str:

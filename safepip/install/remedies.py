@@ -323,3 +323,23 @@ def _plan_retry(  # noqa: PLR0911 - one branch per kind
         return Plan(again=False, why=f"the {kind.value} failure recurred")
     what = "an unrecognised failure" if kind is FailureKind.UNKNOWN else kind.value
     return Plan(again=True, why=f"{what}: one plain retry")
+
+
+def needs_debug_lines(diagnosis: Diagnosis) -> bool:
+    """Whether pip's console leaves the kind open, so that only its debug lines can decide.
+
+    An unknown failure, and a not-found with no visible cause and no versions listed ("from
+    versions: none"): pip says that too when the index answered 5xx, reset the connection or
+    refused the credentials, and only its ``--log`` has those lines. A corrupt cache entry the
+    console does not locate: the console says ``Using cached x.whl``, and only the debug lines
+    name the file (``Using cached wheel link: file:///<cache>/wheels/...``, ``Found link``), so
+    the retry with ``--log`` finds the entry to purge instead of leaving it in the user's cache.
+    """
+    if diagnosis.kind is FailureKind.UNKNOWN:
+        return True
+    if diagnosis.kind is FailureKind.CACHE_CORRUPT:
+        return not diagnosis.urls and not diagnosis.paths
+    if diagnosis.kind is not FailureKind.NOT_FOUND:
+        return False
+    listed = [line for line in diagnosis.evidence if "(from versions:" in line]
+    return not listed or any("versions: none" in line or "versions: )" in line for line in listed)

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import pytest
 
+from safepip.classifier import classify
 from safepip.cli import main
 from safepip.commands import diagnose
 from safepip.errors import UsageError
@@ -232,3 +233,27 @@ def test_conflict_is_explained_in_text_and_json(capsys: pytest.CaptureFixture[st
     assert main(["diagnose", "--json", str(log)]) == 0
     document = json.loads(capsys.readouterr().out)
     assert any("needs dep==2.0" in line for line in document["results"][0]["conflict"])
+
+
+BARE_NOT_FOUND = (
+    "ERROR: Could not find a version that satisfies the requirement reqeusts-typo"
+    " (from versions: none)\n"
+    "ERROR: No matching distribution found for reqeusts-typo\n"
+)
+
+
+def test_a_bare_not_found_says_install_would_first_ask_the_debug_log() -> None:
+    """As install does for console output: one more run with --log, then stop."""
+    diagnosis = classify(BARE_NOT_FOUND)
+    said = diagnose.describe_remedy(diagnosis)
+    assert said.startswith("if this is pip's console output, run pip once more with --log")
+    assert said.endswith("stop (not-found: a retry cannot fix this)")
+    assert diagnosis.hint.startswith("pip found no release of reqeusts-typo on this index")
+
+
+def test_a_not_found_with_versions_listed_stops_at_once() -> None:
+    """pip listed releases: the console decided, no --log run would change it."""
+    text = BARE_NOT_FOUND.replace(
+        "reqeusts-typo (from versions: none)", "demo==3 (from versions: 1.0)"
+    )
+    assert diagnose.describe_remedy(classify(text)).startswith("stop (not-found")
