@@ -223,7 +223,8 @@ def query(argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 60) -
 
     Returns:
         ``(returncode, stdout)``; ``(127, "")`` when the command cannot start and
-        ``(124, "")`` when it (or a process it left holding its stdout) runs past ``timeout``;
+        ``(124, "")`` when it runs past ``timeout`` (a process it left behind holding its stdout
+        open is not waited for beyond :data:`DRAIN_LIMIT` seconds after it exits);
         a failure with no output when the answer is longer than :data:`MAX_ANSWER` or holds a
         NUL byte (an interpreter that answers oddly).
     """
@@ -262,19 +263,22 @@ def query(argv: Sequence[str], env: Mapping[str, str], *, timeout: float = 60) -
     reader = threading.Thread(target=read, name="safepip-query", daemon=True)
     try:
         reader.start()
-        reader.join(timeout)  # the answer ends when every writer of it has closed the pipe
-        returncode = child.wait(max(0.0, deadline - time.monotonic()))
+        returncode: int | None = child.wait(timeout)
+        # The answer ends when every writer has closed the pipe; a process the command left
+        # behind holding it open (the reader ends, and closes it, when that one lets go) gets
+        # DRAIN_LIMIT seconds: what the command itself wrote before it exited is the answer.
+        reader.join(max(0.0, min(DRAIN_LIMIT, deadline - time.monotonic())))
     except subprocess.TimeoutExpired:
         returncode = None
     finally:
         if child.returncode is None:  # past the timeout, or safepip was interrupted
             child.kill()
             child.wait()
-    if reader.is_alive() or returncode is None:
-        return 124, ""  # the reader ends, and closes the pipe, when the leftover lets it go
+    if returncode is None:
+        return 124, ""
     if flooded.is_set():
         return returncode or 1, ""
-    out = b"".join(chunks).decode("utf-8", errors="replace")
+    out = b"".join(list(chunks)).decode("utf-8", errors="replace")
     if "\0" in out:  # no answer safepip asks for (a path, JSON, a version) holds a NUL
         return returncode or 1, ""
     return returncode, out
