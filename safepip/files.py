@@ -13,8 +13,12 @@ Writes (``--report-json``, ``fix-requirements -o``, the kept pip log, the step s
 - A symlink the user named is followed as a shell redirection would: the file it resolves to is
   written, under the same rules. A regular file reached only through a ``/proc`` magic link
   (``/dev/stdout`` redirected to a file) is truncated and written in place, as ``>`` would.
-- A failed write (ENOSPC, EROFS, EACCES, a missing directory) removes its temp file and raises
-  :class:`OSError`; the caller says so in one line.
+- A FIFO, a pipe or a device is opened with ``O_NONBLOCK`` and never waited for long: a FIFO
+  that no process opens for reading within :data:`WRITE_STALL` seconds fails (ENXIO), and so
+  does a reader that takes nothing for that long (ETIMEDOUT). A regular file is written
+  blocking, as before.
+- A failed write (ENOSPC, EROFS, EACCES, a missing directory, a FIFO nobody reads) removes its
+  temp file and raises :class:`OSError`; the caller says so in one line.
 
 Reads (logs, requirement files, pip's cache entries): opened with ``O_NONBLOCK`` (a FIFO never
 blocks the open), then ``fstat``: only a regular file is read, at most ``cap`` bytes; standard
@@ -29,9 +33,11 @@ import collections
 import contextlib
 import errno
 import os
+import select
 import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -50,6 +56,11 @@ O_NOFOLLOW: int = getattr(os, "O_NOFOLLOW", 0)
 SYMLINK = "a symlink"
 #: A regular file that cannot be replaced by a rename is written in place after these.
 _IN_PLACE_ERRNOS = frozenset({errno.EBUSY, errno.EXDEV, errno.EACCES, errno.EPERM})
+#: Seconds a FIFO may go without a reader, or a FIFO, pipe or device take nothing, before a
+#: write to it gives up.
+WRITE_STALL = 5.0
+#: How often the open of a FIFO without a reader is tried again.
+_READER_POLL = 0.05
 
 
 class NotRegularFile(OSError):
@@ -149,10 +160,9 @@ def append_file(target: str, text: str) -> None:
     Raises:
         OSError: the write failed.
     """
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOCTTY
-    fd = os.open(target, flags, 0o666)
+    fd = _open_for_writing(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOCTTY)
     try:
-        _write_all(fd, (text.encode("utf-8", errors="replace"),))
+        _write_all(fd, (text.encode("utf-8", errors="replace"),), target)
     finally:
         os.close(fd)
 
@@ -186,11 +196,50 @@ def _write_in_place(
 ) -> None:
     flags = os.O_WRONLY | _NOCTTY | (os.O_TRUNC if truncate else 0)
     flags |= O_NOFOLLOW if nofollow else 0
-    fd = os.open(target, flags)
+    fd = _open_for_writing(target, flags)
     try:
-        _write_all(fd, chunks)
+        _write_all(fd, chunks, target)
     finally:
         os.close(fd)
+
+
+def _open_for_writing(target: str, flags: int) -> int:
+    """Open for writing, never blocking; a regular file's descriptor is then made blocking.
+
+    A FIFO nobody has open for reading is tried again for up to :data:`WRITE_STALL` seconds
+    (a reader started just after safepip still gets the data), then given up.
+
+    Raises:
+        OSError: the open failed; a FIFO that found no reader (ENXIO) says so.
+    """
+    until = time.monotonic() + WRITE_STALL
+    while True:
+        try:
+            fd = os.open(target, flags | _NONBLOCK, 0o666)
+            break
+        except OSError as exc:
+            if exc.errno != errno.ENXIO or not _is_fifo(target):
+                raise
+            left = until - time.monotonic()
+            if left <= 0:
+                what = f"a FIFO that no process opened for reading in {WRITE_STALL:g} seconds"
+                raise OSError(errno.ENXIO, what, target) from exc
+            time.sleep(min(_READER_POLL, left))
+    if _NONBLOCK:
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.set_blocking(fd, True)
+        except BaseException:
+            os.close(fd)
+            raise
+    return fd
+
+
+def _is_fifo(target: str) -> bool:
+    try:
+        return stat.S_ISFIFO(Path(target).stat().st_mode)
+    except OSError:
+        return False
 
 
 def _replace(real: str, chunks: Iterable[bytes], found: os.stat_result | None) -> None:
@@ -203,7 +252,7 @@ def _replace(real: str, chunks: Iterable[bytes], found: os.stat_result | None) -
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".safepip-tmp", dir=directory or ".")
     try:
         try:
-            _write_all(fd, chunks)
+            _write_all(fd, chunks, real)
             os.fchmod(fd, _default_mode() if found is None else stat.S_IMODE(found.st_mode))
             mine = os.fstat(fd)
             if found is not None and (found.st_uid, found.st_gid) != (mine.st_uid, mine.st_gid):
@@ -225,12 +274,34 @@ def _default_mode() -> int:
     return 0o666 & ~mask
 
 
-def _write_all(fd: int, chunks: Iterable[bytes]) -> None:
+def _write_all(fd: int, chunks: Iterable[bytes], target: str) -> None:
+    """Write every chunk; a reader that takes nothing for :data:`WRITE_STALL` seconds ends it.
+
+    Only a non-blocking descriptor (a FIFO, a pipe, a device) ever waits here.
+
+    Raises:
+        OSError: the write failed, or nothing was read for that long (ETIMEDOUT).
+    """
     for chunk in chunks:
         view = memoryview(chunk)
+        stalled_until: float | None = None
         while view:
-            written = os.write(fd, view)
+            try:
+                written = os.write(fd, view)
+            except BlockingIOError:
+                if stalled_until is None:
+                    stalled_until = time.monotonic() + WRITE_STALL
+                _wait_for_room(fd, stalled_until, target)
+                continue
+            stalled_until = None
             view = view[written:]
+
+
+def _wait_for_room(fd: int, until: float, target: str) -> None:
+    left = until - time.monotonic()
+    if left <= 0 or not select.select([], [fd], [], left)[1]:
+        what = f"nothing was read from it for {WRITE_STALL:g} seconds"
+        raise OSError(errno.ETIMEDOUT, what, target)
 
 
 # --- reading ---------------------------------------------------------------------------

@@ -9,10 +9,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from safepip import files
 from safepip.files import (
     SYMLINK,
     NotRegularFile,
@@ -179,6 +182,104 @@ def test_append_keeps_what_was_there(tmp_path: Path) -> None:
     append_file(str(link), "## safepip\n")
     assert target.read_text() == "# earlier\n## safepip\n"
     assert link.is_symlink()
+
+
+def _in_thread(call: Callable[[], None]) -> tuple[threading.Thread, list[OSError]]:
+    """Run ``call`` in a thread (a write that hangs must not hang the suite); keep its OSError."""
+    raised: list[OSError] = []
+
+    def run() -> None:
+        try:
+            call()
+        except OSError as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, raised
+
+
+@pytest.mark.parametrize("writer", ["write_file", "append_file"])
+def test_a_fifo_nobody_opens_for_reading_is_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
+) -> None:
+    """ENXIO, said in words, once the wait for a reader is over (old: open() waited forever)."""
+    monkeypatch.setattr(files, "WRITE_STALL", 0.2)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    if writer == "write_file":
+        thread, raised = _in_thread(lambda: write_file(str(fifo), b"x"))
+    else:
+        thread, raised = _in_thread(lambda: append_file(str(fifo), "x"))
+    thread.join(30)
+    if thread.is_alive():
+        with fifo.open("rb"):  # let the stuck open through, so that the thread ends
+            pass
+        pytest.fail("the write waited for a reader without end")
+    (exc,) = raised
+    assert exc.errno == errno.ENXIO
+    said = "a FIFO that no process opened for reading in 0.2 seconds"
+    assert str(exc) == f"[Errno {errno.ENXIO}] {said}: '{fifo}'"
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_a_reader_that_opens_the_fifo_a_little_later_gets_the_data(tmp_path: Path) -> None:
+    """``safepip ... -o f & cat f``: the reader may start after safepip's open (within the wait)."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+
+    def read_later() -> None:
+        time.sleep(0.5)
+        got.append(fifo.read_bytes())
+
+    reader = threading.Thread(target=read_later, daemon=True)
+    reader.start()
+    write_file(str(fifo), b"late but read")
+    reader.join(30)
+    assert got == [b"late but read"]
+
+
+def test_a_reader_that_takes_nothing_ends_the_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader holds the FIFO open and never reads: ETIMEDOUT once the pipe stays full."""
+    monkeypatch.setattr(files, "WRITE_STALL", 0.3)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        thread, raised = _in_thread(lambda: write_file(str(fifo), b"x" * (4 * 1024 * 1024)))
+        thread.join(30)
+        assert not thread.is_alive(), "the write waited for the reader without end"
+    finally:
+        os.close(reader)  # a write still stuck (old behaviour) gets EPIPE and ends
+    (exc,) = raised
+    assert exc.errno == errno.ETIMEDOUT
+    assert "nothing was read from it for 0.3 seconds" in str(exc)
+
+
+def test_a_slow_reader_that_keeps_reading_gets_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wait is per stall, not for the whole write: a reader pausing less still gets it all."""
+    monkeypatch.setattr(files, "WRITE_STALL", 1.0)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    data = bytes(range(256)) * 2048  # 512 KiB: about 8 pipe buffers
+    got = bytearray()
+
+    def read_slowly() -> None:
+        with fifo.open("rb", buffering=0) as handle:
+            while chunk := handle.read(64 * 1024):
+                got.extend(chunk)
+                time.sleep(0.2)
+
+    reader = threading.Thread(target=read_slowly, daemon=True)
+    reader.start()
+    write_file(str(fifo), data)
+    reader.join(60)
+    assert bytes(got) == data
 
 
 # --- reading ---------------------------------------------------------------------------
