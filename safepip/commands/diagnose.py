@@ -9,7 +9,9 @@ redirections do), and at most :data:`MAX_BYTES` of each are read: the **last**
 64 MB, because pip's decisive error is at the end (the result then says it was truncated).
 Only regular files are read (a device, a FIFO or a directory is refused without blocking); a
 log piped on standard input is read up to :data:`MAX_STDIN` (512 MB), keeping its last 64 MB,
-and a closed standard input is a usage error.
+and a closed standard input is a usage error. Of a log longer than a few MB, the classifier
+reads what ``safepip install`` keeps of pip's output: the last 4 MB and the earlier lines that
+carry its markers (memory stays a small multiple of that, whatever the log).
 All output is passed through :func:`safepip.report.redact.redact`.
 
 Exit status: 0 when a failure cause was identified in every log; 1 when some log had no
@@ -57,6 +59,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
+from safepip.capture import MARKER_BYTES, READ_CHUNK, TAIL_BYTES, Capture
 from safepip.classifier import classify
 from safepip.conflicts.explain import explain, parse_conflict
 from safepip.errors import UsageError
@@ -172,13 +175,29 @@ def diagnose_source(source: str) -> Result:
     text = _decode(data)
     if truncated:
         text = text.partition("\n")[2]  # the first line was cut in the middle
-    text = redact_userinfo(text)  # no URL fragment the classifier cuts out keeps a password
+    text = redact_userinfo(_kept(text))  # no URL fragment the classifier cuts out keeps a password
     diagnosis = classify(text)
     conflict: tuple[str, ...] = ()
     if diagnosis.kind is FailureKind.RESOLUTION_CONFLICT:
         parsed = parse_conflict(text)
         conflict = tuple(explain(parsed)) if parsed is not None else ()
     return Result(source, diagnosis, describe_remedy(diagnosis), len(data), truncated, conflict)
+
+
+def _kept(text: str) -> str:
+    """What install keeps of pip's output, of a long log: its tail and its earlier marker lines.
+
+    Classifying tens of MB line by line costs tens of times their size in memory; the decisive
+    lines are at the end, and the earlier ones that explain it carry the classifier's markers
+    (:class:`safepip.capture.Capture`).
+    """
+    if len(text) <= TAIL_BYTES + MARKER_BYTES:
+        return text
+    data = text.encode("utf-8", errors="replace")
+    capture = Capture()
+    for start in range(0, len(data), READ_CHUNK):
+        capture.feed(data[start : start + READ_CHUNK])
+    return capture.text()
 
 
 def _decode(data: bytes) -> str:

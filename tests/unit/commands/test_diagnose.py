@@ -257,3 +257,21 @@ def test_a_not_found_with_versions_listed_stops_at_once() -> None:
         "reqeusts-typo (from versions: none)", "demo==3 (from versions: 1.0)"
     )
     assert diagnose.describe_remedy(classify(text)).startswith("stop (not-found")
+
+
+def test_a_long_log_is_read_as_install_keeps_pip_output(tmp_path: Path) -> None:
+    """Tens of MB: the tail and the earlier marker lines are classified, the same way."""
+    early = "WARNING: Retrying (Retry(total=4)) after connection broken by 'reset': /simple/demo/"
+    noise = "".join(
+        f"  building step {i}: compiling a long enough line of output\n" for i in range(150_000)
+    )
+    text = early + "\n" + noise + BARE_NOT_FOUND
+    kept = diagnose._kept(text)
+    assert len(kept) < len(text) // 2
+    assert early in kept
+    assert kept.endswith(BARE_NOT_FOUND)
+    log = tmp_path / "long.log"
+    log.write_text(text, encoding="utf-8")
+    result = diagnose.diagnose_source(str(log))
+    assert result.diagnosis.kind == classify(text).kind
+    assert result.bytes_read == len(text)
