@@ -90,6 +90,23 @@ _COUNT_OLD = lazyre.compile(r"(\d{1,9})\x20lines\)", re.VERBOSE)
 _CLOSER = {"open": "close", "oldopen": "oldclose"}
 
 
+#: Characters a terminal acts on rather than shows: C0 controls but the tab, DEL, C1 controls,
+#: and the bidirectional overrides that reorder what is shown. A log is untrusted text; safepip
+#: prints its lines (evidence, names, paths) and must not let them move the cursor, clear the
+#: screen or hide a word.
+_CONTROLS = dict.fromkeys(
+    [
+        *range(0x09),
+        *range(0x0A, 0x20),
+        0x7F,
+        *range(0x80, 0xA0),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ],
+    "?",
+)
+
+
 def clean_line(raw: str) -> str:
     r"""Clean one raw line: progress redraws, length bound, ANSI, CI and wrapper prefixes.
 
@@ -106,6 +123,8 @@ def clean_line(raw: str) -> str:
     line = line[:MAX_LINE]
     if "\x1b" in line:
         line = _ANSI.sub("", line)
+    if not line.isprintable():  # what no escape sequence explains: shown as "?", never run
+        line = line.translate(_CONTROLS)
     match = _PREFIX.match(line)
     if match:
         line = line[match.end() :]

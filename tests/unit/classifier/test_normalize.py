@@ -168,3 +168,25 @@ def test_hidden_build_output_ends_at_the_step_end() -> None:
     assert hidden_build_output("no build here\n") == []
     many = "Running command x\n" + "".join(f"line {n}\n" for n in range(100))
     assert hidden_build_output(many, limit=3) == ["line 97", "line 98", "line 99"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "ERROR: x\x1b[" + "1" * 40 + "2J",  # a CSI too long for the escape pattern
+        "ERROR: x\x1b(0 switched character set",
+        "ERROR: x\x08\x08\x08hidden",
+        "ERROR: x\x07\x00\x7f\x9b",
+        "ERROR: x \u202eevil\u202c",
+    ],
+)
+def test_no_character_a_terminal_acts_on_survives_cleaning(raw: str) -> None:
+    """A log's line is shown by safepip: nothing in it may move the cursor or reorder text."""
+    line = clean_line(raw)
+    assert line.startswith("ERROR: x")
+    assert all(ch == "\t" or ch.isprintable() for ch in line), repr(line)
+    assert "?" in line
+
+
+def test_tabs_and_plain_text_are_left_as_they_are() -> None:
+    assert clean_line("  \tERROR: résumé 100% — done") == "  \tERROR: résumé 100% — done"
