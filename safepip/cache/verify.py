@@ -9,7 +9,6 @@ named like an entry (reported, never read). Nothing here deletes: ``cache verify
 
 from __future__ import annotations
 
-import json
 import os
 import struct
 import time
@@ -19,6 +18,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from safepip import jsonparse
 from safepip.cache.entries import (
     EOCD,
     EOCD_MAX,
@@ -288,7 +288,7 @@ def _check_wheel(wheel: Path) -> Problem | None:
             return Problem(INVALID_WHEEL, (str(entry),), f"{wheel.name} is not a valid zip")
         if not crcs:
             return Problem(BAD_CRC, (str(entry),), f"{wheel.name}: {_DETAILS[BAD_CRC]}")
-        json.loads(read_capped(str(entry / "origin.json"), _MAX_ORIGIN))
+        jsonparse.loads(read_capped(str(entry / "origin.json"), _MAX_ORIGIN))
     except FileNotFoundError:
         return None  # no origin.json (pip < 22.3 wrote none), or the entry just went
     except NotRegularFile as exc:

@@ -15,9 +15,7 @@ passes in C).
 
 from __future__ import annotations
 
-import json
-
-from safepip import lazyre
+from safepip import jsonparse, lazyre
 
 #: Longest text (characters) checked for hard wraps.
 UNWRAP_MAX = 1_000_000
@@ -55,7 +53,7 @@ def _docker_json(text: str) -> str:
             out.append(line + "\n")
             continue
         try:
-            item = json.loads(stripped)
+            item = jsonparse.loads(stripped)
         except ValueError:
             out.append(line + "\n")
             continue

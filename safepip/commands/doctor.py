@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from safepip import jsonparse
 from safepip.cache import layout as cache
 from safepip.cache.verify import verify
 from safepip.commands.cache import human_size
@@ -276,7 +277,7 @@ def run_checks(  # noqa: PLR0913 - every collaborator is injected on purpose
     """
     returncode, stdout = query([python, "-c", PROBE_SCRIPT], env)
     try:
-        info = json.loads(stdout) if returncode == 0 else None
+        info = jsonparse.loads(stdout) if returncode == 0 else None
     except ValueError:
         info = None
     if not isinstance(info, dict):

@@ -11,7 +11,6 @@ the file is kept: comments, options, markers, ``--hash`` continuation lines, lin
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -23,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from safepip import lazyre
+from safepip import jsonparse, lazyre
 from safepip.errors import UsageError
 from safepip.files import read_input, reason, write_file
 from safepip.index.page import file_version
@@ -248,7 +247,7 @@ def installed_versions(python: str, env: Mapping[str, str], query: Query) -> dic
         if returncode != 0:
             continue
         try:
-            data = json.loads(stdout)
+            data = jsonparse.loads(stdout)
         except ValueError:
             continue
         if isinstance(data, dict):

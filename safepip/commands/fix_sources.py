@@ -8,12 +8,12 @@ interpreter, ``PIP_INDEX_URL``), filtered by the target's Python and wheel tags.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from safepip import jsonparse
 from safepip.files import read_input
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def conda_versions(prefix: str | None) -> dict[str, str]:
     for record in records[:10_000]:
         try:
             data, _ = read_input(str(record), MAX_RECORD_BYTES, tail=False)
-            meta = json.loads(data)
+            meta = jsonparse.loads(data)
         except (OSError, ValueError):
             continue
         if isinstance(meta, dict) and isinstance(meta.get("name"), str):

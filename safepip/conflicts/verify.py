@@ -8,7 +8,6 @@ proposed unconfirmed (``verified=False``).
 
 from __future__ import annotations
 
-import json
 import shlex
 import tempfile
 import time
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from safepip import jsonparse
 from safepip.pipfacts import pip_version
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def pip_verifier(
 def _report_summary(report: str) -> str:
     """Summarise a pip installation report as ``a 1.0, c 1.0``."""
     try:
-        data: object = json.loads(report)
+        data: object = jsonparse.loads(report)
     except ValueError:
         return ""
     items = data.get("install") if isinstance(data, dict) else None

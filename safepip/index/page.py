@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import html
 import io
-import json
 import re
 import zipfile
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from safepip import lazyre
+from safepip import jsonparse, lazyre
 
 #: The sdist formats pip accepts besides ``.tar.gz`` and ``.zip`` (read as ``.tar.gz`` names).
 _OLD_SDISTS = (".tar.bz2", ".tar.xz", ".tbz", ".txz", ".tgz", ".tar")
@@ -125,7 +124,7 @@ def read_page(body: bytes, page_url: str) -> Page | None:
     stripped = body.lstrip()
     if stripped.startswith(b"{"):
         try:
-            data: object = json.loads(stripped.decode("utf-8"))
+            data: object = jsonparse.loads(stripped.decode("utf-8"))
         except ValueError:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("files"), list):

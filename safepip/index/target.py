@@ -7,7 +7,6 @@ is the very binary running safepip, whose answers are read without starting it).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
+
+from safepip import jsonparse
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -89,7 +90,7 @@ def probe_target(python: str, env: Mapping[str, str]) -> TargetEnvironment | Non
     if code != 0:
         return None
     try:
-        data: object = json.loads(out)
+        data: object = jsonparse.loads(out)
     except ValueError:
         return None
     if not isinstance(data, dict):

@@ -8,13 +8,12 @@ interpreter into the diagnosis: the repair in the next step is then a command to
 
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from safepip import lazyre
+from safepip import jsonparse, lazyre
 from safepip.pipargs import option_value
 
 if TYPE_CHECKING:
@@ -41,14 +40,13 @@ def _site_dirs(
     if status != 0:
         return []
     try:
-        found = json.loads(out.strip().splitlines()[-1])
+        found = jsonparse.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):
         return []
-    return (
-        [Path(p) for p in dict.fromkeys(found) if isinstance(p, str)]
-        if isinstance(found, list)
-        else []
-    )
+    if not isinstance(found, list):
+        return []
+    # a wrapper may answer anything: only strings are paths (a list in the list is unhashable)
+    return [Path(p) for p in dict.fromkeys(p for p in found if isinstance(p, str))]
 
 
 def locate(
