@@ -212,41 +212,57 @@ def configured_indexes(
     return list(dict.fromkeys([*(primary or [DEFAULT_INDEX]), *extra]))
 
 
+#: Every probe failure that is not an HTTP status starts so: the request never got an answer.
+UNREACHABLE = "the index cannot be reached: "
+_CUT_PASSWORD = (
+    "not a valid URL: a '#' or '?' in the password ends the address before its '@'"
+    " (write them as %23 and %3F)"
+)
+
+
 def probe_index(url: str, timeout: float) -> tuple[bool, str]:
     """One bounded HEAD request (GET-free) to an index; never hangs past ``timeout``.
 
     DNS resolution ignores socket timeouts, so the request runs in a daemon thread that is
-    abandoned when the deadline passes.
+    abandoned when the deadline passes. A request that cannot even be built or sent (a port
+    that is no number, a control character) fails at once; the detail never repeats the part
+    of the address urllib choked on, which may be a cut-off password.
     """
-    import threading  # noqa: PLC0415 - the probe is doctor's alone; keep pipargs light
+    import http.client  # noqa: PLC0415 - the probe is doctor's alone; keep pipargs light
+    import threading  # noqa: PLC0415
     import urllib.error  # noqa: PLC0415
     import urllib.request  # noqa: PLC0415
 
     try:
         parts = urlsplit(url)
     except ValueError:  # an unbalanced "[" in the host or the password: not a URL urllib takes
-        return False, "not a valid URL"
+        return False, UNREACHABLE + "not a valid URL"
+    cut, at, host = url.partition("//")[2][len(parts.netloc) :].partition("/")[0].rpartition("@")
+    if cut[:1] in {"#", "?"} and at and not {"=", "&"} & set(host):  # not a query's "@"
+        return False, UNREACHABLE + _CUT_PASSWORD
+    netloc = parts.netloc.rsplit("@", 1)[-1]  # credentials are not sent in a doctor probe
     if parts.scheme == "file":
         exists = Path(urllib.request.url2pathname(parts.path)).is_dir()
         return exists, "local directory" if exists else "local directory missing"
-    netloc = parts.netloc.rsplit("@", 1)[-1]  # credentials are not sent in a doctor probe
-    request = urllib.request.Request(  # noqa: S310 - http(s) only: file: handled above
-        urlunsplit((parts.scheme, netloc, parts.path or "/", "", "")), method="HEAD"
-    )
+    address = urlunsplit((parts.scheme, netloc, parts.path or "/", "", ""))
     result: list[tuple[bool, str]] = []
 
     def attempt() -> None:
         try:
+            request = urllib.request.Request(address, method="HEAD")  # noqa: S310 - file: above
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 result.append((True, f"HTTP {response.status}"))
         except urllib.error.HTTPError as exc:
             reachable = exc.code < 500
             result.append((reachable, f"HTTP {exc.code}"))
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            result.append((False, str(reason)))
+        except (urllib.error.URLError, OSError) as exc:
+            result.append((False, f"{UNREACHABLE}{getattr(exc, 'reason', exc)}"))
+        except (http.client.InvalidURL, ValueError):  # urllib's words repeat the address
+            result.append((False, UNREACHABLE + "not a valid URL"))
+        except Exception as exc:  # noqa: BLE001 - any other failure to send or to read an answer
+            result.append((False, f"{UNREACHABLE}{type(exc).__name__}"))
 
     worker = threading.Thread(target=attempt, daemon=True)
     worker.start()
     worker.join(timeout + 1)
-    return result[0] if result else (False, f"no answer in {timeout:g} s")
+    return result[0] if result else (False, f"{UNREACHABLE}no answer in {timeout:g} s")

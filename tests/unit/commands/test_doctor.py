@@ -154,6 +154,32 @@ def test_probe_index_refused_and_file(tmp_path: Path) -> None:
     assert pipfacts.probe_index((tmp_path / "no").as_uri(), 1)[0] is False
 
 
+@pytest.mark.parametrize("cut", ["#", "?"])
+def test_probe_index_password_cut_by_hash_or_question_mark(cut: str) -> None:
+    """urlsplit ends the address at the `#`/`?`: a prompt failure with a next step, no secret."""
+    url = f"https://alice:Q7X{cut}Z9K@idx.example/simple"
+    started = time.monotonic()
+    ok, detail = pipfacts.probe_index(url, 60)
+    assert time.monotonic() - started < 30  # answered, not abandoned at the timeout
+    assert not ok
+    assert detail.startswith(pipfacts.UNREACHABLE)
+    assert "%23 and %3F" in detail
+    assert "Q7X" not in detail
+    assert "Z9K" not in detail
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:Q7X/simple", "http://127.0.0.1:1/simple/Q7X\x01", "idx.example/Q7X"],
+)
+def test_probe_index_request_that_cannot_be_built(url: str) -> None:
+    """No number for a port, a control character, no scheme: urllib refuses to send it."""
+    started = time.monotonic()
+    ok, detail = pipfacts.probe_index(url, 60)  # an exception left in the thread fails the test
+    assert time.monotonic() - started < 30
+    assert (ok, detail) == (False, pipfacts.UNREACHABLE + "not a valid URL")
+
+
 def test_index_checks_statuses() -> None:
     """Index lines: ok when reachable, warn on 401/403, fail when unreachable; redacted."""
     answers = {
