@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import array
 import contextlib
+import fcntl
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -183,11 +186,11 @@ def test_closed_output_streams_keep_pips_status_and_a_clean_stdout(
 @contextlib.contextmanager
 def _unread(
     tmp_path: Path, *options: str, stderr_too: bool
-) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+) -> Iterator[tuple[subprocess.Popen[bytes], Path, int]]:
     """`safepip install [options] demo` writing into a pipe nobody reads (pip prints forever).
 
-    Yields the process and the file that holds pip's pid; whatever the test does, safepip and
-    pip are gone and the pipe closed afterwards.
+    Yields the process, the file that holds pip's pid and the pipe's read end (left unread);
+    whatever the test does, safepip and pip are gone and the pipe closed afterwards.
     """
     pidfile = tmp_path / "pip.pid"
     python = fake_pip(tmp_path, f'echo $$ > "{pidfile}"\nexec yes "pip output nobody reads"\n')
@@ -200,7 +203,7 @@ def _unread(
     )
     os.close(write)
     try:
-        yield proc, pidfile
+        yield proc, pidfile, read
     finally:
         if proc.poll() is None:  # pragma: no cover - the hang these tests guard against
             proc.kill()
@@ -211,8 +214,9 @@ def _unread(
 
 def test_a_reader_that_stopped_reading_does_not_hold_the_stop(tmp_path: Path) -> None:
     """`safepip install ... 2>&1 | less`, less left open: SIGTERM still ends pip and safepip."""
-    with _unread(tmp_path, stderr_too=True) as (proc, pidfile):
-        time.sleep(1.5)  # the pipe is full: safepip waits for room in it
+    with _unread(tmp_path, stderr_too=True) as (proc, pidfile, read):
+        _wait_for_pid(pidfile)  # pip runs: safepip's handlers are in place
+        _wait_until_full(read)  # safepip waits for room in the pipe
         proc.send_signal(signal.SIGTERM)
         status = proc.wait(timeout=30)
     assert status == 128 + signal.SIGTERM
@@ -221,7 +225,7 @@ def test_a_reader_that_stopped_reading_does_not_hold_the_stop(tmp_path: Path) ->
 
 def test_a_reader_that_stopped_reading_does_not_outlast_the_budget(tmp_path: Path) -> None:
     """`safepip install --time-budget 2 ... | less`, less left open: the budget still ends it."""
-    with _unread(tmp_path, "--time-budget", "2", stderr_too=False) as (proc, pidfile):
+    with _unread(tmp_path, "--time-budget", "2", stderr_too=False) as (proc, pidfile, _):
         status = proc.wait(timeout=30)
     assert status == 124
     assert not _alive(int(pidfile.read_text()))
@@ -234,14 +238,32 @@ def _run_and_signal(tmp_path: Path, sig: int) -> tuple[int, int]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "safepip", "install", "--python", str(python), "demo"], env=env
     )
-    deadline = time.monotonic() + 20
-    while not pidfile.exists() or not pidfile.read_text().strip():
-        assert time.monotonic() < deadline, "fake pip never started"
-        time.sleep(0.05)
-    pip_pid = int(pidfile.read_text())
+    pip_pid = _wait_for_pid(pidfile)
     proc.send_signal(sig)
     status = proc.wait(timeout=30)
     return status, pip_pid
+
+
+def _wait_for_pid(pidfile: Path) -> int:
+    """The pid the fake pip wrote once it started (safepip installs its handlers before that)."""
+    deadline = time.monotonic() + 20
+    while not pidfile.exists() or not pidfile.read_text().endswith("\n"):
+        assert time.monotonic() < deadline, "fake pip never started"
+        time.sleep(0.05)
+    return int(pidfile.read_text())
+
+
+def _wait_until_full(read: int) -> None:
+    """Until the pipe behind ``read`` holds all it can (less one page): its writer is blocked."""
+    capacity = fcntl.fcntl(read, fcntl.F_GETPIPE_SZ)
+    deadline = time.monotonic() + 20
+    while True:
+        queued = array.array("i", [0])
+        fcntl.ioctl(read, termios.FIONREAD, queued)
+        if queued[0] >= capacity - 4096:
+            return
+        assert time.monotonic() < deadline, f"the pipe never filled ({queued[0]} bytes)"
+        time.sleep(0.05)
 
 
 def _alive(pid: int) -> bool:
