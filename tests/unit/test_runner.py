@@ -223,15 +223,19 @@ def test_pip_unwinds_on_the_forwarded_sigint_when_safepip_inherited_it_ignored()
     """A background job of a script starts with SIGINT ignored; pip must still unwind on it.
 
     Whatever ends pip (here the time budget) sends SIGINT, on which pip removes its temp dirs;
-    an ignored SIGINT would leave them to the kill after the grace.
+    an ignored SIGINT would leave them to the kill after the grace. pip starts with safepip's
+    signal mask: SIGINT blocked there holds a budget that ends before pip is up (a slow start)
+    until pip is in its ``try``; an ignored SIGINT is discarded, blocked or not.
     """
     pip = (
-        "import time\ntry:\n    print('started', flush=True)\n    time.sleep(60)\n"
+        "import signal, time\ntry:\n    print('started', flush=True)\n"
+        "    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})\n    time.sleep(60)\n"
         "except KeyboardInterrupt:\n    print('unwound', flush=True)\n"
     )
     probe = (
         "import os, signal, sys\nfrom safepip.runner import run_pip\n"
         "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})\n"
         f"run = run_pip([sys.executable, '-c', {pip!r}], env=dict(os.environ), timeout=1.0)\n"
         "sys.stderr.write(f'timed_out {run.timed_out}')\n"
     )
