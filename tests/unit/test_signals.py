@@ -33,18 +33,20 @@ if "--log" not in sys.argv:
     print("ERROR: No matching distribution found for demo", file=sys.stderr)
     sys.exit(1)
 state = sys.argv[0] + ".state"
-workdir = tempfile.mkdtemp(prefix="pip-")
-child = subprocess.Popen([sys.executable, "-c",
-    "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(120)"])
-if STUBBORN:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-with open(state + ".tmp", "w") as handle:
-    handle.write(f"{os.getpid()} {child.pid} {workdir}")
-os.rename(state + ".tmp", state)
-try:
+workdir = None
+try:  # from its temp dir on, as pip: a SIGINT at any point removes it
+    workdir = tempfile.mkdtemp(prefix="pip-")
+    child = subprocess.Popen([sys.executable, "-c",
+        "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(120)"])
+    if STUBBORN:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with open(state + ".tmp", "w") as handle:
+        handle.write(f"{os.getpid()} {child.pid} {workdir}")
+    os.rename(state + ".tmp", state)
     time.sleep(120)
 except KeyboardInterrupt:
-    os.rmdir(workdir)
+    if workdir is not None:
+        os.rmdir(workdir)
     print("ERROR: Operation cancelled by user", file=sys.stderr)
     sys.exit(1)
 """
@@ -175,13 +177,8 @@ def test_ctrl_c_at_the_terminal_reaches_safepip_which_forwards_it(tmp_path: Path
             output += _read_some(master)
         pip_pid, child_pid, _ = (int(x) if x.isdigit() else 0 for x in state.read_text().split())
         os.write(master, b"\x03")
-        while True:
-            chunk = _read_some(master)
-            output += chunk
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            assert time.monotonic() < deadline, output
+        output += _read_to_end(master, deadline)  # all pip wrote, though safepip may be gone
+        status = _wait(pid, deadline)
     finally:
         os.close(master)
     assert os.waitstatus_to_exitcode(status) == 130, output
@@ -200,6 +197,35 @@ def _read_some(fd: int) -> bytes:
         return os.read(fd, 65536)
     except OSError:
         return b""
+
+
+def _read_to_end(fd: int, deadline: float) -> bytes:
+    """What a pseudo-terminal still holds, until no process has it open (EIO) or EOF."""
+    import select
+
+    output = b""
+    while True:
+        assert time.monotonic() < deadline, output
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the terminal's last writer is gone, its buffer read
+            return output
+        if not chunk:
+            return output
+        output += chunk
+
+
+def _wait(pid: int, deadline: float) -> int:
+    """The wait status of the child ``pid`` once it has ended (``deadline``: no hang)."""
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        assert time.monotonic() < deadline, "the process never ended"
+        time.sleep(0.05)
 
 
 LAUNCHER = """\
