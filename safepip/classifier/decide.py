@@ -47,7 +47,7 @@ from safepip.classifier.evidence import (
 from safepip.classifier.facts import gather
 from safepip.classifier.normalize import normalize
 from safepip.classifier.scan import last_errors, scan, success_boundary
-from safepip.model import DEFAULT_POLICY, Diagnosis, FailureKind
+from safepip.model import DEFAULT_POLICY, Cause, Diagnosis, FailureKind
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -92,6 +92,15 @@ def classify(
     """
     if returncode in (130, -2):
         return _finish(Diagnosis(K.INTERRUPTED, DEFAULT_POLICY[K.INTERRUPTED], rule="returncode"))
+    if returncode is not None and returncode < 0:  # a signal ended pip: it did not fail itself
+        return _finish(
+            Diagnosis(
+                K.INTERRUPTED,
+                DEFAULT_POLICY[K.INTERRUPTED],
+                rule=f"returncode: pip was ended by signal {-returncode}",
+                cause=Cause.KILLED if returncode == -9 else None,  # SIGKILL
+            )
+        )
     if returncode == 0:
         return _finish(Diagnosis(K.UNKNOWN, DEFAULT_POLICY[K.UNKNOWN]))
     log = normalize(text)

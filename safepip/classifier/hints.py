@@ -330,6 +330,11 @@ def _best(package: str, facts: Facts, at: str) -> str:
 
 #: The next step when the log shows a finer cause (:class:`~safepip.model.Cause`); same fields.
 CAUSE_HINTS: dict[Cause, str] = {
+    Cause.KILLED: (
+        "pip was killed (SIGKILL), most often by the kernel's out-of-memory killer during a"
+        " large build in a small container or VM (`dmesg` says so): give it more memory, or"
+        " build with less parallelism (MAKEFLAGS=-j1, CMAKE_BUILD_PARALLEL_LEVEL=1)."
+    ),
     Cause.EMPTY_PAGE: (
         "The index answered the page of {package} with no files ({url}): a caching mirror "
         "answers so while it still fetches its upstream. If a retry a moment later gets the "

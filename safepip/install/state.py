@@ -112,8 +112,8 @@ def redact_kept_log(path: Path) -> bool:
 
 
 def exit_status(returncode: int) -> int:
-    """pip's exit status, or 1 when pip was killed by a signal (negative returncode)."""
-    return returncode if returncode > 0 else 1
+    """pip's exit status; 128 + N when signal N killed it (negative returncode), as a shell says."""
+    return returncode if returncode > 0 else 128 - returncode if returncode < 0 else 1
 
 
 def remove_own(path: Path) -> None:

@@ -564,10 +564,17 @@ def test_empty_log_is_not_retried(clock: FakeClock) -> None:
 
 @pytest.mark.parametrize("status", [-9, -15])
 def test_killed_pip_reports_failure_status(clock: FakeClock, status: int) -> None:
-    """A pip killed by a signal yields a failure status, never success."""
-    installer, _, _ = make(clock, [(status, NOT_FOUND)] * 2)
+    """A pip a signal killed: the shell's 128 + N, one run (its output is no failure of its own).
+
+    SIGKILL is most often the out-of-memory killer: the next step says so.
+    """
+    installer, runner, _ = make(clock, [(status, NOT_FOUND)] * 2)
     result = installer.install(["demo"])
-    assert result.returncode == 1
+    assert result.returncode == 128 - status
+    assert len(runner.calls) == 1
+    assert result.diagnosis is not None
+    assert result.diagnosis.kind is FailureKind.INTERRUPTED
+    assert ("out-of-memory" in result.diagnosis.hint) is (status == -9)
 
 
 BUILD_LOG = (
