@@ -10,6 +10,8 @@ pip log that safepip keeps for the user. It masks:
   ``git``. The userinfo is everything from ``://`` to the last ``@`` before the end of the
   authority (the first whitespace, ``/`` or a backslash): a password with a raw ``@`` or quote
   is masked whole;
+- ``user:password@host[:port]`` written without a scheme, as pip's ``--proxy`` takes it (a
+  word of its own; the password may not hold a raw ``@``);
 - secret-looking query parameters (``token``, ``access_token``, ``auth``, ``key``, ``apikey``,
   ``password``, ``secret``, ``sig``, ``signature``, every ``X-Amz-*``, any name ending in
   ``token``, ``secret``, ``password`` or ``key``...);
@@ -75,6 +77,12 @@ _AUTH_HEADER = lazyre.compile(
     re.IGNORECASE,
 )
 _BEARER = lazyre.compile(r"(?P<key>Bearer\s{1,4})(?P<value>[A-Za-z0-9._~+/=-]{8,})")
+#: ``user:password@host[:port]`` with no scheme, as a word of its own (pip's ``--proxy`` takes
+#: that form): the password part, up to the ``@`` before a host name that ends the word.
+_BARE_USERINFO = lazyre.compile(
+    r"(?<![^\s'\"=(<,])(?P<key>[A-Za-z0-9._~%+-]{1,64}:)(?P<value>[^\s@/'\"<>]{1,256})"
+    r"(?=@[A-Za-z0-9][A-Za-z0-9.-]{0,252}(?::[0-9]{1,5})?(?![^\s'\"/>),;]))"
+)
 _TOKENS = lazyre.compile(
     r"(?:pypi-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
     r"|glpat-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}\b)"
@@ -193,6 +201,8 @@ def redact(text: str) -> str:
         'https://files.example/f.whl?X-Amz-Signature=****&v=1'
     """
     text = redact_userinfo(text)
+    if "@" in text:
+        text = _BARE_USERINFO.sub(_keep_key, text)
     if "=" in text:
         text = _redact_query(text)
     if "authorization" in text.lower():  # a cheap test first: the pattern ignores case

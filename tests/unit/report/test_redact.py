@@ -175,3 +175,19 @@ def test_redact_file_masks_in_place_and_keeps_other_bytes(
     assert b"a line longer than 16 MB was left out" in data
     assert data.endswith(b"ok line\nlast https://h.example/f?sig=****")
     assert module.redact_file(str(log)) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("--proxy alice:S3cret@proxy.local:3128", "--proxy alice:****@proxy.local:3128"),
+        ("--proxy=alice:S3cret@proxy:3128 -r r.txt", "--proxy=alice:****@proxy:3128 -r r.txt"),
+        ("proxy 'bob:p%40ss:w0rd@10.0.0.1:8080'", "proxy 'bob:****@10.0.0.1:8080'"),
+        ("git@github.com:org/repo.git", "git@github.com:org/repo.git"),
+        ("demo @ file:///tmp/demo", "demo @ file:///tmp/demo"),
+    ],
+)
+def test_a_proxy_password_without_a_scheme_is_masked(text: str, expected: str) -> None:
+    """pip's --proxy takes `user:password@host:port`: no `://` to find the userinfo by."""
+    assert redact(text) == expected
+    assert redact(expected) == expected
