@@ -28,6 +28,7 @@ from safepip.cache.verify import verify
 from safepip.errors import UsageError
 from safepip.pipargs import add_seconds_option, default_python
 from safepip.pipfacts import Query, configured_indexes, read_config
+from safepip.report.lines import count
 from safepip.report.redact import redact
 
 if TYPE_CHECKING:
@@ -208,7 +209,8 @@ def _print_purge(  # noqa: PLR0913 - the parts of one summary
         return
     freed = "would free" if verb.startswith("would") else "freed"
     out.write(
-        f"{verb} {len(gone)} entries ({len(report.deleted)} files or directories), "
+        f"{verb} {count(len(gone), 'entry', 'entries')}"
+        f" ({count(len(report.deleted), 'file or directory', 'files or directories')}), "
         f"{freed} {human_size(report.bytes_freed)} in {root}\n"
     )
 
@@ -250,7 +252,8 @@ def _verify(options: argparse.Namespace, root: Path, out: TextIO, err: TextIO) -
             verb = "would remove" if options.dry_run else "removed"
             freed = "would free" if options.dry_run else "freed"
             out.write(
-                f"{verb} {len(report.deleted)} files or directories, "
+                f"{verb} {count(len(report.deleted), 'file or directory', 'files or directories')}"
+                ", "
                 f"{freed} {human_size(report.bytes_freed)}\n"
             )
         elif result.problems:

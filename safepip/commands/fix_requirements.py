@@ -177,7 +177,7 @@ def fix_text(
             out.append(line)
             continue
         name = match.group("name")
-        found = (None, "unpinned (--unpin)") if unpin else _version(match, versions, fallback)
+        found = (None, "unpinned: --unpin") if unpin else _version(match, versions, fallback)
         version, detail = found or (None, "")
         if version is None and not unpin:
             unfixed.append(LineChange(lineno, name, body, "", _UNFIXED))

@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Callable
 from safepip.model import Attempt, InstallResult, Outcome, RemedyAction
 from safepip.report import ci_systems, sections
 from safepip.report.hooks import Reporter
-from safepip.report.lines import shown
+from safepip.report.lines import count, shown
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -76,7 +76,9 @@ def _remedies_text(attempt: Attempt) -> str:
     for remedy in attempt.remedies:
         if remedy.action is RemedyAction.PURGE:
             deleted = sum(path in attempt.deleted for path in remedy.paths)
-            parts.append(f"{remedy.action.value} ({deleted} cache file(s) deleted)")
+            parts.append(
+                f"{remedy.action.value} ({count(deleted, 'cache entry', 'cache entries')} deleted)"
+            )
         else:
             parts.append(remedy.action.value)
     return ", ".join(parts)

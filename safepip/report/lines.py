@@ -29,6 +29,11 @@ _INTERNAL = lazyre.compile(
 )
 
 
+def count(number: int, one: str, many: str) -> str:
+    """``number`` with its noun: ``1 entry``, ``2 entries``, ``0 entries``."""
+    return f"{number} {one if number == 1 else many}"
+
+
 def plain(line: str) -> str:
     """``line`` without rich markup and surrounding whitespace."""
     return _MARKUP.sub("", line).strip()

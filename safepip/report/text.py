@@ -88,7 +88,11 @@ class TextReporter(Reporter):
         if remedy.action is RemedyAction.PURGE:
             verb = "would delete" if dry_run else "deleted"
             existing = [path for path in remedy.paths if path in deleted]
-            self._line(f"{remedy.reason}: {verb} {len(existing)} cache file(s)")
+            from safepip.report.lines import count  # noqa: PLC0415 - only after a failure
+
+            self._line(
+                f"{remedy.reason}: {verb} {count(len(existing), 'cache entry', 'cache entries')}"
+            )
             for path in existing:
                 self._line(f"  {verb} {path}")
         else:

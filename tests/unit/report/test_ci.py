@@ -154,7 +154,7 @@ def test_retried_attempt_gives_one_warning_line() -> None:
     message = text.rstrip("\n").split("::", 2)[2]
     assert message.split("%0A") == [
         "attempt 1 failed with cache-corrupt (pip exit 1); retrying in 1.5s",
-        "remedy: purge (2 cache file(s) deleted)",
+        "remedy: purge (2 cache entries deleted)",
         f"Using cached {URL}",
         "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE.",
     ]
@@ -232,7 +232,7 @@ def test_purge_counts_only_the_files_deleted() -> None:
         1, 1, 1.0, CACHE_CORRUPT, remedies=(planned, PRIVATE_CACHE), deleted=("/c/a.body",)
     )
     result = InstallResult(Outcome.RECOVERED, 0, (attempt, Attempt(2, 0, 1.0, None)))
-    assert "| purge (1 cache file(s) deleted), private-cache |" in summary_markdown(result)
+    assert "| purge (1 cache entry deleted), private-cache |" in summary_markdown(result)
 
 
 # -- step summary ---------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def test_summary_has_outcome_and_a_row_per_attempt() -> None:
     assert "**Outcome:** recovered after 2 attempts (cache-corrupt)" in lines
     header = lines.index("| attempt | pip exit | kind | remedy | wait | duration |")
     assert lines[header + 2 : header + 4] == [
-        "| 1 | 1 | cache-corrupt | purge (2 cache file(s) deleted) | 1.5s | 2.0s |",
+        "| 1 | 1 | cache-corrupt | purge (2 cache entries deleted) | 1.5s | 2.0s |",
         "| 2 | 0 | - | - | - | 3.0s |",
     ]
     assert text.endswith("\n\n")
