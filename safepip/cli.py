@@ -310,7 +310,11 @@ def _dispatch(args: Sequence[str]) -> int:
     if command in COMMANDS:
         with _SignalsRaise():
             return _subcommand(command, rest)
-    raise UsageError(f"unknown command {command!r}", hint="run `safepip --help` for the commands")
+    import difflib  # noqa: PLC0415 - only for a mistyped command
+
+    close = difflib.get_close_matches(command, ["install", *COMMANDS], n=1)
+    hint = f"did you mean `safepip {close[0]}`?" if close else "`safepip --help` lists the commands"
+    raise UsageError(f"unknown command {command!r}", hint=hint)
 
 
 def _say(line: str) -> None:

@@ -47,7 +47,10 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert main(["instal", "x"]) == 2
     err = capsys.readouterr().err
     assert "unknown command 'instal'" in err
+    assert "did you mean `safepip install`?" in err
     assert "Traceback" not in err
+    assert main(["zzz"]) == 2
+    assert "did you mean" not in capsys.readouterr().err
 
 
 def test_install_help_lists_options_and_pass_through(capsys: pytest.CaptureFixture[str]) -> None:
