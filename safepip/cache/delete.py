@@ -214,7 +214,13 @@ def delete(
     targets, refused = _plan(root, paths)
     tally = _Tally(refused=refused)
     nothing = [t.shown for t in targets if t.requested]
-    if not Path(root).is_dir():
+    try:
+        is_dir = stat.S_ISDIR(Path(root).stat().st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        is_dir = False
+    except OSError as exc:  # a name longer than the OS allows, a loop of links...
+        raise CacheRefused(f"cannot open the pip cache {root}: {exc.strerror}") from exc
+    if not is_dir:
         tally.missing += nothing
         return tally.report()
     if not FD_SUPPORTED:

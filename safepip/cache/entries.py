@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from safepip.cache.layout import BODY_SUFFIX, HTTP_V1, HTTP_V2, KEY, TEMP_NAME, WHEELS
 from safepip.cache.msgpack_decode import MsgpackError, MsgpackTruncated, unpackb
+from safepip.errors import UsageError
 from safepip.files import TooLarge, open_regular
 
 if TYPE_CHECKING:
@@ -33,6 +34,29 @@ EOCD_MAX = 22 + 0xFFFF
 #: The most safepip reads of one cache file it parses whole: an http-v2 metadata file holds
 #: headers only, an old http/ entry holds the whole body in its msgpack.
 MAX_READ = 256 * 1024 * 1024
+
+
+def root_exists(root: Path) -> bool:
+    """Whether anything is at the pip cache root ``root`` (False: not created yet).
+
+    ``Path.exists()`` before Python 3.14 raises on a name the OS refuses (one longer than it
+    allows); here a root that cannot be looked at is one line of error, as ``cache verify`` says.
+
+    Raises:
+        UsageError: the root cannot be looked at (ENAMETOOLONG, ELOOP, EACCES on a parent...).
+    """
+    try:
+        root.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise unreadable_root(root, exc) from exc
+    return True
+
+
+def unreadable_root(root: Path, exc: OSError) -> UsageError:
+    """The one error for a pip cache root that cannot be read (``cache verify``, ``doctor``...)."""
+    return UsageError(f"cannot read the pip cache {root}: {exc.strerror or exc}")
 
 
 def open_entry(path: str) -> BinaryIO:

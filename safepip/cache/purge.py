@@ -17,8 +17,8 @@ Planning only reads; the deletion goes through ``cache.delete``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -40,6 +40,7 @@ from safepip.index.page import file_version, filename_of, page_links
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
 _TARGET = lazyre.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*([^\s;,]+))?\s*")
 
@@ -116,7 +117,12 @@ def page_urls(indexes: Sequence[str], target: PurgeTarget) -> list[str]:
 
 
 def _entry_paths(root: Path, url: str) -> tuple[str, ...]:
-    return tuple(str(p) for p in http_entry_paths(root, url) if p.exists())
+    return tuple(str(p) for p in http_entry_paths(root, url) if _exists(p))
+
+
+def _exists(path: str | Path) -> bool:
+    """Whether ``path`` is there; a name the OS refuses (longer than it allows) is not."""
+    return os.path.exists(path)  # noqa: PTH110 - Path.exists() raises ENAMETOOLONG before 3.14
 
 
 def plan_purge(
@@ -174,7 +180,7 @@ def _cached_page_links(root: Path, url: str) -> list[str]:
     meta, body, old = http_entry_paths(root, url)
     v2, v1 = HttpEntry(HTTP_V2, "", str(meta), str(body)), HttpEntry(HTTP_V1, "", str(old), None)
     for entry in (v2, v1):
-        if entry.meta is None or not Path(entry.meta).exists():
+        if entry.meta is None or not _exists(entry.meta):
             continue
         response, raw = _read_entry(entry)
         page = decoded(raw, response) if raw else None

@@ -30,11 +30,11 @@ from safepip.cache.entries import (
     open_entry,
     parse_metadata,
     read_capped,
+    unreadable_root,
     zip_is_intact,
 )
 from safepip.cache.hashes import PageHashes
 from safepip.cache.layout import HTTP_V2
-from safepip.errors import UsageError
 from safepip.files import NotRegularFile, TooLarge
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ def verify(root: Path, *, stale_after: float = 600.0, now: float | None = None) 
     except FileNotFoundError:
         return VerifyReport(0, ())
     except OSError as exc:
-        raise UsageError(f"cannot read the pip cache {root}: {exc.strerror or exc}") from exc
+        raise unreadable_root(root, exc) from exc
     checked = 0
     problems: list[Problem] = []
     errors: list[str] = []

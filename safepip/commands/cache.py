@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from safepip.cache import layout as cache
 from safepip.cache.delete import DeleteReport, delete
+from safepip.cache.entries import root_exists
 from safepip.cache.purge import (
     PurgeItem,
     parse_target,
@@ -114,7 +115,7 @@ def run(
             :func:`safepip.runner.query` by default.
 
     Raises:
-        UsageError: bad arguments, or pip's cache is disabled.
+        UsageError: bad arguments, pip's cache is disabled, or its root cannot be looked at.
     """
     if query is None:
         from safepip.runner import query as real  # noqa: PLC0415 - only when pip must be asked
@@ -151,6 +152,7 @@ def _root(options: argparse.Namespace, python: str, env: dict[str, str], query: 
     )
     if root is None:
         raise UsageError("pip's cache is disabled (PIP_NO_CACHE_DIR)", hint="pass --cache-dir DIR")
+    root_exists(root)  # a root that cannot be looked at (a name too long) is one line, exit 2
     return root
 
 

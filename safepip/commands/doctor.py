@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable
 
 from safepip import jsonparse
 from safepip.cache import layout as cache
+from safepip.cache.entries import root_exists
 from safepip.cache.verify import verify
 from safepip.commands.cache import human_size
 from safepip.errors import UsageError
@@ -125,14 +126,19 @@ def cache_checks(root: Path | None) -> Iterator[Check]:
     if root is None:
         yield Check(WARN, "cache", "disabled (PIP_NO_CACHE_DIR): every run downloads")
         return
-    if not root.exists():
+    try:
+        exists = root_exists(root)
+    except UsageError as exc:  # a name longer than the OS allows: a failed check, not a crash
+        yield Check(FAIL, "cache", str(exc))
+        return
+    if not exists:
         yield Check(OK, "cache", f"{root} (not created yet)")
     if not _writable(root):
         yield Check(FAIL, "cache", f"{root} is not writable: pip runs without a cache")
         return
-    anchor = root if root.exists() else next(p for p in root.parents if p.exists())
+    anchor = root if exists else next(p for p in root.parents if p.exists())
     free = shutil.disk_usage(anchor).free
-    if root.exists():
+    if exists:
         status = WARN if free < _LOW_SPACE else OK
         size = human_size(_tree_size(root))
         yield Check(status, "cache", f"{root}, {size}, {human_size(free)} free")
