@@ -15,10 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from support import hermetic
 from support.fakes import FakeClock
 from support.indexserver import FaultIndex
 from support.wheels import build_wheel
+
+# On a loaded 2-core CI machine any example can take seconds now and then: no per-example
+# deadline and no "too slow" health check; a test's own settings (max_examples) still apply.
+settings.register_profile("safepip", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("safepip")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
