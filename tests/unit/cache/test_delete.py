@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import cachetree as ct
 
 from safepip.cache import delete as guarded
 from safepip.cache import layout as cache
@@ -179,28 +179,14 @@ def test_delete_dedupes(root: Path) -> None:
 # --- the lock --------------------------------------------------------------------------
 
 
-_HOLDER = """
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
-fcntl.flock(fd, fcntl.LOCK_EX)
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-"""
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="the holder script uses fcntl")
 def test_cache_lock_excludes_other_processes(tmp_path: Path) -> None:
     """While another process holds .safepip.lock, acquiring it times out with a SafepipError."""
-    with subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(tmp_path / ".safepip.lock"), "3"],
-        stdout=subprocess.PIPE,
-        text=True,
-    ) as holder:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(SafepipError, match="locked"), lock.cache_lock(tmp_path, timeout=0.2):
-            pass  # pragma: no cover - never entered
-    with lock.cache_lock(tmp_path, timeout=1):
+    held = ct.lock_held(tmp_path)  # until the block ends, however slow the machine
+    refused = pytest.raises(SafepipError, match="locked")
+    with held, refused, lock.cache_lock(tmp_path, timeout=0.2):
+        pass  # pragma: no cover - never entered
+    with lock.cache_lock(tmp_path, timeout=1):  # the holder is gone: the lock is free again
         pass
 
 
