@@ -217,12 +217,11 @@ def parse_install_args(
     return values, list(argv[index:])
 
 
-#: safepip options that pip has too (pip >= 22.3's ``--python``): after pip's arguments, pip's.
-_PIP_HAS_TOO = frozenset({"--python"})
-
-
 def _refuse_misplaced(options: Sequence[str], pip_args: Sequence[str]) -> None:
     """Refuse a safepip option given among pip's arguments: pip would reject it, or worse.
+
+    ``--python`` too: pip (>= 22.3) takes its own only before its subcommand, and safepip's
+    command line puts ``install`` first.
 
     Raises:
         UsageError: naming the option and the command line with it in its place.
@@ -232,7 +231,7 @@ def _refuse_misplaced(options: Sequence[str], pip_args: Sequence[str]) -> None:
             return
         flag = token.partition("=")[0]
         spec = _BY_FLAG.get(flag)
-        if spec is None or flag in _PIP_HAS_TOO:
+        if spec is None:
             continue
         end = position + 1
         if spec.takes_value and "=" not in token and end < len(pip_args):

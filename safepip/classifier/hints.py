@@ -208,7 +208,8 @@ PIP_USAGE_ERROR = (
     r"^(?:ERROR:\x20)?(?:no\x20such\x20option:\x20(-\S{0,64})"
     r"|-{1,2}[\w-]{1,64}\x20option\x20requires\x20\d{1,2}\x20arguments?$"
     r"|option\x20-{1,2}[\w-]{1,64}:\x20invalid\x20(?:choice|integer\x20value"
-    r"|floating-point\x20value):)"
+    r"|floating-point\x20value):"
+    r"|The\x20--python\x20option\x20must\x20be\x20placed\x20before\x20the\x20pip\x20subcommand)"
 )
 _PIP_USAGE = lazyre.compile(PIP_USAGE_ERROR)
 

@@ -495,7 +495,7 @@ RULES: tuple[Rule, ...] = (
         _hints.PIP_USAGE_ERROR,
         "optparse's errors, printed by pip 8-26 under its usage text with exit status 2 [lab:"
         " pip 22.0.4, 24.0, 26.3]: pip rejected its own command line before doing anything",
-        needles=("no such option", "option requires", ": invalid "),
+        needles=("no such option", "option requires", ": invalid ", "--python option must"),
     ),
     # --- auth ---------------------------------------------------------------------------------
     _rule(
@@ -762,6 +762,7 @@ TRIGGERS: tuple[str, ...] = (
     "(publickey",
     'HTTP/1.1" ',  # urllib3's -v line: https://host:443 "GET /simple/x/ HTTP/1.1" 503 0
     "no such option",  # pip's command-line errors (optparse's wording)
+    "--python option must",
     "option requires",
     ": invalid ",
 )

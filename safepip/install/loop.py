@@ -115,6 +115,9 @@ class Installer:
 
         def before_wait(attempt: Attempt, wait: float) -> None:
             state.attempts[-1] = replace(attempt, wait=wait)
+            if state.debug_retry:  # only now is it sure that the next attempt runs
+                state.debug_retry = False
+                self.reporter.progress(DEBUG_RETRY)
             self.reporter.retry_scheduled(attempt, wait)
 
         def give_up(_attempt: Attempt, why: str) -> None:
@@ -206,8 +209,6 @@ class Installer:
         )
         state.attempts.append(attempt)
         self.reporter.attempt_failed(attempt)
-        if debug_retry:
-            self.reporter.progress(DEBUG_RETRY)
         for remedy in applied:
             self.reporter.remedy_applied(remedy, deleted, dry_run=self.options.remedy_dry_run)
         if not again:
@@ -228,7 +229,7 @@ class Installer:
 
         if debug_retry:
             # The console does not decide this kind: the next attempt, with --log, is the retry.
-            state.debug_log = True
+            state.debug_log = state.debug_retry = True
             return diagnosis, remedies.Plan(again=True, immediate=True)
         context = self._context(state, diagnosis, state.facts.cache_dir, log_empty=log_empty)
         diagnosis = judge_download(self.cache, diagnosis, context.cache_root)

@@ -33,6 +33,8 @@ class RunState:
     gave_up: str = ""
     timed_out: bool = False
     debug_log: bool = False
+    #: The next attempt is the one that adds --log (said when it is scheduled, if it is).
+    debug_retry: bool = False
     text: str = ""
     origins: dict[str, str] | None = None
     first: PipRun | None = None

@@ -55,13 +55,15 @@ def test_a_safepip_option_after_pips_arguments_is_refused_with_the_fix(
     assert caught.value.hint.endswith(moved)
 
 
-def test_what_pip_shares_or_double_dash_passes_goes_to_pip() -> None:
-    """pip's own --python, and anything after `--`, stay pip's arguments."""
-    assert split_install_args(["six", "--python", "/usr/bin/python3"], {})[1] == [
-        "six",
-        "--python",
-        "/usr/bin/python3",
-    ]
+def test_what_double_dash_passes_goes_to_pip() -> None:
+    """Anything after `--` stays pip's; `--python` after pip's arguments is refused.
+
+    pip would refuse it too: it takes its own `--python` only before its subcommand.
+    """
+    with pytest.raises(UsageError) as caught:
+        split_install_args(["six", "--python", "/usr/bin/python3"], {})
+    assert caught.value.hint is not None
+    assert caught.value.hint.endswith("safepip install --python /usr/bin/python3 six")
     assert split_install_args(["--", "six", "--attempts", "3"], {})[1] == ["six", "--attempts", "3"]
     assert split_install_args(["six", "--", "--attempts"], {})[1] == ["six", "--", "--attempts"]
 

@@ -208,6 +208,11 @@ def test_the_debug_log_retry_says_why_it_runs_pip_again(clock: FakeClock) -> Non
     installer.install(["nosuchpkg"])
     assert len(runner.calls) == 2
     assert said == [DEBUG_RETRY]
+    # No attempt left: no retry to announce.
+    installer, runner, _ = make(clock, [(1, NOT_FOUND)], attempts=1)
+    dataclasses.replace(installer, reporter=Recorder()).install(["nosuchpkg"])
+    assert len(runner.calls) == 1
+    assert said == [DEBUG_RETRY]
 
 
 def test_debug_lines_that_show_a_transient_cause_lead_to_normal_retries(clock: FakeClock) -> None:
