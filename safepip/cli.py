@@ -383,6 +383,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     _closed_streams_to_devnull()
     try:
+        return _funnel(args)
+    except BrokenPipeError:  # safepip's own last line met a reader that left
+        _reader_gone()
+        return SIGPIPE_STATUS
+
+
+#: What a shell reports of a tool SIGPIPE ended (128 + 13).
+SIGPIPE_STATUS = 141
+
+
+def _funnel(args: list[str]) -> int:
+    """Run the command; every way it can end becomes an exit status and at most a few lines."""
+    try:
         return _dispatch(args)
     except SafepipError as exc:
         from safepip.report.redact import redact  # noqa: PLC0415 - only for a message
@@ -397,18 +410,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else USAGE_ERROR
     except BrokenPipeError:  # `safepip doctor | head`: the reader left, as for any Unix tool
         _reader_gone()
-        return 128 + 13  # SIGPIPE's status, as the shell reports a tool it ended
+        return SIGPIPE_STATUS
     except Exception:  # noqa: BLE001 - the one funnel: a bug in safepip, reported as such
-        import traceback  # noqa: PLC0415 - only for a bug
+        return _internal_error()
 
-        from safepip.report.redact import redact  # noqa: PLC0415
 
-        print(redact(traceback.format_exc()), end="", file=sys.stderr)
-        print(
-            "safepip: internal error (a bug in safepip); pip's own state is untouched",
-            file=sys.stderr,
-        )
-        return INTERNAL_ERROR
+def _internal_error() -> int:
+    """Print the traceback being handled (redacted) and say it is safepip's bug."""
+    import traceback  # noqa: PLC0415 - only for a bug
+
+    from safepip.report.redact import redact  # noqa: PLC0415
+
+    print(redact(traceback.format_exc()), end="", file=sys.stderr)
+    print(
+        "safepip: internal error (a bug in safepip); pip's own state is untouched",
+        file=sys.stderr,
+    )
+    return INTERNAL_ERROR
 
 
 def run() -> NoReturn:

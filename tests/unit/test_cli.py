@@ -569,3 +569,21 @@ def test_pip_rejecting_its_command_line_is_not_retried(
     assert (tmp_path / "calls.txt").read_text().count("-m pip install") == 1
     err = capsys.readouterr().err
     assert "must name a Python interpreter" in err
+
+
+def test_an_error_line_to_a_reader_that_left_ends_quietly() -> None:
+    """`safepip bogus 2>&1 | head -0`: the usage error itself meets the closed pipe: 141."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "safepip", "bogus-command"],
+            stdout=write,
+            stderr=write,
+            env=pips.isolated_env(),
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 141  # an escaping BrokenPipeError would be Python's 1 or 120
