@@ -32,6 +32,8 @@ MARKER_BYTES = 1024 * 1024
 MAX_LINE_BYTES = 8192
 #: The chunk size used when a file is streamed through a capture.
 READ_CHUNK = 1024 * 1024
+#: The most of one stream's unfinished line held back by :meth:`Capture.feed_from`.
+PARTIAL_LINE = 65536
 
 
 class Capture:
@@ -46,6 +48,8 @@ class Capture:
         self._markers: list[bytes] = []
         self._marker_size = 0
         self._triggers: Sequence[bytes] | None = None
+        #: Per source (:meth:`feed_from`): its last chunk's end after its last newline.
+        self._partial: dict[int, bytes] = {}
         #: Bytes seen in total (kept or not).
         self.total = 0
         #: Lines dropped from the middle (neither in the tail nor markers).
@@ -61,8 +65,34 @@ class Capture:
         if self._size > 2 * self._tail_limit:
             self._compact()
 
+    def feed_from(self, source: int, data: bytes) -> None:
+        """Append ``data`` from one of several streams, whole lines at a time.
+
+        pip's stdout and stderr are two pipes whose chunks arrive in any order, and an
+        unbuffered ``print`` writes its text and its newline apart: each stream's unfinished
+        line waits (at most :data:`PARTIAL_LINE` bytes) for its end, :meth:`end` or
+        :meth:`text`, so that the other stream's lines never cut it.
+        """
+        pending = self._partial.pop(source, b"") + data
+        end = pending.rfind(b"\n") + 1
+        if end == 0 and len(pending) < PARTIAL_LINE:
+            self._partial[source] = pending
+            return
+        end = end or len(pending)
+        self.feed(pending[:end])
+        if end < len(pending):
+            self._partial[source] = pending[end:]
+
+    def end(self, source: int) -> None:
+        """``source`` has ended: what it left unfinished is appended, as a line of its own."""
+        rest = self._partial.pop(source, b"")
+        if rest:
+            self.feed(rest + b"\n")
+
     def text(self) -> str:
         """Everything kept, decoded (invalid UTF-8 replaced): markers first, then the tail."""
+        for source in list(self._partial):
+            self.end(source)
         if self._size > self._tail_limit:
             self._compact()
         head = b"".join(self._markers)

@@ -49,8 +49,6 @@ _DEFAULT_IN_PIP = tuple(
 _ATOMIC_WRITE = getattr(select, "PIPE_BUF", 512)
 #: Bytes read from pip in one go.
 READ_SIZE = 65536
-#: The most of an unfinished line kept back per stream (see :meth:`Session._capture`).
-PARTIAL_LINE = 65536
 
 
 class _Child:
@@ -92,8 +90,6 @@ class Session:
         self.env = dict(env)
         self.watch = watch
         self.capture = Capture()
-        #: Per source fd: the end of its last chunk after its last newline, not yet captured.
-        self.partial: dict[int, bytes] = {}
         #: source fd -> destination fd (1 or 2), for every open source.
         self.routes: dict[int, int] = {}
         self.child_fds: list[int] = []
@@ -255,7 +251,7 @@ class Session:
                 poller.unregister(fd)
                 self._close(fd)
                 continue
-            self._capture(fd, data)
+            self.capture.feed_from(fd, data)  # whole lines: the streams' chunks interleave
             if self.watch is not None:
                 self.watch(data)
             if not _write_all(self.routes[fd], data, self.give_up):
@@ -366,25 +362,8 @@ class Session:
             handlers[winch] = on_resize
         return handlers
 
-    def _capture(self, fd: int, data: bytes) -> None:
-        """Capture whole lines: a line a stream writes in pieces is not cut by the other's.
-
-        pip's stdout and stderr are two pipes whose chunks arrive in any order; an unbuffered
-        ``print`` writes its text and its newline apart. Each stream's unfinished line waits
-        (at most :data:`PARTIAL_LINE` bytes) for its end, its stream's end or pip's.
-        """
-        pending = self.partial.pop(fd, b"") + data
-        end = pending.rfind(b"\n") + 1
-        if end == 0 and len(pending) < PARTIAL_LINE:
-            self.partial[fd] = pending
-            return
-        end = end or len(pending)
-        self.capture.feed(pending[:end])
-        if end < len(pending):
-            self.partial[fd] = pending[end:]
-
     def _close(self, fd: int) -> None:
-        self.capture.feed(self.partial.pop(fd, b""))
+        self.capture.end(fd)
         self.routes.pop(fd, None)
         if fd == self.pty:
             self.pty = None

@@ -37,22 +37,17 @@ def run_pipes_only(
     except OSError as exc:
         raise PipNotFound.not_started(argv[0], exc) from exc
 
-    def copy(source: object, target: object) -> None:
-        while True:
-            data = source.read1(READ_SIZE)  # type: ignore[attr-defined]
-            if not data:
-                return
-            with lock:
-                capture.feed(data)
-                if watch is not None:
-                    watch(data)
-            with contextlib.suppress(OSError):
-                target.write(data)  # type: ignore[attr-defined]
-                target.flush()  # type: ignore[attr-defined]
-
     threads = [
-        threading.Thread(target=copy, args=(process.stdout, sys.stdout.buffer), daemon=True),
-        threading.Thread(target=copy, args=(process.stderr, sys.stderr.buffer), daemon=True),
+        threading.Thread(
+            target=_copy,
+            args=(process.stdout, sys.stdout.buffer, capture, lock, watch),
+            daemon=True,
+        ),
+        threading.Thread(
+            target=_copy,
+            args=(process.stderr, sys.stderr.buffer, capture, lock, watch),
+            daemon=True,
+        ),
     ]
     for thread in threads:
         thread.start()
@@ -67,7 +62,33 @@ def run_pipes_only(
         process.kill()
         process.wait()
         raise
-    for thread in threads:
+    for thread, stream in zip(threads, (process.stdout, process.stderr)):
         thread.join(DRAIN_SECONDS)
+        if not thread.is_alive() and stream is not None:  # one still read is left to its thread
+            stream.close()
     with lock:
         return process.returncode, capture.text(), timed_out
+
+
+def _copy(
+    source: object,
+    target: object,
+    capture: Capture,
+    lock: threading.Lock,
+    watch: Callable[[bytes], None] | None,
+) -> None:
+    """Copy one of pip's streams to the user's, into the shared capture (whole lines)."""
+    key = id(source)
+    while True:
+        data = source.read1(READ_SIZE)  # type: ignore[attr-defined]
+        if not data:
+            with lock:
+                capture.end(key)
+            return
+        with lock:
+            capture.feed_from(key, data)  # whole lines: the two streams' chunks interleave
+            if watch is not None:
+                watch(data)
+        with contextlib.suppress(OSError):
+            target.write(data)  # type: ignore[attr-defined]
+            target.flush()  # type: ignore[attr-defined]

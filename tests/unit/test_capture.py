@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from safepip.capture import Capture, capture_file, marker_line_starts
+from safepip.capture import PARTIAL_LINE, Capture, capture_file, marker_line_starts
+
+if TYPE_CHECKING:
+    import pytest
 
 FILLER = b"2026-12-07T03:59:34,123 Found link https://idx.example/demo-1.0.tar.gz, version: 1.0\n"
 WARNING = b"WARNING: Retrying (Retry(total=4)) after connection broken by 'ProtocolError': /simple/demo/\n"
@@ -144,3 +149,51 @@ def test_install_path_memory_on_a_200_mb_log(tmp_path: Path) -> None:
     assert result["log"] < 8 * 1024 * 1024
     print(f"peak RSS on a 200 MB log: {result['peak_mb']:.0f} MB")
     assert result["peak_mb"] < 150, result
+
+
+def test_lines_from_two_streams_are_kept_whole() -> None:
+    """One stream's line written in pieces is not cut by the other stream's line."""
+    capture = Capture()
+    capture.feed_from(2, b"ERROR: No matching distri")
+    capture.feed_from(1, b"Collecting demo\n")
+    capture.feed_from(2, b"bution found for demo\nlast")
+    capture.feed_from(1, b"unfinished too")
+    assert capture.text().splitlines() == [
+        "Collecting demo",
+        "ERROR: No matching distribution found for demo",
+        "last",
+        "unfinished too",
+    ]
+
+
+def test_a_stream_that_never_ends_its_line_is_kept_bounded() -> None:
+    """An unfinished line is held back only up to PARTIAL_LINE bytes."""
+    capture = Capture()
+    capture.feed_from(1, b"x" * (PARTIAL_LINE + 10))
+    capture.feed_from(2, b"ERROR: y\n")
+    assert capture.text() == "x" * (PARTIAL_LINE + 10) + "ERROR: y\n"
+    capture.feed_from(1, b"z" * 10)
+    assert capture.text().endswith("ERROR: y\n" + "z" * 10 + "\n")
+
+
+def test_the_windows_runner_captures_whole_lines(capfd: pytest.CaptureFixture[str]) -> None:
+    """The pipes-only runner (Windows; it runs anywhere) gets the same whole-line capture."""
+    from safepip.runner.windows import run_pipes_only
+
+    code = (
+        "import os, time\n"
+        "os.write(2, b'ERROR: No matching distri')\n"
+        "time.sleep(0.3)\n"
+        "os.write(1, b'Collecting demo\\n')\n"
+        "time.sleep(0.3)\n"
+        "os.write(2, b'bution found for demo\\n')\n"
+    )
+    returncode, output, timed_out = run_pipes_only(
+        [sys.executable, "-c", code], dict(os.environ), 60, None
+    )
+    capfd.readouterr()
+    assert (returncode, timed_out) == (0, False)
+    assert sorted(output.splitlines()) == [
+        "Collecting demo",
+        "ERROR: No matching distribution found for demo",
+    ]
