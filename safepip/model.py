@@ -120,6 +120,9 @@ class Cause(str, enum.Enum):
     """A 401 where pip sent no credentials (and ``--no-input`` kept it from asking)."""
     CREDENTIALS_REFUSED = "credentials-refused"
     """A 401/403 on credentials pip did send."""
+    CRASHED = "crashed"
+    """pip's interpreter crashed (SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE): a fault in Python or
+    a compiled extension, not a failure pip reported."""
     KILLED = "killed"
     """pip was killed (SIGKILL) by something other than safepip: most often the kernel's
     out-of-memory killer. Running it again in the same memory ends the same way."""

@@ -73,6 +73,10 @@ _URL_KINDS = frozenset(
 )
 
 
+#: The signals a process dies of when it crashes (SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGSEGV).
+_CRASHES = dict.fromkeys((4, 6, 7, 8, 11), Cause.CRASHED)
+
+
 def classify(
     text: str, *, returncode: int | None = None, origins: Mapping[str, str] | None = None
 ) -> Diagnosis:
@@ -98,7 +102,7 @@ def classify(
                 K.INTERRUPTED,
                 DEFAULT_POLICY[K.INTERRUPTED],
                 rule=f"returncode: pip was ended by signal {-returncode}",
-                cause=Cause.KILLED if returncode == -9 else None,  # SIGKILL
+                cause=Cause.KILLED if returncode == -9 else _CRASHES.get(-returncode),  # SIGKILL
             )
         )
     if returncode == 0:

@@ -331,6 +331,11 @@ def _best(package: str, facts: Facts, at: str) -> str:
 
 #: The next step when the log shows a finer cause (:class:`~safepip.model.Cause`); same fields.
 CAUSE_HINTS: dict[Cause, str] = {
+    Cause.CRASHED: (
+        "pip's interpreter crashed (a fatal signal, not an error pip reported): Python or a"
+        " compiled extension it loaded failed. Run the same command with -v to see where; if it"
+        " recurs, try another pip or Python version."
+    ),
     Cause.KILLED: (
         "pip was killed (SIGKILL), most often by the kernel's out-of-memory killer during a"
         " large build in a small container or VM (`dmesg` says so): give it more memory, or"

@@ -567,9 +567,9 @@ def test_empty_log_is_not_retried(clock: FakeClock) -> None:
     assert "ensurepip" in result.diagnosis.hint
 
 
-@pytest.mark.parametrize("status", [-9, -15])
+@pytest.mark.parametrize("status", [-9, -15, -11])
 def test_killed_pip_reports_failure_status(clock: FakeClock, status: int) -> None:
-    """A pip a signal killed: the shell's 128 + N, one run (its output is no failure of its own).
+    """A pip a signal ended: the shell's 128 + N, one run (its output is no failure of its own).
 
     SIGKILL is most often the out-of-memory killer: the next step says so.
     """
@@ -580,6 +580,7 @@ def test_killed_pip_reports_failure_status(clock: FakeClock, status: int) -> Non
     assert result.diagnosis is not None
     assert result.diagnosis.kind is FailureKind.INTERRUPTED
     assert ("out-of-memory" in result.diagnosis.hint) is (status == -9)
+    assert ("crashed" in result.diagnosis.hint) is (status == -11)  # SIGSEGV
 
 
 BUILD_LOG = (
