@@ -77,12 +77,11 @@ _AUTH_HEADER = lazyre.compile(
     re.IGNORECASE,
 )
 _BEARER = lazyre.compile(r"(?P<key>Bearer\s{1,4})(?P<value>[A-Za-z0-9._~+/=-]{8,})")
-#: ``user:password@host[:port]`` with no scheme, as a word of its own (pip's ``--proxy`` takes
-#: that form): the password part, up to the ``@`` before a host name that ends the word.
-_BARE_USERINFO = lazyre.compile(
-    r"(?<![^\s'\"=(<,])(?P<key>[A-Za-z0-9._~%+-]{1,64}:)(?P<value>[^\s@/'\"<>]{1,256})"
-    r"(?=@[A-Za-z0-9][A-Za-z0-9.-]{0,252}(?::[0-9]{1,5})?(?![^\s'\"/>),;]))"
-)
+#: What ends a word that may be a ``user:password@host`` (with no scheme).
+_WORD_END = frozenset(" \t\n\r\f\v'\"<>()[],=`")
+#: The host part after the last ``@`` of such a word, sentence punctuation allowed after it.
+_BARE_HOST = lazyre.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}(?::[0-9]{1,5})?[.:;!?]{0,3}")
+_BARE_USER = lazyre.compile(r"[A-Za-z0-9._~%+-]{1,64}")
 _TOKENS = lazyre.compile(
     r"(?:pypi-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
     r"|glpat-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}\b)"
@@ -179,6 +178,42 @@ def _redact_query(text: str) -> str:
     return "".join(parts)
 
 
+def _redact_bare_userinfo(text: str) -> str:
+    """Mask ``user:password@host[:port]`` words with no scheme (pip's ``--proxy`` form).
+
+    The password is everything between the first ``:`` and the last ``@`` of the word (a raw
+    ``@`` in it included); a URL with a scheme is :func:`redact_userinfo`'s. Each character is
+    looked at a bounded number of times: the scan jumps from one ``@`` to the end of its word.
+    """
+    out: list[str] = []
+    done = 0
+    at = text.find("@")
+    while at != -1:
+        start = at
+        while start > done and text[start - 1] not in _WORD_END:
+            start -= 1
+        end = at + 1
+        while end < len(text) and text[end] not in _WORD_END:
+            end += 1
+        word = text[start:end]
+        head, _, host = word.rpartition("@")
+        user, colon, password = head.partition(":")
+        if (
+            colon
+            and password
+            and password != MASK
+            and "://" not in word
+            and _BARE_USER.fullmatch(user)
+            and _BARE_HOST.fullmatch(host)
+        ):
+            out.append(text[done:start])
+            out.append(f"{user}:{MASK}@{host}")
+            done = end
+        at = text.find("@", end)
+    out.append(text[done:])
+    return "".join(out)
+
+
 def _keep_key(match: re.Match[str]) -> str:
     return match.group("key") + MASK
 
@@ -202,7 +237,7 @@ def redact(text: str) -> str:
     """
     text = redact_userinfo(text)
     if "@" in text:
-        text = _BARE_USERINFO.sub(_keep_key, text)
+        text = _redact_bare_userinfo(text)
     if "=" in text:
         text = _redact_query(text)
     if "authorization" in text.lower():  # a cheap test first: the pattern ignores case
