@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 import shlex
 import time
-from typing import IO, TYPE_CHECKING
 
+TYPE_CHECKING = False  # mypy reads this as True; under GitLab this loads before pip starts
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from typing import IO
 
 
 def name(number: int) -> str:
