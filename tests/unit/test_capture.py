@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safepip.capture import PARTIAL_LINE, Capture, capture_file, marker_line_starts
-
-if TYPE_CHECKING:
-    import pytest
 
 FILLER = b"2026-12-07T03:59:34,123 Found link https://idx.example/demo-1.0.tar.gz, version: 1.0\n"
 WARNING = b"WARNING: Retrying (Retry(total=4)) after connection broken by 'ProtocolError': /simple/demo/\n"
@@ -174,26 +169,3 @@ def test_a_stream_that_never_ends_its_line_is_kept_bounded() -> None:
     assert capture.text() == "x" * (PARTIAL_LINE + 10) + "ERROR: y\n"
     capture.feed_from(1, b"z" * 10)
     assert capture.text().endswith("ERROR: y\n" + "z" * 10 + "\n")
-
-
-def test_the_windows_runner_captures_whole_lines(capfd: pytest.CaptureFixture[str]) -> None:
-    """The pipes-only runner (Windows; it runs anywhere) gets the same whole-line capture."""
-    from safepip.runner.windows import run_pipes_only
-
-    code = (
-        "import os, time\n"
-        "os.write(2, b'ERROR: No matching distri')\n"
-        "time.sleep(0.3)\n"
-        "os.write(1, b'Collecting demo\\n')\n"
-        "time.sleep(0.3)\n"
-        "os.write(2, b'bution found for demo\\n')\n"
-    )
-    returncode, output, timed_out = run_pipes_only(
-        [sys.executable, "-c", code], dict(os.environ), 60, None
-    )
-    capfd.readouterr()
-    assert (returncode, timed_out) == (0, False)
-    assert sorted(output.splitlines()) == [
-        "Collecting demo",
-        "ERROR: No matching distribution found for demo",
-    ]

@@ -108,22 +108,35 @@ def test_each_stream_reaches_its_own_stream_and_is_captured(
     assert run.text == run.output
 
 
-def test_a_line_written_in_pieces_is_captured_whole(capfd: pytest.CaptureFixture[str]) -> None:
+#: A pip whose stderr line is cut by a stdout line (an unbuffered ``print`` writes its text and
+#: its newline apart), and whose last line has no newline.
+PIECES = (
+    "import os, time\n"
+    "os.write(2, b'ERROR: No matching distri')\n"
+    "time.sleep(0.3)\n"
+    "os.write(1, b'Collecting demo\\n')\n"
+    "time.sleep(0.3)\n"
+    "os.write(2, b'bution found for demo\\n')\n"
+    "os.write(2, b'no newline at the end')\n"
+)
+
+
+@pytest.mark.parametrize("runner", ["session", "pipes only (Windows; runs anywhere)"])
+def test_a_line_written_in_pieces_is_captured_whole(
+    runner: str, capfd: pytest.CaptureFixture[str]
+) -> None:
     """stderr's line is cut by a write to stdout: the capture still holds both lines whole."""
-    code = (
-        "import os, time\n"
-        "os.write(2, b'ERROR: No matching distri')\n"
-        "time.sleep(0.3)\n"
-        "os.write(1, b'Collecting demo\\n')\n"
-        "time.sleep(0.3)\n"
-        "os.write(2, b'bution found for demo\\n')\n"
-        "os.write(2, b'no newline at the end')\n"
-    )
-    run = run_pip([sys.executable, "-c", code], env=dict(os.environ), log_path=None)
+    argv = [sys.executable, "-c", PIECES]
+    if runner == "session":
+        output = run_pip(argv, env=dict(os.environ), log_path=None).output
+    else:
+        from safepip.runner.windows import run_pipes_only
+
+        _, output, _ = run_pipes_only(argv, dict(os.environ), 60, None)
     out, err = capfd.readouterr()
     assert out == "Collecting demo\n"  # the user's streams get every byte at once, as ever
     assert err == "ERROR: No matching distribution found for demo\nno newline at the end"
-    assert sorted(run.output.splitlines()) == [
+    assert sorted(output.splitlines()) == [
         "Collecting demo",
         "ERROR: No matching distribution found for demo",
         "no newline at the end",

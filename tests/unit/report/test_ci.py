@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
+    from safepip.report.hooks import Reporter
+    from safepip.runner import Runner
+
 SECRET = "s3cr3t-t0ken"
 PRIVATE = f"https://ci-user:{SECRET}@pypi.example.com/simple/"
 URL = "http://127.0.0.1:8000/files/demo-1.0-py3-none-any.whl"
@@ -366,6 +369,22 @@ def test_gitlab_redacts_and_keeps_the_header_on_one_line() -> None:
 # -- through the real install loop ----------------------------------------------------------
 
 
+def _installer(clock: FakeClock, run: Runner, reporter: Reporter) -> Installer:
+    """The real install loop with a scripted pip, a fake clock and no cache, telling ``reporter``."""
+    return Installer(
+        "python",
+        Options(backoff_base=0.5),
+        env={},
+        run=run,
+        query=lambda _argv, _env: (1, ""),
+        sleep=clock.sleep,
+        clock=clock,
+        rand=lambda: 0.0,
+        cache=FakeCache(None),
+        reporter=reporter,
+    )
+
+
 @pytest.mark.parametrize("ci", ["github", "gitlab"])
 def test_reporters_follow_the_real_install_loop(ci: str, clock: FakeClock, tmp_path: Path) -> None:
     """An unrecognised failure, one plain retry, then success: the hooks fire in loop order."""
@@ -380,18 +399,7 @@ def test_reporters_follow_the_real_install_loop(ci: str, clock: FakeClock, tmp_p
     runner = FakeRunner(
         [(1, "something odd happened\n"), (0, "Successfully installed demo-1.0\n")], clock
     )
-    result = Installer(
-        "python",
-        Options(backoff_base=0.5),
-        env={},
-        run=runner,
-        query=lambda _argv, _env: (1, ""),
-        sleep=clock.sleep,
-        clock=clock,
-        rand=lambda: 0.0,
-        cache=FakeCache(None),
-        reporter=reporter,
-    ).install(["demo"])
+    result = _installer(clock, runner, reporter).install(["demo"])
     assert result.outcome is Outcome.RECOVERED
     text = err.getvalue()
     if ci == "github":
@@ -428,20 +436,8 @@ def test_an_interrupted_install_closes_its_gitlab_section(clock: FakeClock) -> N
             return replay(argv, **kwargs)
         raise KeyboardInterrupt
 
-    installer = Installer(
-        "python",
-        Options(backoff_base=0.5),
-        env={},
-        run=runner,
-        query=lambda _argv, _env: (1, ""),
-        sleep=clock.sleep,
-        clock=clock,
-        rand=lambda: 0.0,
-        cache=FakeCache(None),
-        reporter=reporter,
-    )
     with pytest.raises(KeyboardInterrupt):
-        installer.install(["demo"])
+        _installer(clock, runner, reporter).install(["demo"])
     names = re.findall(r"section_(start|end):\d+:(\w+)", err.getvalue())
     assert names == [
         ("start", "safepip_attempt_1"),
