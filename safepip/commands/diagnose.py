@@ -64,7 +64,8 @@ from safepip.classifier import classify
 from safepip.conflicts.explain import explain, parse_conflict
 from safepip.errors import UsageError
 from safepip.files import NotRegularFile, TooLarge, read_input, reason
-from safepip.install.remedies import Context, needs_debug_lines, plan
+from safepip.install.planning import Context
+from safepip.install.remedies import needs_debug_lines, plan
 from safepip.model import Diagnosis, FailureKind
 from safepip.report.json import diagnosis_json
 from safepip.report.redact import redact, redact_data, redact_userinfo

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from safepip.classifier import hints
-from safepip.install.remedies import Context, Plan, host_of, purge_targets
+from safepip.install.planning import Context, Plan, host_of, purge_targets
 from safepip.model import Cause, Diagnosis, FailureKind, Remedy, RemedyAction, RetryPolicy
 
 if TYPE_CHECKING:

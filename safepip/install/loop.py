@@ -34,7 +34,7 @@ from safepip.report.hooks import Reporter
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from safepip.install.remedies import Context, Plan
+    from safepip.install.planning import Context, Plan
     from safepip.pipfacts import Query
 
 # The cache module, remedy planning and the classifier are imported on the first failure
@@ -226,11 +226,12 @@ class Installer:
     ) -> tuple[Diagnosis, Plan]:
         """What to do about ``diagnosis``: the debug-log retry, or the remedies' plan."""
         from safepip.install import remedies  # noqa: PLC0415
+        from safepip.install.planning import Plan  # noqa: PLC0415
 
         if debug_retry:
             # The console does not decide this kind: the next attempt, with --log, is the retry.
             state.debug_log = state.debug_retry = True
-            return diagnosis, remedies.Plan(again=True, immediate=True)
+            return diagnosis, Plan(again=True, immediate=True)
         context = self._context(state, diagnosis, state.facts.cache_dir, log_empty=log_empty)
         diagnosis = judge_download(self.cache, diagnosis, context.cache_root)
         # pip >= 26.1's console names a download by its file only: the next log names its URL,
@@ -271,7 +272,8 @@ class Installer:
         self, state: RunState, diagnosis: Diagnosis, cache_dir: str | None, *, log_empty: bool
     ) -> Context:
         """Gather what the plan needs, querying pip only when this kind needs it."""
-        from safepip.install.remedies import Context, index_settings  # noqa: PLC0415
+        from safepip.install.planning import Context  # noqa: PLC0415
+        from safepip.install.remedies import index_settings  # noqa: PLC0415
 
         kind = diagnosis.kind
         # The pip version decides --resume-retries, and whether pip checked a download's length.

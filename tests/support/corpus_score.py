@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from safepip.classifier import classify
-from safepip.install.remedies import Context, plan
+from safepip.install.planning import Context
+from safepip.install.remedies import plan
 from safepip.model import DEFAULT_POLICY, FailureKind, RemedyAction, RetryPolicy
 
 #: A cache root that does not exist: plans name the paths they would delete, nothing is touched.

@@ -9,7 +9,8 @@ import pytest
 
 from safepip.cache.received import Received
 from safepip.install.downloads import needs_received, with_received
-from safepip.install.remedies import Context, plan
+from safepip.install.planning import Context
+from safepip.install.remedies import plan
 from safepip.model import DEFAULT_POLICY, Cause, Diagnosis, FailureKind, RemedyAction, RetryPolicy
 
 URL = "http://127.0.0.1:8765/files/demo-1.0-py3-none-any.whl"

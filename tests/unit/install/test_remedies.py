@@ -8,15 +8,14 @@ from pathlib import Path
 import pytest
 
 from safepip.cache.layout import http_entry_paths
+from safepip.install.planning import Context, purge_targets
 from safepip.install.remedies import (
     AFTER_PIP_RETRIES_WAIT,
     EMPTY_PAGE_WAIT,
     PIP_BACKOFF_RETRIES,
     UNREACHABLE_WAIT,
-    Context,
     index_settings,
     plan,
-    purge_targets,
     setting_for,
 )
 from safepip.model import (
