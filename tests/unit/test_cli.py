@@ -258,7 +258,8 @@ def _wait_for_pid(pidfile: Path) -> int:
 
 def _wait_until_full(read: int) -> None:
     """Until the pipe behind ``read`` holds all it can (less one page): its writer is blocked."""
-    capacity = fcntl.fcntl(read, fcntl.F_GETPIPE_SZ)
+    # F_GETPIPE_SZ is Linux's 1032; the fcntl module names it from Python 3.10 only.
+    capacity = fcntl.fcntl(read, getattr(fcntl, "F_GETPIPE_SZ", 1032))
     deadline = time.monotonic() + 20
     while True:
         queued = array.array("i", [0])
