@@ -11,7 +11,7 @@ pip log that safepip keeps for the user. It masks:
   authority (the first whitespace, ``/`` or a backslash): a password with a raw ``@`` or quote
   is masked whole;
 - ``user:password@host[:port]`` written without a scheme, as pip's ``--proxy`` takes it (a
-  word of its own; the password may not hold a raw ``@``);
+  word of its own: the password is everything up to its last ``@``);
 - secret-looking query parameters (``token``, ``access_token``, ``auth``, ``key``, ``apikey``,
   ``password``, ``secret``, ``sig``, ``signature``, every ``X-Amz-*``, any name ending in
   ``token``, ``secret``, ``password`` or ``key``...);
