@@ -384,7 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _closed_streams_to_devnull()
     try:
         return _funnel(args)
-    except BrokenPipeError:  # safepip's own last line met a reader that left
+    except BrokenPipeError:  # the reader left (`| head`), during the command or its last line
         _reader_gone()
         return SIGPIPE_STATUS
 
@@ -408,9 +408,8 @@ def _funnel(args: list[str]) -> int:
         return _ended(exc)
     except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
         return exc.code if isinstance(exc.code, int) else USAGE_ERROR
-    except BrokenPipeError:  # `safepip doctor | head`: the reader left, as for any Unix tool
-        _reader_gone()
-        return SIGPIPE_STATUS
+    except BrokenPipeError:  # `safepip doctor | head`: the reader left; main() ends it quietly
+        raise
     except Exception:  # noqa: BLE001 - the one funnel: a bug in safepip, reported as such
         return _internal_error()
 
