@@ -115,7 +115,9 @@ def redact_kept_log(path: Path) -> bool:
 
 def exit_status(returncode: int) -> int:
     """pip's exit status; 128 + N when signal N killed it (negative returncode), as a shell says."""
-    return returncode if returncode > 0 else 128 - returncode if returncode < 0 else 1
+    if returncode < 0:
+        return 128 - returncode
+    return returncode or 1
 
 
 def remove_own(path: Path) -> None:
