@@ -199,14 +199,20 @@ def _in_thread(call: Callable[[], None]) -> tuple[threading.Thread, list[OSError
     return thread, raised
 
 
+def _fifo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, stall: float) -> Path:
+    """A FIFO in ``tmp_path``, with writes giving up after ``stall`` seconds without progress."""
+    monkeypatch.setattr(files, "WRITE_STALL", stall)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    return fifo
+
+
 @pytest.mark.parametrize("writer", ["write_file", "append_file"])
 def test_a_fifo_nobody_opens_for_reading_is_given_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
 ) -> None:
     """ENXIO, said in words, once the wait for a reader is over (old: open() waited forever)."""
-    monkeypatch.setattr(files, "WRITE_STALL", 0.2)
-    fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)
+    fifo = _fifo(tmp_path, monkeypatch, stall=0.2)
     if writer == "write_file":
         thread, raised = _in_thread(lambda: write_file(str(fifo), b"x"))
     else:
@@ -244,9 +250,7 @@ def test_a_reader_that_takes_nothing_ends_the_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A reader holds the FIFO open and never reads: ETIMEDOUT once the pipe stays full."""
-    monkeypatch.setattr(files, "WRITE_STALL", 0.3)
-    fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)
+    fifo = _fifo(tmp_path, monkeypatch, stall=0.3)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
     try:
         thread, raised = _in_thread(lambda: write_file(str(fifo), b"x" * (4 * 1024 * 1024)))
@@ -263,9 +267,7 @@ def test_a_slow_reader_that_keeps_reading_gets_everything(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The wait is per stall, not for the whole write: a reader pausing less still gets it all."""
-    monkeypatch.setattr(files, "WRITE_STALL", 1.0)
-    fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)
+    fifo = _fifo(tmp_path, monkeypatch, stall=1.0)
     data = bytes(range(256)) * 2048  # 512 KiB: about 8 pipe buffers
     got = bytearray()
 
